@@ -1,0 +1,94 @@
+"""Engines, sessions and the one transaction helper every command runs in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from .events import EventRecord, flush_events
+
+__all__ = ["Database", "OnCommit", "async_url"]
+
+OnCommit = Callable[[list[EventRecord]], Awaitable[None]]
+
+
+def async_url(url: str) -> str:
+    """Map the usual ``postgresql://`` and ``sqlite:///`` forms to async drivers."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use postgresql:// or sqlite://")
+
+
+def _sqlite_setup(engine: AsyncEngine) -> None:
+    # SQLite: WAL so readers never wait on the writer, and BEGIN IMMEDIATE so a
+    # transaction takes the write lock up front instead of failing with
+    # SQLITE_BUSY when it upgrades from reading to writing.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """An engine, its session factory and the post-commit hook for events.
+
+    ``on_commit`` is set by the server to publish the events a transaction
+    wrote; persistence itself never imports the broker.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = async_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "postgresql":
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+        elif parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_async_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            _sqlite_setup(self.engine)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.on_commit: OnCommit | None = None
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads; nothing is committed."""
+        async with self.sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Run a command in one transaction; write its events; commit; publish.
+
+        On an exception everything, events included, is rolled back. The
+        ``on_commit`` hook runs after the commit; if it fails the events stay
+        unpublished in the log and the relay sends them later.
+        """
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+            records = await flush_events(session)
+        if records and self.on_commit is not None:
+            await self.on_commit(records)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

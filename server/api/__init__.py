@@ -1,0 +1,33 @@
+"""The HTTP API: one module per area, each exporting ``routes``."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from . import (
+    accounts,
+    campaigns,
+    contacts,
+    conversations,
+    export,
+    health,
+    inbound,
+    overview,
+    reassign,
+    replies,
+)
+
+__all__ = ["routes"]
+
+routes: list[BaseRoute] = [
+    *health.routes,
+    *accounts.routes,
+    *campaigns.routes,
+    *contacts.routes,
+    *overview.routes,
+    *reassign.routes,
+    *conversations.routes,
+    *inbound.routes,
+    *replies.routes,
+    *export.routes,
+]

@@ -1,0 +1,96 @@
+"""``POST /api/login`` and ``POST /api/users``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from persistence.accounts import create_user, user_by_email
+from persistence.models import User
+
+from ..auth import authenticate, hash_password, verify_password
+from ..errors import ApiError
+from ..services import services
+from ..tokens import issue_token
+from ..validation import json_object, req_str
+
+__all__ = ["routes", "user_json"]
+
+# A hash to verify against when the email is unknown, so that a wrong email
+# and a wrong password take the same time.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$cgq+mP9QbAqDXPf+Yl70SA$BRWd57NWRWvaIRM1y0fXN40puOWXT6lqiDqH5xs3Xho"
+)
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "role": user.role,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+    }
+
+
+async def login(request: Request) -> Response:
+    svc = services(request)
+    body = await json_object(request)
+    email = req_str(body, "email", max_len=320).strip().lower()
+    password = req_str(body, "password", max_len=1000, allow_empty=True)
+    throttle = svc.extras["login_throttle"]
+    client = request.client.host if request.client else "unknown"
+    keys = (f"email:{email}", f"ip:{client}")
+    wait = max(throttle.retry_after(k) for k in keys)
+    if wait > 0:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            "Too many failed logins; wait a moment and try again.",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    async with svc.db.session() as session:
+        user = await user_by_email(session, email)
+    ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.active:
+        for k in keys:
+            throttle.failed(k)
+        raise ApiError(401, "invalid_credentials", "The email or password is wrong.")
+    for k in keys:
+        throttle.succeeded(k)
+    token = issue_token(svc.secret, user.id, user.organization_id, svc.settings.token_ttl_seconds)
+    return JSONResponse({"token": token, "user": user_json(user)})
+
+
+async def create_user_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await json_object(request)
+    email = req_str(body, "email", max_len=320)
+    password = req_str(body, "password", max_len=1000)
+    if len(password) < 8:
+        raise ApiError(422, "weak_password", "The password must have at least 8 characters.")
+    first_name = req_str(body, "first_name", max_len=100)
+    last_name = req_str(body, "last_name", max_len=100, allow_empty=True)
+    role = req_str(body, "role", max_len=16)
+    password_hash = await hash_password(password)
+    async with services(request).db.transaction() as session:
+        user = await create_user(
+            session,
+            actor.organization_id,
+            email=email,
+            password_hash=password_hash,
+            first_name=first_name,
+            last_name=last_name,
+            role=role,
+            actor=actor,
+        )
+    return JSONResponse(user_json(user), status_code=201)
+
+
+routes: list[BaseRoute] = [
+    Route("/api/login", login, methods=["POST"]),
+    Route("/api/users", create_user_route, methods=["POST"]),
+]

@@ -1,0 +1,54 @@
+"""The Starlette application: routes, error handlers and the process lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+
+from persistence.database import Database
+from persistence.migrate import upgrade
+from persistence.secrets import signing_secret
+
+from . import api, live, pages
+from .auth import LoginThrottle
+from .errors import exception_handlers
+from .services import Services
+from .settings import Settings
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("shiftline")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the app. Nothing connects until the lifespan starts."""
+    settings = settings or Settings.from_env()
+    db = Database(settings.database_url)
+    svc = Services(settings=settings, db=db)
+    svc.extras["login_throttle"] = LoginThrottle()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await upgrade(db)
+        if settings.secret_key:
+            svc.secret = settings.secret_key
+        else:
+            async with db.transaction() as session:
+                svc.secret = await signing_secret(session)
+        try:
+            async with live.running(svc):
+                yield
+        finally:
+            await db.dispose()
+
+    app = Starlette(
+        routes=[*api.routes, *live.routes, *pages.routes],
+        exception_handlers=exception_handlers,
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    return app

@@ -1,0 +1,75 @@
+"""Settings, read once from the environment.
+
+With nothing set, shiftline runs embedded: SQLite in ``./data`` and the
+in-process broker. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL
+and Redis for any number of instances.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Settings"]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every tunable of a server process; see the README's settings table."""
+
+    database_url: str
+    redis_url: str | None = None
+    data_dir: Path = Path("data")
+    secret_key: str | None = None
+    token_ttl_seconds: int = 12 * 3600
+    event_retention_hours: int = 24
+    # Prefix of Redis keys and pub/sub channels, so several deployments (or
+    # test runs) can share one Redis.
+    redis_prefix: str = "shiftline"
+    instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    auto_migrate: bool | None = None  # None: migrate on start for SQLite only
+    demo: bool = False
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None and self.database_url.startswith("sqlite")
+
+    @property
+    def migrate_on_start(self) -> bool:
+        if self.auto_migrate is not None:
+            return self.auto_migrate
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("SHIFTLINE_DATA_DIR") or "data")
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'shiftline.db'}"
+        auto = env.get("SHIFTLINE_AUTO_MIGRATE")
+        values: dict[str, object] = {
+            "database_url": database_url,
+            "redis_url": env.get("REDIS_URL") or None,
+            "data_dir": data_dir,
+            "secret_key": env.get("SHIFTLINE_SECRET_KEY") or None,
+            "token_ttl_seconds": _int(env, "SHIFTLINE_TOKEN_TTL", 12 * 3600),
+            "event_retention_hours": _int(env, "SHIFTLINE_EVENT_RETENTION_HOURS", 24),
+            "redis_prefix": env.get("SHIFTLINE_REDIS_PREFIX") or "shiftline",
+            "auto_migrate": None if auto in (None, "") else auto.lower() in ("1", "true", "yes"),
+        }
+        if env.get("SHIFTLINE_INSTANCE_ID"):
+            values["instance_id"] = env["SHIFTLINE_INSTANCE_ID"]
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

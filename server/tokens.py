@@ -1,0 +1,56 @@
+"""Signed, expiring bearer tokens (HMAC-SHA256; no state on the server).
+
+A token names the user and its expiry. Whether the user still exists and is
+active is checked against the database on every use, so deactivating a user
+ends their access at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+__all__ = ["InvalidToken", "issue_token", "read_token"]
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged or expired."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(secret: str, payload: str) -> str:
+    return _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
+
+
+def issue_token(
+    secret: str, user_id: int, organization_id: int, ttl_seconds: int, *, now: float | None = None
+) -> str:
+    issued = int(now if now is not None else time.time())
+    claims = {"uid": user_id, "org": organization_id, "exp": issued + ttl_seconds}
+    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    return f"{payload}.{_sign(secret, payload)}"
+
+
+def read_token(secret: str, token: str, *, now: float | None = None) -> tuple[int, int]:
+    """Return ``(user_id, organization_id)`` of a valid token, else raise InvalidToken."""
+    payload, _, signature = token.partition(".")
+    if not payload or not signature or not hmac.compare_digest(signature, _sign(secret, payload)):
+        raise InvalidToken("The token is not valid.")
+    try:
+        claims = json.loads(_unb64(payload))
+        user_id, org_id, expires = int(claims["uid"]), int(claims["org"]), int(claims["exp"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidToken("The token is not valid.") from exc
+    if expires <= (now if now is not None else time.time()):
+        raise InvalidToken("The token has expired; log in again.")
+    return user_id, org_id

@@ -1,0 +1,133 @@
+"""Fixtures: every backend-dependent test runs on SQLite + in-process broker,
+and again on PostgreSQL + Redis (required in CI, skipped elsewhere when absent)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from persistence.database import Database
+from persistence.migrate import upgrade
+from persistence.models import Base
+from server.app import create_app
+from server.settings import Settings
+from tests.services import POSTGRES_ADMIN_URL, REDIS_URL, REQUIRED, reachable
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _pg_url(database: str) -> str:
+    return make_url(POSTGRES_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+async def _migrate(url: str) -> None:
+    db = Database(url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_migrate(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test run, dropped at the end."""
+    if not (reachable(POSTGRES_ADMIN_URL) and reachable(REDIS_URL)):
+        message = f"PostgreSQL ({POSTGRES_ADMIN_URL}) or Redis ({REDIS_URL}) is not reachable"
+        if REQUIRED:
+            pytest.fail(message + " and CI requires them")
+        pytest.skip(message)
+    name = f"shiftline_test_{secrets.token_hex(4)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_ADMIN_URL))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = _pg_url(name)
+    asyncio.run(_migrate(url))
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _truncate(url: str) -> None:
+    db = Database(url)
+    try:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database of the test's backend."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "shiftline.db"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    asyncio.run(_truncate(url))
+    return url
+
+
+@pytest.fixture
+def settings(backend: str, database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=REDIS_URL if backend == "postgres" else None,
+        data_dir=tmp_path,
+        secret_key="test-secret-key",
+        # A prefix of its own, so tests never see each other's Redis traffic.
+        redis_prefix=f"shiftline-test-{secrets.token_hex(4)}",
+        auto_migrate=False,
+    )
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Starlette:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
