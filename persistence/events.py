@@ -13,9 +13,10 @@ taken last, so they are held only for the commit.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +27,7 @@ from .types import utcnow
 
 __all__ = [
     "EventRecord",
+    "LazyData",
     "campaign_channel",
     "current_seq",
     "emit",
@@ -34,6 +36,11 @@ __all__ = [
 ]
 
 _QUEUE = "shiftline.event_queue"
+
+# Data computed at flush time, after the channel's seq row is locked: values
+# that summarize shared state (campaign totals) are then read in the same
+# order as the seqs, so the event with the highest seq carries the latest truth.
+LazyData: TypeAlias = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +63,24 @@ def sender_channel(campaign_id: int, user_id: int) -> str:
     return f"sender:{campaign_id}:{user_id}"
 
 
-def emit(session: AsyncSession, channel: str, kind: str, data: dict[str, Any]) -> None:
-    """Queue an event to be written when ``session``'s transaction commits."""
-    session.info.setdefault(_QUEUE, []).append((channel, kind, data))
+def emit(
+    session: AsyncSession,
+    channel: str,
+    kind: str,
+    data: dict[str, Any] | LazyData,
+    *,
+    key: str | None = None,
+) -> None:
+    """Queue an event to be written when ``session``'s transaction commits.
+
+    ``data`` may be a coroutine function, run at flush time under the channel's
+    lock (see above). Events queued with the same ``key`` in one transaction
+    collapse to the last one (a transaction emits one ``stats`` per campaign).
+    """
+    queue: list[tuple[str, str, dict[str, Any] | LazyData, str | None]] = session.info.setdefault(_QUEUE, [])
+    if key is not None:
+        queue[:] = [item for item in queue if item[3] != key]
+    queue.append((channel, kind, data, key))
 
 
 async def current_seq(session: AsyncSession, channel: str) -> int:
@@ -83,11 +105,11 @@ async def _allocate(session: AsyncSession, channel: str, count: int) -> int:
 
 async def flush_events(session: AsyncSession) -> list[EventRecord]:
     """Write every queued event of ``session``; return them in seq order per channel."""
-    queued: list[tuple[str, str, dict[str, Any]]] = session.info.pop(_QUEUE, [])
+    queued: list[tuple[str, str, dict[str, Any] | LazyData, str | None]] = session.info.pop(_QUEUE, [])
     if not queued:
         return []
-    by_channel: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for channel, kind, data in queued:
+    by_channel: dict[str, list[tuple[str, dict[str, Any] | LazyData]]] = defaultdict(list)
+    for channel, kind, data, _key in queued:
         by_channel[channel].append((kind, data))
     now = utcnow()
     rows: list[dict[str, Any]] = []
@@ -95,7 +117,8 @@ async def flush_events(session: AsyncSession) -> list[EventRecord]:
         events = by_channel[channel]
         last = await _allocate(session, channel, len(events))
         first = last - len(events) + 1
-        for offset, (kind, data) in enumerate(events):
+        for offset, (kind, lazy) in enumerate(events):
+            data = await lazy(session) if callable(lazy) else lazy
             rows.append(
                 {"channel": channel, "seq": first + offset, "kind": kind, "data": data, "created_at": now}
             )

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 
 from ..services import Services
 
-__all__ = ["routes", "running"]
+__all__ = ["revoke_access", "routes", "running"]
 
 routes: list[BaseRoute] = []
 
@@ -18,3 +18,11 @@ routes: list[BaseRoute] = []
 async def running(svc: Services) -> AsyncIterator[None]:
     """Start the broker, presence and relay for the app's lifetime; stop them after."""
     yield
+
+
+async def revoke_access(svc: Services, *, user_id: int, campaign_id: int | None = None) -> None:
+    """End, on every instance, the live subscriptions a user may no longer hold.
+
+    Called after a sender is removed from a campaign (``campaign_id``) or a
+    user is deactivated (``campaign_id`` None).
+    """
