@@ -12,6 +12,7 @@ from . import (
     export,
     health,
     inbound,
+    organization,
     overview,
     reassign,
     replies,
@@ -22,6 +23,7 @@ __all__ = ["routes"]
 routes: list[BaseRoute] = [
     *health.routes,
     *accounts.routes,
+    *organization.routes,
     *campaigns.routes,
     *contacts.routes,
     *overview.routes,

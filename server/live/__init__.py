@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 
 from ..services import Services
 
-__all__ = ["revoke_access", "routes", "running"]
+__all__ = ["online_users", "revoke_access", "routes", "running"]
 
 routes: list[BaseRoute] = []
 
@@ -26,3 +26,8 @@ async def revoke_access(svc: Services, *, user_id: int, campaign_id: int | None 
     Called after a sender is removed from a campaign (``campaign_id``) or a
     user is deactivated (``campaign_id`` None).
     """
+
+
+async def online_users(svc: Services, campaign_id: int) -> set[int]:
+    """The senders of ``campaign_id`` online right now, on any instance."""
+    return set()
