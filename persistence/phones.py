@@ -22,11 +22,7 @@ def normalize_phone(raw: str, default_region: str = "US") -> str | None:
 
 
 def mask_phone(phone: str) -> str:
-    """Redacted form shown to sweepers when the organization asks: last two digits kept."""
-    if len(phone) <= 2:
-        return "*" * len(phone)
-    return (
-        phone[:2] + "*" * (len(phone) - 4) + phone[-2:]
-        if len(phone) > 4
-        else "*" * (len(phone) - 2) + phone[-2:]
-    )
+    """Redacted form shown to sweepers when the organization asks: only the last two digits stay."""
+    digits = phone.lstrip("+")
+    hidden = "*" * max(0, len(digits) - 2) + digits[-2:]
+    return ("+" if phone.startswith("+") else "") + hidden
