@@ -1,9 +1,163 @@
-"""Routes of this area; filled in by the work on it."""
+"""The Admin Messenger and the actions on one conversation.
+
+``GET /api/campaigns/{cid}/conversations``, ``GET /api/conversations/{id}``,
+``POST .../messages``, ``POST .../opt-out``, ``POST .../opt-in``, ``PUT .../survey``.
+(``POST /api/conversations/{id}/reassign`` lives with the reassignment routes.)
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import logging
+from typing import Any
 
-__all__ = ["routes"]
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
-routes: list[BaseRoute] = []
+from persistence.listing import SenderFilter, conversation_view, list_conversations
+from persistence.messaging import Outbound, message_data, record_delivery, send_message
+from persistence.models import Message
+from persistence.notify import conversation_data
+from persistence.optouts import change_opt_out
+from persistence.surveys import record_answers
+
+from ..auth import authenticate
+from ..errors import ApiError
+from ..providers import provider_for
+from ..services import Services, services
+from ..validation import json_object, opt_bool, query_int
+
+__all__ = ["deliver", "routes"]
+
+logger = logging.getLogger("shiftline.sending")
+
+
+def _invalid(message: str) -> ApiError:
+    return ApiError(422, "invalid_input", message)
+
+
+async def list_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    q = request.query_params
+    sender: SenderFilter = None
+    raw_sender = q.get("sender")
+    if raw_sender:
+        if raw_sender == "unassigned":
+            sender = "unassigned"
+        else:
+            try:
+                sender = int(raw_sender)
+            except ValueError:
+                raise _invalid("'sender' must be a user id or 'unassigned'.") from None
+    search = q.get("search")
+    if search is not None and len(search) > 200:
+        raise _invalid("'search' is longer than 200 characters.")
+    limit = query_int(request, "limit", default=50, minimum=1) or 50
+    async with services(request).db.session() as session:
+        page = await list_conversations(
+            session,
+            actor,
+            request.path_params["cid"],
+            sender=sender,
+            tab=q.get("tab") or None,
+            search=search,
+            sort=q.get("sort") or None,
+            limit=limit,
+            cursor=q.get("cursor") or None,
+        )
+    return JSONResponse({"conversations": page.rows, "next_cursor": page.next_cursor})
+
+
+async def view_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    async with services(request).db.session() as session:
+        view = await conversation_view(session, actor, request.path_params["id"])
+    return JSONResponse(view)
+
+
+async def deliver(svc: Services, out: Outbound) -> Message:
+    """Hand a committed, queued message to the provider and record the outcome.
+
+    Runs after the sending transaction, so no row is locked while the provider
+    answers. If the provider fails the message is marked ``failed``; if this
+    coroutine is cancelled midway the message stays ``queued`` (never lost).
+    """
+    if out.to is None:
+        return out.message
+    try:
+        provider_id: str | None = await provider_for(svc).send(out.to, out.from_, out.message.body)
+        status = "sent"
+    except Exception:
+        logger.exception("provider refused message %s", out.message.id)
+        provider_id, status = None, "failed"
+    async with svc.db.transaction() as session:
+        message = await record_delivery(
+            session, out.message.id, status=status, provider_message_id=provider_id
+        )
+    return message or out.message
+
+
+async def send_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await json_object(request)
+    text = body.get("body")
+    if text is not None and not isinstance(text, str):
+        raise _invalid("'body' must be a string.")
+    follow_up = opt_bool(body, "follow_up") or False
+    note = opt_bool(body, "note") or False
+    svc = services(request)
+    async with svc.db.transaction() as session:
+        out = await send_message(
+            session, actor, request.path_params["id"], body=text, follow_up=follow_up, note=note
+        )
+    message = await deliver(svc, out)
+    return JSONResponse(
+        {
+            "kind": out.kind,
+            "message": message_data(message),
+            "conversation": conversation_data(out.conversation),
+        },
+        status_code=201,
+    )
+
+
+async def _opt(request: Request, opted_out: bool) -> Response:
+    actor = await authenticate(request)
+    async with services(request).db.transaction() as session:
+        result = await change_opt_out(session, actor, request.path_params["id"], opted_out=opted_out)
+    return JSONResponse(
+        {
+            "opted_out": result.opted_out,
+            "conversations_updated": result.conversations_updated,
+            "conversation": conversation_data(result.conversation),
+        }
+    )
+
+
+async def opt_out_route(request: Request) -> Response:
+    return await _opt(request, True)
+
+
+async def opt_in_route(request: Request) -> Response:
+    return await _opt(request, False)
+
+
+async def survey_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    body = await json_object(request)
+    answers: Any = body.get("answers")
+    if not isinstance(answers, dict):
+        raise _invalid("'answers' must be an object of question id to answer.")
+    async with services(request).db.transaction() as session:
+        survey = await record_answers(session, actor, request.path_params["id"], answers)
+    return JSONResponse({"conversation_id": request.path_params["id"], "survey": survey})
+
+
+routes: list[BaseRoute] = [
+    Route("/api/campaigns/{cid:int}/conversations", list_route, methods=["GET"]),
+    Route("/api/conversations/{id:int}", view_route, methods=["GET"]),
+    Route("/api/conversations/{id:int}/messages", send_route, methods=["POST"]),
+    Route("/api/conversations/{id:int}/opt-out", opt_out_route, methods=["POST"]),
+    Route("/api/conversations/{id:int}/opt-in", opt_in_route, methods=["POST"]),
+    Route("/api/conversations/{id:int}/survey", survey_route, methods=["PUT"]),
+]

@@ -1,9 +1,30 @@
-"""Routes of this area; filled in by the work on it."""
+"""``GET /api/campaigns/{cid}/export.csv``: the whole campaign, streamed (sweepers only)."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from persistence.export import authorize_export, export_csv
+
+from ..auth import authenticate
+from ..services import services
 
 __all__ = ["routes"]
 
-routes: list[BaseRoute] = []
+
+async def export_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    cid: int = request.path_params["cid"]
+    db = services(request).db
+    # Checked before the first byte, so a refusal is still a JSON error.
+    redact = await authorize_export(db, actor, cid)
+    return StreamingResponse(
+        export_csv(db, cid, redact=redact),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="campaign-{cid}.csv"'},
+    )
+
+
+routes: list[BaseRoute] = [Route("/api/campaigns/{cid:int}/export.csv", export_route, methods=["GET"])]

@@ -1,9 +1,114 @@
-"""Routes of this area; filled in by the work on it."""
+"""``POST /api/sms/inbound``: the SMS provider's webhook for incoming texts.
+
+Checks, in order: the organization that owns ``To``, the signature (403,
+nothing changed), the required fields (422), UTF-8 (400), the body length
+(422); then stores the text in one transaction. Answers 200 with an empty
+TwiML ``<Response/>`` (or JSON when the request accepts ``application/json``)
+for stored, duplicate and unmatched texts alike.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from urllib.parse import parse_qsl
 
-__all__ = ["routes"]
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
-routes: list[BaseRoute] = []
+from persistence.inbound import InboundResult, InboundSms, receive_inbound, seen_before
+from persistence.models import Organization
+from persistence.phones import normalize_phone
+
+from ..errors import ApiError
+from ..services import services
+from ..signature import valid_signature
+
+__all__ = ["MAX_INBOUND_CHARS", "MAX_MEDIA", "routes"]
+
+# Far above any provider's limit (1,600), so a real text is never refused.
+MAX_INBOUND_CHARS = 20_000
+MAX_MEDIA = 10
+MAX_REQUEST_BYTES = 256 * 1024
+TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+def _params(raw: bytes) -> list[tuple[str, str]]:
+    # surrogateescape keeps bytes that are not UTF-8 so the signature is checked
+    # over exactly what was sent; they are refused after the signature check.
+    text = raw.decode("utf-8", "surrogateescape")
+    return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
+
+
+def _is_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _answer(request: Request, result: InboundResult) -> Response:
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(
+            {
+                "status": result.outcome,
+                "conversation_id": result.conversation_id,
+                "message_id": result.message_id,
+                "keyword": result.keyword,
+            }
+        )
+    return Response(TWIML_EMPTY, media_type="text/xml")
+
+
+async def inbound_route(request: Request) -> Response:
+    raw = await request.body()
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise ApiError(413, "too_large", "The webhook request is too large.")
+    params = _params(raw)
+    fields = dict(params)
+    svc = services(request)
+    to = normalize_phone(fields.get("To", "")) if _is_utf8(fields.get("To", "")) else None
+    token: str | None = None
+    organization_id: int | None = None
+    if to is not None:
+        async with svc.db.session() as session:
+            row = (
+                await session.execute(
+                    select(Organization.id, Organization.webhook_token).where(
+                        Organization.sending_number == to
+                    )
+                )
+            ).one_or_none()
+        if row is not None:
+            organization_id, token = row
+    signature = request.headers.get("x-twilio-signature")
+    if organization_id is None or not valid_signature(token, str(request.url), params, signature):
+        raise ApiError(403, "invalid_signature", "The request is not signed by this number's provider.")
+    for name in ("From", "MessageSid"):
+        if not fields.get(name, "").strip():
+            raise ApiError(422, "invalid_input", f"'{name}' is required.")
+    if not all(_is_utf8(name) and _is_utf8(value) for name, value in params):
+        raise ApiError(400, "invalid_encoding", "The request is not valid UTF-8; nothing was stored.")
+    body = fields.get("Body", "")
+    if len(body) > MAX_INBOUND_CHARS:
+        raise ApiError(422, "body_too_long", f"'Body' is longer than {MAX_INBOUND_CHARS} characters.")
+    sid = fields["MessageSid"].strip()
+    if len(sid) > 100:
+        raise ApiError(422, "invalid_input", "'MessageSid' is longer than 100 characters.")
+    media = [fields[f"MediaUrl{i}"] for i in range(MAX_MEDIA) if fields.get(f"MediaUrl{i}")]
+    sms = InboundSms(organization_id, fields["From"].strip(), to or "", body, sid, media)
+    try:
+        async with svc.db.transaction() as session:
+            result = await receive_inbound(session, sms)
+    except IntegrityError:
+        # The same MessageSid committed by a concurrent delivery: a duplicate.
+        async with svc.db.session() as session:
+            if not await seen_before(session, organization_id, sid):
+                raise
+        result = InboundResult("duplicate")
+    return _answer(request, result)
+
+
+routes: list[BaseRoute] = [Route("/api/sms/inbound", inbound_route, methods=["POST"])]
