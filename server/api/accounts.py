@@ -1,4 +1,4 @@
-"""``POST /api/login`` and ``POST /api/users``."""
+"""``POST /api/login`` and an organization's users: ``GET|POST /api/users``, ``PATCH /api/users/{uid}``."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from starlette.routing import BaseRoute, Route
 
 from persistence.accounts import create_user, user_by_email
 from persistence.models import User
+from persistence.users import UserChanges, list_users, update_user
 
+from .. import live
 from ..auth import authenticate, hash_password, verify_password
 from ..errors import ApiError
 from ..services import services
 from ..tokens import issue_token
-from ..validation import json_object, req_str
+from ..validation import json_object, opt_bool, opt_str, req_str
 
-__all__ = ["routes", "user_json"]
+__all__ = ["path_id", "routes", "user_json"]
 
 # A hash to verify against when the email is unknown, so that a wrong email
 # and a wrong password take the same time.
@@ -33,6 +35,7 @@ def user_json(user: User) -> dict[str, Any]:
         "role": user.role,
         "first_name": user.first_name,
         "last_name": user.last_name,
+        "active": user.active,
     }
 
 
@@ -90,7 +93,47 @@ async def create_user_route(request: Request) -> Response:
     return JSONResponse(user_json(user), status_code=201)
 
 
+async def list_users_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    async with services(request).db.session() as session:
+        users = await list_users(session, actor)
+    return JSONResponse({"users": [user_json(u) for u in users]})
+
+
+def path_id(request: Request, name: str) -> int:
+    """A numeric path parameter; 404 (not 422) for anything else, like a missing row."""
+    raw = request.path_params[name]
+    if not raw.isdigit() or len(raw) > 18:
+        raise ApiError(404, "not_found", f"No such {name.removesuffix('_id')}.")
+    return int(raw)
+
+
+async def patch_user_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    user_id = path_id(request, "user_id")
+    body = await json_object(request)
+    unknown = set(body) - {"active", "first_name", "last_name", "role"}
+    if unknown:
+        raise ApiError(422, "invalid_input", f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    changes = UserChanges(
+        active=opt_bool(body, "active"),
+        first_name=opt_str(body, "first_name", max_len=100),
+        last_name=opt_str(body, "last_name", max_len=100),
+        role=opt_str(body, "role", max_len=16),
+    )
+    svc = services(request)
+    async with svc.db.transaction() as session:
+        user = await update_user(session, actor, user_id, changes)
+    if changes.active is False or changes.role is not None:
+        # Live subscriptions were authorized for the old role or an active
+        # user: end them; the client reconnects with what it may still see.
+        await live.revoke_access(svc, user_id=user.id)
+    return JSONResponse(user_json(user))
+
+
 routes: list[BaseRoute] = [
     Route("/api/login", login, methods=["POST"]),
+    Route("/api/users", list_users_route, methods=["GET"]),
     Route("/api/users", create_user_route, methods=["POST"]),
+    Route("/api/users/{user_id}", patch_user_route, methods=["PATCH"]),
 ]
