@@ -1,0 +1,69 @@
+"""Fixtures of the browser tests: a real server, headless Chromium, logged-in pages."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.settings import Settings
+from tests.services import REQUIRED
+
+from .server import LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HAVE_CHROMIUM = CHROMIUM.exists()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Headless Chromium (Debian's), driven through Playwright's async API.
+
+    Async, because Playwright's sync API keeps an event loop running in the
+    test's thread, and the database fixtures need ``asyncio.run`` there.
+    """
+    if not HAVE_CHROMIUM:
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if REQUIRED or os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " and CI requires the browser tests")
+        pytest.skip(message)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    server = LiveServer(settings, logs)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,62 @@
+// What a campaign's state means for the people working it.
+
+import { h } from "./ui.js";
+
+function windowOf(campaign) {
+  const w = campaign && (campaign.sending_window || null);
+  if (!w) return null;
+  const start = w.start ? new Date(w.start) : null;
+  const end = w.end ? new Date(w.end) : null;
+  return { start, end };
+}
+
+/** True when the campaign's initial-message sending window has ended. */
+export function windowPassed(campaign, now = new Date()) {
+  const w = windowOf(campaign);
+  return !!(w && w.end && w.end < now);
+}
+
+export function windowNotOpen(campaign, now = new Date()) {
+  const w = windowOf(campaign);
+  return !!(w && w.start && w.start > now);
+}
+
+/** Whether initial messages can go out right now, and if not, why. */
+export function canSendInitial(campaign) {
+  if (!campaign) return { ok: false, why: "Loading…" };
+  if (campaign.status !== "active") return { ok: false, why: stateText(campaign.status) };
+  if (windowPassed(campaign)) return { ok: false, why: "Initial message sending window has passed" };
+  if (windowNotOpen(campaign)) {
+    return { ok: false, why: `Initial message sending window opens ${windowOf(campaign).start.toLocaleString()}` };
+  }
+  return { ok: true, why: "" };
+}
+
+function stateText(status) {
+  return (
+    {
+      closed: "Campaign is currently closed",
+      paused: "Campaign is currently paused",
+      draft: "Campaign has not been launched yet",
+    }[status] || ""
+  );
+}
+
+/** Banners for the campaign's state (none while it is active and in its window). */
+export function campaignBanner(campaign) {
+  const out = [];
+  const text = stateText(campaign && campaign.status);
+  if (text) out.push(h("p", { class: `banner banner-${campaign.status}`, role: "status" }, text));
+  if (windowPassed(campaign)) {
+    out.push(h("p", { class: "banner banner-window", role: "status" }, "Initial message sending window has passed"));
+  }
+  return out;
+}
+
+/** The initial message as the contact will get it (the server fills it the same way). */
+export function fillTemplate(template, sender, contact) {
+  return (template || "")
+    .replaceAll("%SenderFirstName%", (sender && sender.first_name) || "")
+    .replaceAll("%SenderLastName%", (sender && sender.last_name) || "")
+    .replaceAll("%ContactFirstName%", (contact && contact.first_name) || "");
+}

@@ -1,0 +1,402 @@
+// One conversation: the thread, the message box, the actions and the
+// Survey / Replies / Info side panels. Used by both Messengers.
+
+import { canSendInitial, fillTemplate } from "./campaign.js";
+import { statusText } from "./convlist.js";
+import { get, post, put } from "./api.js";
+import { errorText, fmtTime, fullName, h, notice } from "./ui.js";
+
+const MAX_BODY = 1600;
+let uid = 0;
+
+function surveyAnswers(conv) {
+  const raw = conv.survey_answers ?? conv.survey ?? conv.answers ?? {};
+  if (Array.isArray(raw)) {
+    return Object.fromEntries(raw.map((a) => [String(a.question_id ?? a.id), a.answer]));
+  }
+  if (raw && typeof raw === "object" && raw.answers && typeof raw.answers === "object") return raw.answers;
+  return raw || {};
+}
+
+export function isOptedOut(conv) {
+  if (!conv) return false;
+  if (typeof conv.opted_out === "boolean") return conv.opted_out;
+  if (conv.opt_out && typeof conv.opt_out === "object") return !!conv.opt_out.opted_out;
+  return conv.status === "opted_out";
+}
+
+function initialSent(conv) {
+  const msgs = conv.messages || [];
+  return conv.status !== "not_started" || msgs.some((m) => m.direction === "outbound");
+}
+
+export class ConversationView {
+  /**
+   * @param {object} o
+   * @param {object} o.me            the logged-in user
+   * @param {boolean} o.admin        show Reassign (sweepers)
+   * @param {() => object[]} [o.assignees]  the campaign's senders, for Reassign
+   * @param {() => void} [o.onBack]  phone layout: back to the list
+   * @param {(conv) => void} [o.onSent]  after a send succeeded
+   */
+  constructor({ me, admin, assignees, onBack, onSent }) {
+    uid += 1;
+    this.me = me;
+    this.admin = admin;
+    this.assignees = assignees || (() => []);
+    this.onBack = onBack || (() => {});
+    this.onSent = onSent || (() => {});
+    this.campaign = null;
+    this.replies = [];
+    this.conv = null;
+    this.id = null;
+    this.sending = false;
+
+    this.head = h("header", { class: "conv-head" });
+    this.thread = h("ol", { class: "thread", "aria-label": "Messages", "aria-live": "polite" });
+    this.composer = h("div", { class: "composer" });
+    this.main = h(
+      "section",
+      { class: "conv-main", "aria-label": "Conversation" },
+      this.head,
+      this.thread,
+      this.composer,
+    );
+    this.sideTabs = [
+      ["survey", "Survey"],
+      ["replies", "Replies"],
+      ["info", "Info"],
+    ];
+    this.panels = {
+      survey: h("div", { class: "panel", role: "tabpanel", id: `panel-survey-${uid}`, "aria-labelledby": `side-survey-${uid}` }),
+      replies: h("div", { class: "panel", role: "tabpanel", id: `panel-replies-${uid}`, "aria-labelledby": `side-replies-${uid}`, hidden: true }),
+      info: h("div", { class: "panel", role: "tabpanel", id: `panel-info-${uid}`, "aria-labelledby": `side-info-${uid}`, hidden: true }),
+    };
+    this.sideButtons = this.sideTabs.map(([k, label], i) =>
+      h("button", {
+        type: "button", role: "tab", id: `side-${k}-${uid}`, "aria-controls": `panel-${k}-${uid}`,
+        "aria-selected": String(i === 0), tabindex: i === 0 ? "0" : "-1", onclick: () => this.showPanel(k),
+      }, label),
+    );
+    this.side = h(
+      "aside",
+      { class: "conv-side", "aria-label": "Survey, replies and contact info" },
+      h("div", { class: "tabs", role: "tablist", "aria-label": "Side panels" }, this.sideButtons),
+      Object.values(this.panels),
+    );
+    this.el = h("div", { class: "conv", hidden: true }, this.main, this.side);
+  }
+
+  setCampaign(campaign) {
+    this.campaign = campaign;
+    if (this.conv) this.render();
+  }
+
+  setReplies(replies) {
+    this.replies = replies;
+    if (this.conv) this.render();
+  }
+
+  showPanel(key) {
+    for (const [k] of this.sideTabs) this.panels[k].hidden = k !== key;
+    for (const b of this.sideButtons) {
+      const on = b.id === `side-${key}-${uid}`;
+      b.setAttribute("aria-selected", String(on));
+      b.tabIndex = on ? 0 : -1;
+    }
+  }
+
+  async open(id) {
+    this.id = id;
+    this.el.hidden = false;
+    this.el.dataset.conversation = String(id);
+    await this.refresh();
+  }
+
+  close() {
+    this.id = null;
+    this.conv = null;
+    this.el.hidden = true;
+  }
+
+  async refresh() {
+    const id = this.id;
+    if (id === null) return;
+    try {
+      const conv = await get(`/api/conversations/${id}`);
+      if (this.id !== id) return;
+      this.conv = conv;
+      this.render();
+    } catch (err) {
+      if (this.id !== id) return;
+      if (err.status === 403 || err.status === 404) {
+        this.thread.replaceChildren(h("li", { class: "msg-gone" }, "This conversation is no longer yours to see."));
+        this.composer.replaceChildren();
+        return;
+      }
+      if (err.code !== "offline") notice(errorText(err), "error");
+    }
+  }
+
+  /** Live events: refresh when they concern the open conversation. */
+  onEvent(kind, data) {
+    if (this.id === null) return;
+    if (
+      (kind === "conversation" && data.id === this.id) ||
+      (kind === "message" && data.conversation_id === this.id) ||
+      (kind === "reassigned" && (data.conversation_ids || []).includes(this.id))
+    ) {
+      this.refresh();
+    }
+  }
+
+  contact() {
+    return (this.conv && this.conv.contact) || {};
+  }
+
+  render() {
+    const conv = this.conv;
+    const contact = this.contact();
+    const optedOut = isOptedOut(conv);
+    const name = fullName(contact) || contact.phone || `Conversation ${conv.id}`;
+    this.el.dataset.status = conv.status || "";
+
+    const optButton = h(
+      "button",
+      { type: "button", class: optedOut ? "" : "danger", id: `opt-${uid}`, onclick: () => this.toggleOptOut() },
+      optedOut ? "Opt In" : "Opt Out",
+    );
+    let reassign = null;
+    if (this.admin) {
+      const select = h(
+        "select",
+        { id: `reassign-to-${uid}` },
+        h("option", { value: "" }, "Unassigned"),
+        this.assignees().filter((s) => s.user_id !== null).map((s) =>
+          h("option", { value: s.user_id, selected: s.user_id === (conv.assigned_to ?? conv.sender_id) }, fullName(s)),
+        ),
+      );
+      reassign = h(
+        "span",
+        { class: "reassign-one" },
+        h("label", { for: select.id, class: "sr-only" }, "Reassign to"),
+        select,
+        h("button", { type: "button", onclick: () => this.reassign(select.value) }, "Reassign"),
+      );
+    }
+    this.head.replaceChildren(
+      h("button", { type: "button", class: "back link", onclick: () => this.onBack() }, "← Conversations"),
+      h(
+        "div",
+        { class: "conv-title" },
+        h("h2", {}, name),
+        h("span", { class: `status status-${conv.status}` }, statusText(conv.status)),
+      ),
+      h("div", { class: "conv-actions" }, reassign, optButton),
+    );
+
+    const messages = conv.messages || [];
+    this.thread.replaceChildren(
+      ...messages.map((m) =>
+        h(
+          "li",
+          { class: `bubble bubble-${m.direction}`, dataset: { direction: m.direction } },
+          m.direction === "note" ? h("span", { class: "note-label" }, "Note: ") : null,
+          h("span", { class: "body" }, m.body),
+          (m.media_urls || []).map((u) => h("a", { href: u, class: "media", target: "_blank", rel: "noopener" }, "attachment")),
+          h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)),
+        ),
+      ),
+    );
+    if (!messages.length) this.thread.append(h("li", { class: "thread-empty" }, "No messages yet."));
+    this.thread.scrollTop = this.thread.scrollHeight;
+
+    this.renderComposer(optedOut);
+    this.renderSurvey();
+    this.renderReplies();
+    this.renderInfo(optedOut);
+  }
+
+  renderComposer(optedOut) {
+    const conv = this.conv;
+    if (optedOut) {
+      this.composer.replaceChildren(h("p", { class: "muted" }, "This contact opted out: no messages can be sent."));
+      return;
+    }
+    if (!initialSent(conv)) {
+      const allowed = canSendInitial(this.campaign);
+      const sender = this.admin ? this.senderOf(conv) : this.me;
+      const preview = fillTemplate(this.campaign && this.campaign.initial_message, sender, this.contact());
+      const button = h("button", { type: "button", class: "primary", disabled: !allowed.ok, onclick: () => this.send(null) }, "Send initial message");
+      this.composer.replaceChildren(
+        h("p", { class: "preview", "aria-label": "Initial message" }, preview),
+        allowed.ok ? null : h("p", { class: "muted" }, allowed.why),
+        button,
+      );
+      return;
+    }
+    const box = h("textarea", { id: `body-${uid}`, rows: 3, maxlength: MAX_BODY, placeholder: "Type a reply" });
+    box.addEventListener("keydown", (ev) => {
+      // Enter sends, Shift+Enter is a new line; a held key sends only once.
+      if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+        ev.preventDefault();
+        if (!ev.repeat) this.send(box.value);
+      }
+    });
+    const picker = h(
+      "select",
+      { id: `reply-pick-${uid}` },
+      h("option", { value: "" }, "Recommended replies…"),
+      this.replies.map((r, i) => h("option", { value: String(i) }, r.title || r.body.slice(0, 40))),
+    );
+    picker.addEventListener("change", () => {
+      const r = this.replies[Number(picker.value)];
+      if (r) this.insertReply(r.body);
+      picker.value = "";
+    });
+    this.composer.replaceChildren(
+      h("label", { for: box.id, class: "sr-only" }, "Reply"),
+      box,
+      h(
+        "div",
+        { class: "composer-tools" },
+        this.replies.length ? [h("label", { for: picker.id, class: "sr-only" }, "Recommended replies"), picker] : null,
+        h("button", { type: "button", class: "primary", onclick: () => this.send(box.value) }, "Send"),
+      ),
+    );
+  }
+
+  senderOf(conv) {
+    const id = conv.assigned_to ?? conv.sender_id;
+    return this.assignees().find((s) => s.user_id === id) || null;
+  }
+
+  insertReply(body) {
+    const filled = fillTemplate(body, this.me, this.contact());
+    const box = this.composer.querySelector("textarea");
+    if (!box) return;
+    box.value = box.value ? `${box.value} ${filled}` : filled;
+    box.focus();
+  }
+
+  renderSurvey() {
+    const panel = this.panels.survey;
+    const questions = (this.campaign && this.campaign.survey_questions) || [];
+    if (!questions.length) {
+      panel.replaceChildren(h("p", { class: "muted" }, "This campaign has no survey questions."));
+      return;
+    }
+    const answers = surveyAnswers(this.conv);
+    const fields = questions.map((q) => {
+      const id = `q-${uid}-${q.id}`;
+      const current = answers[String(q.id)] ?? "";
+      const input = (q.answers || []).length
+        ? h("select", { id, name: String(q.id) }, h("option", { value: "" }, "—"),
+            q.answers.map((a) => h("option", { value: a, selected: a === current }, a)))
+        : h("input", { id, name: String(q.id), value: current });
+      return h("div", { class: "field" }, h("label", { for: id }, q.text), input);
+    });
+    const form = h("form", { class: "survey" }, fields, h("button", { type: "submit" }, "Save answers"));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const out = {};
+      for (const el of form.querySelectorAll("[name]")) if (el.value !== "") out[el.name] = el.value;
+      try {
+        await put(`/api/conversations/${this.id}/survey`, { answers: out });
+        notice("Survey answers saved.", "ok");
+      } catch (err) {
+        notice(errorText(err), "error");
+      }
+    });
+    panel.replaceChildren(form);
+  }
+
+  renderReplies() {
+    const panel = this.panels.replies;
+    if (!this.replies.length) {
+      panel.replaceChildren(h("p", { class: "muted" }, "No recommended replies."));
+      return;
+    }
+    panel.replaceChildren(
+      h(
+        "ul",
+        { class: "reply-list" },
+        this.replies.map((r) =>
+          h("li", {}, h("button", { type: "button", class: "reply-item", onclick: () => this.insertReply(r.body) },
+            h("strong", {}, r.title || "Reply"), h("span", {}, r.body))),
+        ),
+      ),
+    );
+  }
+
+  renderInfo(optedOut) {
+    const contact = this.contact();
+    const extra = contact.extra || contact.fields || {};
+    const assigned = this.senderOf(this.conv);
+    const rows = [
+      ["Name", fullName(contact)],
+      ["Phone", contact.phone],
+      ["Status", statusText(this.conv.status)],
+      ["Opted out", optedOut ? "Yes" : "No"],
+      this.admin ? ["Assigned to", assigned ? fullName(assigned) : "Unassigned"] : null,
+      ...Object.entries(extra).map(([k, v]) => [k, String(v)]),
+    ].filter(Boolean);
+    this.panels.info.replaceChildren(
+      h("dl", { class: "info" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v || "—")])),
+    );
+  }
+
+  async send(body) {
+    if (this.sending || this.id === null) return;
+    const text = body === null ? null : body.trim();
+    if (text === "") {
+      notice("Type a message first.", "error");
+      return;
+    }
+    this.sending = true;
+    try {
+      await post(`/api/conversations/${this.id}/messages`, text === null ? {} : { body: text });
+      await this.refresh();
+      this.onSent(this.conv);
+      const box = this.composer.querySelector("textarea");
+      if (box) box.focus();
+    } catch (err) {
+      notice(errorText(err), "error");
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  async toggleOptOut() {
+    const out = isOptedOut(this.conv);
+    try {
+      await post(`/api/conversations/${this.id}/${out ? "opt-in" : "opt-out"}`, {});
+      notice(out ? "Contact opted back in." : "Contact opted out.", "ok");
+      await this.refresh();
+    } catch (err) {
+      notice(errorText(err), "error");
+    }
+  }
+
+  async reassign(value) {
+    const to = value === "" ? null : Number(value);
+    try {
+      await post(`/api/conversations/${this.id}/reassign`, { to });
+      notice(to === null ? "Moved to Unassigned." : "Conversation reassigned.", "ok");
+      await this.refresh();
+    } catch (err) {
+      notice(errorText(err), "error");
+    }
+  }
+}
+
+/** The campaign's and the organization's recommended replies, campaign ones first. */
+export async function loadReplies(cid) {
+  const pick = (d) => (Array.isArray(d) ? d : (d && (d.replies || d.items)) || []);
+  const [own, org] = await Promise.all([
+    get(`/api/campaigns/${cid}/replies`).catch(() => []),
+    get("/api/replies").catch(() => []),
+  ]);
+  const seen = new Set();
+  return [...pick(own), ...pick(org)].filter((r) => r && r.body && !seen.has(r.id) && seen.add(r.id));
+}

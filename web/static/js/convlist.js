@@ -1,0 +1,239 @@
+// A sender's (or the Unassigned pool's) conversations: tabs, search, sorts, live dots.
+
+import { get, items, query } from "./api.js";
+import { debounce, errorText, fmtTime, fullName, h, message } from "./ui.js";
+
+export const TABS = [
+  ["initial", "Initial Messages"],
+  ["responses", "Responses"],
+  ["follow_ups", "Follow-ups"],
+  ["opt_outs", "Opt Outs"],
+];
+const SORTS = [
+  ["needs_reply", "Needs reply first"],
+  ["recent", "Most recent"],
+  ["az", "A–Z"],
+];
+const SORTED_TABS = new Set(["responses", "opt_outs"]);
+const STATUS_TEXT = {
+  not_started: "Not started",
+  needs_reply: "Needs reply",
+  sent: "Sent",
+  replied: "Replied",
+  opted_out: "Opted out",
+};
+export const statusText = (s) => STATUS_TEXT[s] || s || "";
+
+let uid = 0;
+
+export class ConversationList {
+  /**
+   * @param {object} o
+   * @param {number} o.cid
+   * @param {string|number} o.sender  user id or "unassigned"
+   * @param {string} [o.tab]
+   * @param {(row) => void} o.onSelect
+   * @param {(tab) => void} [o.onTab]
+   */
+  constructor({ cid, sender, tab = "responses", onSelect, onTab }) {
+    uid += 1;
+    this.cid = cid;
+    this.sender = sender;
+    this.tab = tab;
+    this.sort = "needs_reply";
+    this.search = "";
+    this.onSelect = onSelect;
+    this.onTab = onTab || (() => {});
+    this.rows = [];
+    this.selected = null;
+    this.cursor = null;
+    this.loading = null;
+    this.again = false;
+    this.reloadSoon = debounce(() => this.reload(), 120);
+
+    this.tabButtons = TABS.map(([key, label]) =>
+      h(
+        "button",
+        {
+          type: "button", role: "tab", id: `tab-${key}-${uid}`, dataset: { tab: key },
+          "aria-selected": String(key === tab), "aria-controls": `convlist-${uid}`,
+          tabindex: key === tab ? "0" : "-1", onclick: () => this.setTab(key),
+        },
+        label,
+      ),
+    );
+    const tablist = h("div", { class: "tabs", role: "tablist", "aria-label": "Conversation tabs" }, this.tabButtons);
+    tablist.addEventListener("keydown", (ev) => {
+      const i = TABS.findIndex(([k]) => k === this.tab);
+      let j = null;
+      if (ev.key === "ArrowRight") j = (i + 1) % TABS.length;
+      if (ev.key === "ArrowLeft") j = (i - 1 + TABS.length) % TABS.length;
+      if (j === null) return;
+      ev.preventDefault();
+      this.setTab(TABS[j][0]);
+      this.tabButtons[j].focus();
+    });
+    this.searchBox = h("input", { type: "search", id: `csearch-${uid}`, placeholder: "Search contacts", autocomplete: "off" });
+    this.searchBox.addEventListener("input", debounce(() => {
+      this.search = this.searchBox.value.trim();
+      this.reload();
+    }, 200));
+    this.sortSelect = h(
+      "select",
+      { id: `csort-${uid}` },
+      SORTS.map(([v, label]) => h("option", { value: v }, label)),
+    );
+    this.sortSelect.addEventListener("change", () => {
+      this.sort = this.sortSelect.value;
+      this.reload();
+    });
+    this.sortField = h("span", { class: "sort-field" }, h("label", { for: this.sortSelect.id }, "Sort"), this.sortSelect);
+    this.list = h("ul", { class: "conv-list", id: `convlist-${uid}`, role: "tabpanel", "aria-labelledby": `tab-${tab}-${uid}` });
+    this.more = h("button", { type: "button", class: "link more", hidden: true, onclick: () => this.loadMore() }, "Load more");
+    this.el = h(
+      "section",
+      { class: "conv-list-pane", "aria-label": "Conversations" },
+      tablist,
+      h(
+        "div",
+        { class: "list-tools" },
+        h("label", { for: this.searchBox.id, class: "sr-only" }, "Search contacts by name"),
+        this.searchBox,
+        this.sortField,
+      ),
+      this.list,
+      this.more,
+    );
+    this.syncTools();
+  }
+
+  setTab(tab) {
+    if (tab === this.tab) return;
+    this.tab = tab;
+    for (const b of this.tabButtons) {
+      const on = b.dataset.tab === tab;
+      b.setAttribute("aria-selected", String(on));
+      b.tabIndex = on ? 0 : -1;
+    }
+    this.list.setAttribute("aria-labelledby", `tab-${tab}-${uid}`);
+    this.syncTools();
+    this.onTab(tab);
+    this.reload();
+  }
+
+  setSender(sender) {
+    this.sender = sender;
+    this.selected = null;
+    this.reload();
+  }
+
+  syncTools() {
+    this.sortField.hidden = !SORTED_TABS.has(this.tab);
+  }
+
+  params(cursor) {
+    return query({
+      sender: this.sender,
+      tab: this.tab,
+      search: this.search,
+      sort: SORTED_TABS.has(this.tab) ? this.sort : null,
+      limit: 50,
+      cursor,
+    });
+  }
+
+  /** Load the list again; calls during a load coalesce into one more load after it. */
+  async reload() {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      try {
+        do {
+          this.again = false;
+          try {
+            const data = await get(`/api/campaigns/${this.cid}/conversations${this.params(null)}`);
+            this.rows = items(data, "conversations");
+            this.cursor = (data && (data.next_cursor || data.cursor)) || null;
+            this.render();
+          } catch (err) {
+            if (err.code !== "offline") message(this.list, errorText(err), "error");
+          }
+        } while (this.again);
+      } finally {
+        this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+
+  async loadMore() {
+    if (!this.cursor) return;
+    const data = await get(`/api/campaigns/${this.cid}/conversations${this.params(this.cursor)}`);
+    this.rows = [...this.rows, ...items(data, "conversations")];
+    this.cursor = (data && (data.next_cursor || data.cursor)) || null;
+    this.render();
+  }
+
+  render() {
+    this.more.hidden = !this.cursor;
+    this.list.dataset.count = String(this.rows.length);
+    if (!this.rows.length) {
+      const empty = this.tab === "initial" ? "No conversations waiting for an initial message." : "No conversations here.";
+      message(this.list, empty);
+      return;
+    }
+    this.list.replaceChildren(...this.rows.map((r) => this.rowEl(r)));
+  }
+
+  rowEl(row) {
+    const name = fullName(row.contact) || (row.contact && row.contact.phone) || `Conversation ${row.id}`;
+    const green = row.needs_reply || row.status === "needs_reply";
+    return h(
+      "li",
+      { dataset: { conversation: row.id }, class: row.id === this.selected ? "selected" : "" },
+      h(
+        "button",
+        {
+          type: "button", class: "conv-row", "aria-current": row.id === this.selected ? "true" : null,
+          onclick: () => this.select(row),
+        },
+        h("span", {
+          class: `dot ${green ? "dot-reply" : "dot-none"}`,
+          role: "img",
+          "aria-label": green ? "Needs reply" : statusText(row.status),
+        }),
+        h("span", { class: "conv-name" }, name),
+        h("span", { class: "conv-meta" }, statusText(row.status), row.last_message_at ? ` · ${fmtTime(row.last_message_at)}` : ""),
+      ),
+    );
+  }
+
+  select(row) {
+    this.selected = row.id;
+    for (const li of this.list.children) li.classList.toggle("selected", Number(li.dataset.conversation) === row.id);
+    this.onSelect(row);
+  }
+
+  /** A live event: patch the row in place when we can, then reload for order and membership. */
+  onEvent(kind, data) {
+    const mine = (slot) => (slot === null || slot === undefined ? "unassigned" : String(slot)) === String(this.sender);
+    if (kind === "conversation") {
+      const known = this.rows.some((r) => r.id === data.id);
+      if (!known && !mine(data.sender_id)) return; // another sender's conversation
+      const row = this.rows.find((r) => r.id === data.id);
+      if (row) {
+        row.status = data.status;
+        row.needs_reply = data.needs_reply;
+        row.last_message_at = data.last_message_at;
+        this.render();
+      }
+      this.reloadSoon();
+    } else if (kind === "reassigned") {
+      if (mine(data.from) || mine(data.to)) this.reloadSoon();
+    } else if (kind === "message") {
+      if (this.rows.some((r) => r.id === data.conversation_id)) this.reloadSoon();
+    }
+  }
+}

@@ -1,0 +1,146 @@
+// Admin Messenger: one sender's (or the Unassigned pool's) conversations, as a sweeper sees them.
+import { get, isSweeper, requireSession } from "../api.js";
+import { campaignBanner } from "../campaign.js";
+import { ConversationView, loadReplies } from "../conversation.js";
+import { ConversationList } from "../convlist.js";
+import { Live } from "../live.js";
+import { loadSort, sortRows } from "../sort.js";
+import { connectionBanner, fullName, h, notice, reloader, topBar } from "../ui.js";
+
+const parts = location.pathname.split("/");
+const cid = Number(parts[2]);
+let sender = decodeURIComponent(parts[4] || "unassigned");
+const { user, token } = requireSession();
+if (!isSweeper(user)) location.replace(`/send/${cid}`);
+
+const state = { campaign: null, rows: [] };
+const key = (userId) => (userId === null || userId === undefined ? "unassigned" : String(userId));
+const labelOf = (row) => (row.user_id === null ? "Unassigned" : fullName(row) || `Sender ${row.user_id}`);
+
+const switcher = h("select", { id: "viewing-as" });
+const nextButton = h("button", { type: "button", id: "next-sender" }, "Next Sender");
+const presence = h("span", { class: "dot dot-offline", role: "img", "aria-label": "Offline", id: "viewing-dot" });
+const stats = h("span", { class: "viewing-stats", id: "viewing-stats" });
+const banners = h("div", { class: "banners" });
+
+const list = new ConversationList({
+  cid,
+  sender,
+  tab: "responses",
+  onSelect: (row) => {
+    document.body.classList.add("show-thread");
+    view.open(row.id);
+  },
+});
+const view = new ConversationView({
+  me: user,
+  admin: true,
+  assignees: () => state.rows,
+  onBack: () => document.body.classList.remove("show-thread"),
+});
+
+function ordered() {
+  return sortRows(state.rows, loadSort(cid));
+}
+
+function renderBar() {
+  const rows = ordered();
+  switcher.replaceChildren(...rows.map((r) => h("option", { value: key(r.user_id), selected: key(r.user_id) === sender }, labelOf(r))));
+  const row = rows.find((r) => key(r.user_id) === sender);
+  const online = !!(row && row.online);
+  presence.hidden = !row || row.user_id === null;
+  presence.className = `dot ${online ? "dot-online" : "dot-offline"}`;
+  presence.setAttribute("aria-label", online ? "Online" : "Offline");
+  stats.textContent = row ? `${row.sent}/${row.assigned} sent · ${row.needs_reply} need a reply` : "";
+}
+
+function viewSender(next) {
+  if (next === sender) return;
+  sender = next;
+  history.replaceState(null, "", `/campaigns/${cid}/messenger/${encodeURIComponent(sender)}`);
+  view.close();
+  document.body.classList.remove("show-thread");
+  list.setSender(sender);
+  renderBar();
+}
+
+const reload = reloader(async () => {
+  const [campaign, overview] = await Promise.all([get(`/api/campaigns/${cid}`), get(`/api/campaigns/${cid}/overview`)]);
+  state.campaign = campaign;
+  state.rows = (overview.senders || []).map((r) => ({ ...r }));
+  if (!state.rows.some((r) => r.user_id === null)) {
+    state.rows.unshift({ user_id: null, first_name: "", last_name: "", online: false, assigned: 0, sent: 0, needs_reply: 0 });
+  }
+  banners.replaceChildren(...campaignBanner(campaign));
+  document.title = `${campaign.title} · Admin Messenger · shiftline`;
+  view.setCampaign(campaign);
+  renderBar();
+  await list.reload();
+  await view.refresh();
+  document.body.dataset.loaded = "true";
+}, (err) => notice(err.message || String(err), "error"));
+
+function onEvent(kind, data) {
+  if (kind === "presence" || kind === "sender_stats") {
+    const row = state.rows.find((r) => key(r.user_id) === key(data.user_id));
+    if (!row) return void reload();
+    if (kind === "presence") row.online = !!data.online;
+    else Object.assign(row, { assigned: data.assigned, sent: data.sent, needs_reply: data.needs_reply });
+    renderBar();
+    return;
+  }
+  list.onEvent(kind, data);
+  view.onEvent(kind, data);
+  if (kind === "reassigned" && (key(data.from) === sender || key(data.to) === sender)) {
+    const n = (data.conversation_ids || []).length;
+    const moved = key(data.from) === sender ? "moved away from" : "moved to";
+    notice(`${n} conversation${n === 1 ? "" : "s"} ${moved} ${labelOf(state.rows.find((r) => key(r.user_id) === sender) || { user_id: null })}.`);
+  }
+}
+
+async function main() {
+  document.body.prepend(
+    topBar("Admin Messenger", [
+      { href: "/campaigns", label: "Campaigns" },
+      { href: `/campaigns/${cid}`, label: "Overview" },
+    ]),
+  );
+  const reloadReplies = async () => view.setReplies(await loadReplies(cid));
+  switcher.addEventListener("change", () => viewSender(switcher.value));
+  nextButton.addEventListener("click", () => {
+    const rows = ordered();
+    const i = rows.findIndex((r) => key(r.user_id) === sender);
+    if (rows.length) viewSender(key(rows[(i + 1) % rows.length].user_id));
+  });
+  const bar = h(
+    "div",
+    { class: "viewing-as", role: "region", "aria-label": "Viewing as" },
+    h("label", { for: "viewing-as" }, "Viewing as"),
+    presence,
+    switcher,
+    nextButton,
+    stats,
+  );
+  document.getElementById("main").replaceChildren(
+    bar,
+    banners,
+    h("div", { class: "messenger" }, list.el, view.el),
+  );
+  const live = new Live({ token: () => token, onAuthFailed: () => location.assign("/login") });
+  connectionBanner(live);
+  live.subscribe(`campaign:${cid}`, {
+    onSubscribed: (_seq, resumed) => {
+      if (!resumed) reload();
+    },
+    onResync: () => reload(),
+    onEvent: (kind, data) => {
+      onEvent(kind, data);
+      if (reload.busy()) reload();
+    },
+  });
+  live.start();
+  reloadReplies();
+  await reload();
+}
+
+main();

@@ -1,0 +1,49 @@
+// The campaign list: sweepers open a campaign's overview, senders their Messenger.
+import { get, isSweeper, items, requireSession } from "../api.js";
+import { errorText, h, message, topBar } from "../ui.js";
+
+const STATE_LABEL = { draft: "Draft", active: "Active", paused: "Paused", closed: "Closed" };
+
+async function main() {
+  const { user } = requireSession();
+  const sweeper = isSweeper(user);
+  const root = document.getElementById("main");
+  document.body.prepend(topBar("Campaigns"));
+  const list = h("div", { class: "campaign-list" });
+  root.replaceChildren(h("h1", {}, sweeper ? "Campaigns" : "Your campaigns"), list);
+  message(list, "Loading…", "loading");
+  try {
+    const campaigns = items(await get("/api/campaigns"), "campaigns");
+    if (!campaigns.length) {
+      message(list, sweeper ? "No campaigns yet." : "You have not been added to a campaign yet.");
+      return;
+    }
+    const table = h(
+      "table",
+      { class: "table" },
+      h("caption", { class: "sr-only" }, "Campaigns"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Campaign"), h("th", { scope: "col" }, "State"))),
+      h(
+        "tbody",
+        {},
+        campaigns.map((c) =>
+          h(
+            "tr",
+            { dataset: { campaignId: c.id } },
+            h(
+              "td",
+              {},
+              h("a", { href: sweeper ? `/campaigns/${c.id}` : `/send/${c.id}` }, c.title || `Campaign ${c.id}`),
+            ),
+            h("td", {}, h("span", { class: `state state-${c.status}` }, STATE_LABEL[c.status] || c.status)),
+          ),
+        ),
+      ),
+    );
+    list.replaceChildren(table);
+  } catch (err) {
+    message(list, errorText(err), "error");
+  }
+}
+
+main();

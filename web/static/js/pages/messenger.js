@@ -1,0 +1,165 @@
+// The sender's Messenger: their conversations in one campaign, live.
+import { get, post, requireSession } from "../api.js";
+import { campaignBanner } from "../campaign.js";
+import { ConversationView, loadReplies } from "../conversation.js";
+import { ConversationList } from "../convlist.js";
+import { Live } from "../live.js";
+import { connectionBanner, errorText, h, notice, plural, reloader, topBar } from "../ui.js";
+
+const cid = Number(location.pathname.split("/")[2]);
+const { user, token } = requireSession();
+const state = { campaign: null, stats: null };
+
+const stats = h("p", { class: "my-stats", id: "my-stats", "aria-live": "polite" });
+const banners = h("div", { class: "banners" });
+const title = h("h1", { id: "campaign-title" }, "Messenger");
+const selfAssign = h("form", { class: "self-assign", id: "self-assign", hidden: true });
+
+const list = new ConversationList({
+  cid,
+  sender: user.id,
+  tab: "initial",
+  onSelect: (row) => openRow(row),
+  onTab: () => {
+    view.close();
+    document.body.classList.remove("show-thread");
+  },
+});
+const view = new ConversationView({
+  me: user,
+  admin: false,
+  onBack: () => document.body.classList.remove("show-thread"),
+  onSent: () => {
+    if (list.tab === "initial") nextInitial(true);
+  },
+});
+
+function openRow(row) {
+  document.body.classList.add("show-thread");
+  return view.open(row.id);
+}
+
+/**
+ * Initial Messages: open the next contact waiting for their first text, with
+ * the Send button focused, so one click (or Enter) sends exactly one message.
+ */
+async function nextInitial(afterSend) {
+  if (afterSend) {
+    list.rows = list.rows.filter((r) => r.id !== view.id);
+    list.render();
+    list.reloadSoon();
+  }
+  const row = list.rows[0];
+  if (!row) {
+    view.close();
+    return;
+  }
+  list.select(row);
+  const button = view.composer.querySelector("button.primary");
+  if (button && !button.disabled) button.focus();
+}
+
+function renderStats() {
+  const s = state.stats;
+  stats.textContent = s ? `${s.sent}/${s.assigned} initial messages sent · ${plural(s.needs_reply, "conversation")} need${s.needs_reply === 1 ? "s" : ""} a reply` : "";
+}
+
+function renderSelfAssign() {
+  const on = !!(state.campaign && state.campaign.self_assign && state.campaign.status === "active");
+  selfAssign.hidden = !on;
+  if (!on || selfAssign.childElementCount) return;
+  const count = h("input", { type: "number", id: "self-assign-count", min: 1, max: 500, value: 25 });
+  const button = h("button", { type: "submit" }, "Request more conversations");
+  selfAssign.append(h("label", { for: count.id }, "How many"), count, button);
+  selfAssign.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    try {
+      const res = await post(`/api/campaigns/${cid}/self-assign`, { count: Number(count.value) });
+      const n = res ? (res.assigned ?? res.moved ?? res.count ?? (res.conversation_ids || []).length) : 0;
+      notice(n ? `You got ${plural(n, "more conversation")}.` : "No unassigned conversations are left.", n ? "ok" : "info");
+      await list.reload();
+      if (list.tab === "initial" && view.id === null) nextInitial(false);
+    } catch (err) {
+      notice(errorText(err), "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+const reload = reloader(async () => {
+  const campaign = await get(`/api/campaigns/${cid}`);
+  state.campaign = campaign;
+  title.textContent = campaign.title || `Campaign ${cid}`;
+  document.title = `${campaign.title} · Messenger · shiftline`;
+  banners.replaceChildren(...campaignBanner(campaign));
+  view.setCampaign(campaign);
+  renderSelfAssign();
+  await list.reload();
+  if (view.id !== null) await view.refresh();
+  else if (list.tab === "initial") await nextInitial(false);
+  document.body.dataset.loaded = "true";
+}, (err) => notice(errorText(err), "error"));
+
+function onEvent(kind, data) {
+  if (kind === "sender_stats") {
+    state.stats = { assigned: data.assigned, sent: data.sent, needs_reply: data.needs_reply };
+    renderStats();
+    return;
+  }
+  if (kind === "reassigned") {
+    const n = (data.conversation_ids || []).length;
+    if (data.to === user.id) notice(`${plural(n, "conversation")} reassigned to you.`);
+    else if (data.from === user.id) notice(`${plural(n, "conversation")} moved away from you.`);
+    if (data.from === user.id && (data.conversation_ids || []).includes(view.id)) {
+      view.close();
+      document.body.classList.remove("show-thread");
+    }
+  }
+  if (kind === "message" && data.message && data.message.direction === "inbound" && data.conversation_id !== view.id) {
+    notice("New reply received.");
+  }
+  list.onEvent(kind, data);
+  view.onEvent(kind, data);
+}
+
+async function main() {
+  document.body.prepend(topBar("Messenger", [{ href: "/campaigns", label: "Campaigns" }]));
+  document.getElementById("main").replaceChildren(
+    h("div", { class: "messenger-head" }, title, stats, selfAssign),
+    banners,
+    h("div", { class: "messenger" }, list.el, view.el),
+  );
+  // A held key must not send a second message: only fresh presses count.
+  view.composer.addEventListener("keydown", (ev) => {
+    if (ev.repeat && (ev.key === "Enter" || ev.key === " ")) ev.preventDefault();
+  }, true);
+  const live = new Live({ token: () => token, onAuthFailed: () => location.assign("/login") });
+  connectionBanner(live);
+  live.subscribe(`sender:${cid}:${user.id}`, {
+    onSubscribed: (_seq, resumed) => {
+      if (!resumed) reload();
+    },
+    onResync: () => reload(),
+    onEvent: (kind, data) => {
+      onEvent(kind, data);
+      if (reload.busy()) reload();
+    },
+  });
+  live.start();
+  loadReplies(cid).then((r) => view.setReplies(r));
+  // Counters for the header, when the API lets a sender read them; live events keep them fresh.
+  get(`/api/campaigns/${cid}/overview`)
+    .then((o) => {
+      const mine = (o.senders || []).find((r) => r.user_id === user.id);
+      if (mine && !state.stats) {
+        state.stats = { assigned: mine.assigned, sent: mine.sent, needs_reply: mine.needs_reply };
+        renderStats();
+      }
+    })
+    .catch(() => {});
+  await reload();
+}
+
+main();

@@ -1,0 +1,288 @@
+// Conversations Overview: the campaign's counts and senders table, live.
+import { get, isSweeper, query, requireSession } from "../api.js";
+import { Live } from "../live.js";
+import { openReassign } from "../reassign.js";
+import { filterRows, loadSort, saveSort, sortRows } from "../sort.js";
+import { campaignBanner } from "../campaign.js";
+import { $, connectionBanner, errorText, fullName, h, message, reloader, topBar } from "../ui.js";
+
+const cid = Number(location.pathname.split("/")[2]);
+const { user, token } = requireSession();
+if (!isSweeper(user)) location.replace(`/send/${cid}`);
+
+const state = {
+  campaign: null,
+  totals: { total: 0, not_started: 0, needs_reply: 0 },
+  rows: new Map(), // "unassigned" or user id -> row
+  sort: loadSort(cid),
+  search: "",
+};
+const rowKey = (userId) => (userId === null || userId === undefined ? "unassigned" : String(userId));
+
+const COLUMNS = [
+  ["sender", "Sender"],
+  ["progress", "Progress"],
+  ["needs_reply", "Needs Reply"],
+];
+
+// ---- layout -------------------------------------------------------------
+
+const counts = h(
+  "section",
+  { class: "counts", "aria-label": "Campaign counts" },
+  [
+    ["total", "Total"],
+    ["not_started", "Not Started"],
+    ["needs_reply", "Needs Reply"],
+  ].map(([k, label]) =>
+    h("div", { class: `count count-${k}` }, h("span", { class: "count-label", id: `label-${k}` }, label),
+      h("output", { id: `count-${k}`, class: "count-value", "aria-labelledby": `label-${k}` }, "–")),
+  ),
+);
+const searchBox = h("input", { type: "search", id: "sender-search", placeholder: "Search senders", autocomplete: "off" });
+const bulkButton = h("button", { type: "button", id: "bulk-reassign", class: "primary" }, "Bulk Reassign");
+const tbody = h("tbody", { id: "senders-body" });
+const headRow = h("tr", {});
+const table = h(
+  "table",
+  { class: "table senders", id: "senders" },
+  h("caption", { class: "sr-only" }, "Senders of this campaign; column headers sort the table"),
+  h("thead", {}, headRow),
+  tbody,
+);
+const titleEl = h("h1", { id: "campaign-title" }, "Conversations Overview");
+const bannerSlot = h("div", { class: "banners" });
+
+function renderHead() {
+  const { key, order } = state.sort;
+  headRow.replaceChildren(
+    h("th", { scope: "col", class: "col-dot" }, h("span", { class: "sr-only" }, "Online")),
+    COLUMNS.map(([k, label]) => {
+      const active = k === key;
+      return h(
+        "th",
+        { scope: "col", "aria-sort": active ? (order === "asc" ? "ascending" : "descending") : "none" },
+        h(
+          "button",
+          { type: "button", class: "sort", dataset: { sort: k }, onclick: () => setSort(k) },
+          label,
+          h("span", { class: "sort-arrow", "aria-hidden": "true" }, active ? (order === "asc" ? " ▲" : " ▼") : ""),
+        ),
+      );
+    }),
+    h("th", { scope: "col", class: "col-actions" }, h("span", { class: "sr-only" }, "Actions")),
+  );
+}
+
+function setSort(k) {
+  const s = state.sort;
+  state.sort = s.key === k ? { key: k, order: s.order === "asc" ? "desc" : "asc" } : { key: k, order: "asc" };
+  saveSort(cid, state.sort);
+  renderHead();
+  renderRows();
+}
+
+function renderCounts() {
+  for (const k of ["total", "not_started", "needs_reply"]) {
+    $(`#count-${k}`).textContent = String(state.totals[k] ?? 0);
+  }
+}
+
+function senderName(row) {
+  return row.user_id === null ? "Unassigned" : fullName(row) || `Sender ${row.user_id}`;
+}
+
+function renderRows() {
+  const rows = sortRows(filterRows([...state.rows.values()], state.search), state.sort);
+  tbody.replaceChildren(...rows.map(rowEl));
+  if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: 5 }, "No senders match.")));
+}
+
+function rowEl(row) {
+  const key = rowKey(row.user_id);
+  const name = senderName(row);
+  const unassigned = row.user_id === null;
+  const pct = row.assigned ? Math.round((100 * row.sent) / row.assigned) : 0;
+  return h(
+    "tr",
+    { dataset: { sender: key }, class: unassigned ? "row-unassigned" : "" },
+    h(
+      "td",
+      { class: "col-dot" },
+      unassigned
+        ? null
+        : h("span", {
+            class: `dot ${row.online ? "dot-online" : "dot-offline"}`,
+            role: "img",
+            "aria-label": row.online ? "Online" : "Offline",
+            title: row.online ? "Online" : "Offline",
+          }),
+    ),
+    h("td", { class: "col-name" }, h("a", { href: `/campaigns/${cid}/messenger/${key}` }, name)),
+    h(
+      "td",
+      { class: "col-progress" },
+      h("span", { class: "progress-text" }, `${row.sent}/${row.assigned}`),
+      h("progress", { max: 100, value: pct, "aria-label": `${name}: ${row.sent} sent of ${row.assigned} assigned` }),
+    ),
+    h(
+      "td",
+      { class: "col-needs" },
+      h("span", { class: `needs ${row.needs_reply > 0 ? "needs-some" : ""}` }, String(row.needs_reply)),
+    ),
+    h("td", { class: "col-actions" }, rowMenu(row, name)),
+  );
+}
+
+function rowMenu(row, name) {
+  const id = `menu-${rowKey(row.user_id)}`;
+  const button = h(
+    "button",
+    { type: "button", class: "menu-button", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": id,
+      "aria-label": `Reassign menu for ${name}` },
+    "⋯",
+  );
+  const menu = h(
+    "ul",
+    { class: "menu", role: "menu", id, hidden: true },
+    [
+      ["unassign_all", "Unassign All"],
+      ["reassign_some", "Reassign Some"],
+      ["reassign_all", "Reassign All"],
+    ].map(([action, label]) =>
+      h("li", { role: "none" }, h("button", {
+        type: "button", role: "menuitem", dataset: { action },
+        onclick: () => {
+          close();
+          bulk(row.user_id === null ? null : [row.user_id], name, action);
+        },
+      }, label)),
+    ),
+  );
+  const close = () => {
+    menu.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+  };
+  button.addEventListener("click", () => {
+    const open = menu.hidden;
+    for (const m of document.querySelectorAll(".menu")) m.hidden = true;
+    menu.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    if (open) menu.querySelector("button").focus();
+  });
+  menu.addEventListener("keydown", (ev) => {
+    const items = [...menu.querySelectorAll("button")];
+    const i = items.indexOf(document.activeElement);
+    if (ev.key === "Escape") {
+      close();
+      button.focus();
+    } else if (ev.key === "ArrowDown") {
+      ev.preventDefault();
+      items[(i + 1) % items.length].focus();
+    } else if (ev.key === "ArrowUp") {
+      ev.preventDefault();
+      items[(i - 1 + items.length) % items.length].focus();
+    }
+  });
+  return h("div", { class: "menu-wrap" }, button, menu);
+}
+
+document.addEventListener("click", (ev) => {
+  if (!ev.target.closest(".menu-wrap")) for (const m of document.querySelectorAll(".menu")) m.hidden = true;
+});
+
+async function bulk(from, fromLabel, action) {
+  const senders = [...state.rows.values()].filter((r) => r.user_id !== null);
+  await openReassign({ cid, senders, from, fromLabel, action });
+}
+
+// ---- data ---------------------------------------------------------------
+
+const reload = reloader(async () => {
+  const [campaign, overview] = await Promise.all([
+    get(`/api/campaigns/${cid}`),
+    get(`/api/campaigns/${cid}/overview${query({ sort: state.sort.key, order: state.sort.order })}`),
+  ]);
+  state.campaign = campaign;
+  titleEl.textContent = `${campaign.title || `Campaign ${cid}`}: Conversations Overview`;
+  document.title = `${campaign.title || "Campaign"} · Overview · shiftline`;
+  bannerSlot.replaceChildren(...campaignBanner(campaign));
+  state.totals = { total: overview.total, not_started: overview.not_started, needs_reply: overview.needs_reply };
+  state.rows = new Map((overview.senders || []).map((r) => [rowKey(r.user_id), { ...r }]));
+  if (!state.rows.has("unassigned")) {
+    state.rows.set("unassigned", { user_id: null, first_name: "", last_name: "", online: false, assigned: 0, sent: 0, needs_reply: 0 });
+  }
+  renderCounts();
+  renderRows();
+  document.body.dataset.loaded = "true";
+});
+
+function onEvent(kind, data) {
+  if (kind === "stats") {
+    Object.assign(state.totals, {
+      total: data.total ?? state.totals.total,
+      not_started: data.not_started ?? state.totals.not_started,
+      needs_reply: data.needs_reply ?? state.totals.needs_reply,
+    });
+    renderCounts();
+  } else if (kind === "sender_stats") {
+    const row = state.rows.get(rowKey(data.user_id));
+    if (!row) {
+      reload(); // a sender added since the snapshot
+      return;
+    }
+    Object.assign(row, { assigned: data.assigned, sent: data.sent, needs_reply: data.needs_reply });
+    renderRows();
+  } else if (kind === "presence") {
+    const row = state.rows.get(rowKey(data.user_id));
+    if (!row) return;
+    row.online = !!data.online;
+    renderRows();
+  } else {
+    return;
+  }
+  // A snapshot in flight may predate this event: take another one after it.
+  if (reload.busy()) reload();
+}
+
+async function main() {
+  document.body.prepend(topBar("Overview", [{ href: "/campaigns", label: "Campaigns" }]));
+  const root = document.getElementById("main");
+  searchBox.addEventListener("input", () => {
+    state.search = searchBox.value;
+    renderRows();
+  });
+  bulkButton.addEventListener("click", () => bulk(undefined, null, "reassign_some"));
+  renderHead();
+  root.replaceChildren(
+    titleEl,
+    bannerSlot,
+    counts,
+    h(
+      "div",
+      { class: "toolbar" },
+      h("label", { for: "sender-search", class: "sr-only" }, "Search senders by name"),
+      searchBox,
+      bulkButton,
+    ),
+    h("div", { class: "table-wrap" }, table),
+  );
+  const live = new Live({ token: () => token, onAuthFailed: () => location.assign("/login") });
+  connectionBanner(live);
+  live.subscribe(`campaign:${cid}`, {
+    onSubscribed: (_seq, resumed) => {
+      if (!resumed) reload();
+    },
+    onResync: () => reload(),
+    onEvent,
+  });
+  live.start();
+  // Show the page even before the live connection is up.
+  try {
+    await reload();
+  } catch (err) {
+    message(tbody, errorText(err), "error");
+  }
+}
+
+main();

@@ -1,0 +1,53 @@
+// The senders table's order, shared by the overview and the Admin Messenger's
+// Next Sender so that "next" means the row below in the table the admin saw.
+
+export const SORT_KEYS = ["sender", "progress", "needs_reply"];
+const DEFAULT = { key: "sender", order: "asc" };
+
+const storageKey = (cid) => `shiftline.overview-sort.${cid}`;
+
+export function loadSort(cid) {
+  try {
+    const s = JSON.parse(localStorage.getItem(storageKey(cid)) || "null");
+    if (s && SORT_KEYS.includes(s.key) && (s.order === "asc" || s.order === "desc")) return s;
+  } catch {
+    /* fall through */
+  }
+  return { ...DEFAULT };
+}
+
+export function saveSort(cid, sort) {
+  localStorage.setItem(storageKey(cid), JSON.stringify(sort));
+}
+
+const text = (v) => (v || "").toLocaleLowerCase();
+const byName = (a, b) =>
+  text(a.first_name).localeCompare(text(b.first_name)) ||
+  text(a.last_name).localeCompare(text(b.last_name)) ||
+  (a.user_id || 0) - (b.user_id || 0);
+
+const COMPARE = {
+  // The contract: `sender` by first name; `progress` by assigned, then sent;
+  // `needs_reply` by its count. Ties fall back to the name, for a stable table.
+  sender: byName,
+  progress: (a, b) => a.assigned - b.assigned || a.sent - b.sent || byName(a, b),
+  needs_reply: (a, b) => a.needs_reply - b.needs_reply || byName(a, b),
+};
+
+/** Rows in table order: the Unassigned row first whatever the sort. */
+export function sortRows(rows, { key, order }) {
+  const cmp = COMPARE[key] || COMPARE.sender;
+  const sign = order === "desc" ? -1 : 1;
+  const unassigned = rows.filter((r) => r.user_id === null);
+  const senders = rows.filter((r) => r.user_id !== null).sort((a, b) => sign * cmp(a, b));
+  return [...unassigned, ...senders];
+}
+
+/** Rows whose sender's first or last name contains `search` (the Unassigned row always stays). */
+export function filterRows(rows, search) {
+  const q = text(search).trim();
+  if (!q) return rows;
+  return rows.filter(
+    (r) => r.user_id === null || `${text(r.first_name)} ${text(r.last_name)}`.includes(q),
+  );
+}
