@@ -1,0 +1,276 @@
+"""The ``shift`` and ``reconnect`` scenarios: a whole texting shift, optionally losing an instance.
+
+Phases: start servers and set up the world; connect every client (at most
+``connect_rate`` a second) and load their first screens; work for
+``duration`` seconds with the admin's bulk moves at mid-shift (and, for
+``reconnect``, a SIGKILL of one instance before them); drain; compare every
+client's view with the server's truth; report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .actions import ActionLog
+from .admin import SimAdmin
+from .api import Api, ApiFailure
+from .config import Config
+from .contacts import Contacts
+from .figures import Figures
+from .live import LiveClient
+from .progress import Progress
+from .provision import World, provision
+from .report import Goal, Outcome
+from .sender import SimSender
+from .servers import Cluster, ProcessWatcher, cluster
+from .verify import quiesce, verify_views
+
+__all__ = ["config_json", "connect_all", "run_shift", "server_failures"]
+
+CATCH_UP_GOAL = 10.0
+
+
+async def connect_all(clients: Sequence[LiveClient], rate: int, tasks: list[asyncio.Task[None]]) -> None:
+    """Start every client's connection, ``rate`` a second at most; wait until all are subscribed."""
+    for i, client in enumerate(clients):
+        tasks.append(asyncio.create_task(client.run(), name=client.name))
+        if (i + 1) % max(1, rate // 10) == 0:
+            await asyncio.sleep(0.1)
+    timeout = 60.0 + len(clients) / rate
+    await asyncio.wait_for(asyncio.gather(*(c.ready.wait() for c in clients)), timeout)
+
+
+async def _bounded(limit: int, jobs: Sequence[Callable[[], Awaitable[None]]]) -> None:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Callable[[], Awaitable[None]]) -> None:
+        async with gate:
+            await job()
+
+    await asyncio.gather(*(one(j) for j in jobs))
+
+
+async def _bulk_moves(api: Api, world: World, rng: random.Random, figures: Figures) -> None:
+    """Mid-shift, an admin redistributes: some of one sender's work to two others, one sender
+    unassigned entirely (had to leave), then the Unassigned pool spread over the rest."""
+    senders = [p.user_id for p in world.senders]
+    if len(senders) < 2:
+        return
+    token = world.admins[0].token if world.admins else world.owner.token
+    url = f"{world.url(rng)}/api/campaigns/{world.campaign_id}/reassign"
+    leaving = senders[-1]
+    staying = senders[:-1]
+    moves: list[dict[str, Any]] = []
+    if len(staying) >= 2:
+        moves.append(
+            {
+                "action": "reassign_some",
+                "from": [staying[0]],
+                "to": staying[1:3],
+                "status": "not_started",
+                "count": 5,
+            }
+        )
+    moves.append({"action": "unassign_all", "from": [leaving], "to": "unassigned"})
+    moves.append({"action": "reassign_all", "from": [None], "status": "any", "to": staying})
+    for body in moves:
+        try:
+            await api.call("POST", url, "/api/campaigns/{cid}/reassign", token=token, json=body)
+            figures.action("bulk_reassign")
+        except ApiFailure as exc:
+            figures.notes.setdefault("bulk_reassign_failures", []).append(
+                f"{body['action']}: {exc.kind} {exc.body}"
+            )
+
+
+def server_failures(figures: Figures, *, expect_transport_errors: bool) -> list[str]:
+    """Errors that fail a run whatever the scenario: 5xx answers, refused subscriptions, bad frames."""
+    out = []
+    for kind, n in sorted(figures.errors.items()):
+        fatal = kind.startswith(("http 5", "ws error frame")) or kind == "ws undecodable frame"
+        if fatal or (kind.startswith("transport") and not expect_transport_errors):
+            out.append(f"{n} x {kind}")
+    return out
+
+
+async def _kill(c: Cluster, world: World, figures: Figures) -> tuple[int, float]:
+    """SIGKILL one instance; with a single instance, start it again (clients reconnect to it)."""
+    index = len(c.instances) - 1
+    killed_at = time.monotonic()
+    c.kill(index)
+    figures.notes["killed_instance"] = index
+    figures.notes["killed_at_second"] = round(figures.now(), 1)
+    if len(c.instances) > 1:
+        world.dead.add(index)
+    else:
+        c.start(c.instances[index])
+        await c.wait_healthy(c.instances[index])
+    return index, killed_at
+
+
+def _catch_up(clients: Sequence[LiveClient], killed_at: float) -> tuple[list[float], list[str]]:
+    """Each client that lost its connection at the kill: seconds until it had caught up."""
+    times: list[float] = []
+    failures: list[str] = []
+    for client in clients:
+        outages = [o for o in client.outages if o[0] is not None and o[0] >= killed_at - 0.5]
+        if not outages:
+            continue
+        end = outages[-1][1]
+        if end is None:
+            failures.append(f"{client.name} never caught up after the kill")
+            continue
+        times.append(end - killed_at)
+    return times, failures
+
+
+async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kill: bool = False) -> Outcome:
+    figures = Figures()
+    rng = random.Random(cfg.seed)
+    failures: list[str] = []
+    checks: dict[str, Any] = {}
+    tasks: list[asyncio.Task[None]] = []
+    async with cluster(cfg, directory) as c, Api(figures, max_connections=min(400, 20 + cfg.senders)) as api:
+        t_setup = time.monotonic()
+        world = await provision(api, c, cfg, run, cfg.senders * cfg.contacts_per_sender)
+        figures.notes["setup_seconds"] = round(time.monotonic() - t_setup, 1)
+        actions = ActionLog(figures)
+        contacts = Contacts(api, world, cfg, figures, actions, rng)
+        senders = [
+            SimSender(i, p, world, cfg, api, figures, contacts, actions, random.Random(rng.random()))
+            for i, p in enumerate(world.senders)
+        ]
+        admins = [
+            SimAdmin(i, p, world, cfg, api, figures, actions, random.Random(rng.random()))
+            for i, p in enumerate(world.admins)
+        ]
+        clients = [a.live for a in admins] + [s.live for s in senders]
+        stop = asyncio.Event()
+        watched = {f"server {i.index}": i.process.pid for i in c.instances if i.process is not None}
+        watcher = ProcessWatcher(figures, {**watched, "harness": os.getpid()})
+        background: list[asyncio.Task[None]] = []
+        try:
+            t_connect = time.monotonic()
+            await connect_all(clients, cfg.connect_rate, tasks)
+            figures.notes["connect_seconds"] = round(time.monotonic() - t_connect, 1)
+            await _bounded(32, [a.load for a in admins] + [s.load for s in senders])
+            figures.restart_clock()
+            background.append(asyncio.create_task(watcher.run()))
+            background.append(asyncio.create_task(Progress(figures, cfg.duration).run()))
+            work = [asyncio.create_task(s.work(stop)) for s in senders]
+            work += [asyncio.create_task(a.work(stop)) for a in admins]
+            killed_at: float | None = None
+            if kill:
+                await asyncio.sleep(cfg.duration * 0.4)
+                _, killed_at = await _kill(c, world, figures)
+                await asyncio.sleep(cfg.duration * 0.1)
+            else:
+                await asyncio.sleep(cfg.duration / 2)
+            await _bulk_moves(api, world, rng, figures)
+            await asyncio.sleep(max(0.0, cfg.duration - figures.now()))
+            stop.set()
+            await asyncio.gather(*work)
+            elapsed = figures.now()
+            await contacts.close()
+            for s in senders:
+                await s.settle()
+            figures.notes["quiesce_seconds"] = round(await quiesce(clients), 1)
+            for s in senders:
+                await s.settle()
+            mismatches = await verify_views(api, world, senders, admins, rng)
+            if mismatches:
+                # An event may still be in flight: look once more before calling it a loss.
+                await asyncio.sleep(3.0)
+                mismatches = await verify_views(api, world, senders, admins, rng)
+            failures += mismatches
+            checks["views_checked"] = len(clients)
+            checks["view_mismatches"] = len(mismatches)
+            if killed_at is not None:
+                times, late = _catch_up(clients, killed_at)
+                failures += late
+                checks["clients_reconnected"] = len(times)
+                if times:
+                    figures.notes["catch_up_seconds"] = {
+                        "max": round(max(times), 2),
+                        "median": round(sorted(times)[len(times) // 2], 2),
+                    }
+                if times and max(times) > CATCH_UP_GOAL:
+                    failures.append(
+                        f"slowest client caught up {max(times):.1f} s after the kill "
+                        f"(goal {CATCH_UP_GOAL:.0f} s)"
+                    )
+                if not times:
+                    failures.append("no client was on the killed instance")
+        finally:
+            for task in background:
+                task.cancel()
+            for client in clients:
+                await client.stop()
+            for task in tasks + background:
+                task.cancel()
+            await asyncio.gather(*tasks, *background, return_exceptions=True)
+        anomalies = [a for client in clients for a in client.checker.finish()]
+        by_kind: dict[str, int] = {}
+        for a in anomalies:
+            by_kind[a.kind] = by_kind.get(a.kind, 0) + 1
+        checks["seq_anomalies"] = by_kind or 0
+        failures = [str(a) for a in anomalies[:200]] + failures
+        failures += server_failures(figures, expect_transport_errors=kill)
+        data = figures.to_json(elapsed)
+    return Outcome(
+        scenario="reconnect" if kill else "shift",
+        run_name=run,
+        command=command,
+        config=config_json(cfg),
+        figures=data,
+        failures=failures,
+        checks=checks,
+        goals=_goals(cfg, data, anomalies=len(anomalies), kill=kill),
+    )
+
+
+def config_json(cfg: Config) -> dict[str, Any]:
+    hidden = {"owner_password", "webhook_token", "extra_env"}
+    return {k: v for k, v in vars(cfg).items() if k not in hidden}
+
+
+def _goals(cfg: Config, data: dict[str, Any], *, anomalies: int, kill: bool) -> list[Goal]:
+    acts = data.get("actions", {})
+    moved = sum(acts.get(k, 0) for k in ("initial", "reply", "inbound", "stop"))
+    rate = moved / data["elapsed_seconds"] if data["elapsed_seconds"] else 0.0
+    lat = data["latency_ms"].get("commit→receipt") or data["latency_ms"].get("action→sender") or {}
+    p99 = lat.get("p99")
+    goals = [
+        Goal("lost, duplicated or misordered events", "0", str(anomalies), anomalies == 0),
+        Goal(
+            "p99 delivery latency",
+            "< 250 ms",
+            f"{p99:,.1f} ms" if p99 is not None else "-",
+            p99 is not None and p99 < 250,
+        ),
+        Goal("sends + replies per second", "≥ 200", f"{rate:,.1f}", rate >= 200),
+        Goal("sustained for", "≥ 600 s", f"{data['elapsed_seconds']:.0f} s", data["elapsed_seconds"] >= 600),
+        Goal(
+            "senders + admins connected",
+            "2,000 + 20",
+            f"{cfg.senders:,} + {cfg.admins}",
+            cfg.senders >= 2000 and cfg.admins >= 20,
+        ),
+    ]
+    if kill:
+        catch = data["notes"].get("catch_up_seconds", {}).get("max")
+        goals.append(
+            Goal(
+                "every client caught up after the kill",
+                "≤ 10 s",
+                f"{catch} s" if catch is not None else "-",
+                catch is not None and catch <= CATCH_UP_GOAL,
+            )
+        )
+    return goals
