@@ -4,7 +4,7 @@
 import { canSendInitial, fillTemplate } from "./campaign.js";
 import { statusText } from "./convlist.js";
 import { get, post, put } from "./api.js";
-import { errorText, fmtTime, fullName, h, notice } from "./ui.js";
+import { errorText, fmtTime, fullName, h, notice, fill } from "./ui.js";
 
 const MAX_BODY = 1600;
 let uid = 0;
@@ -23,6 +23,11 @@ export function isOptedOut(conv) {
   if (typeof conv.opted_out === "boolean") return conv.opted_out;
   if (conv.opt_out && typeof conv.opt_out === "object") return !!conv.opt_out.opted_out;
   return conv.status === "opted_out";
+}
+
+function assignedId(conv) {
+  if (conv.sender && typeof conv.sender === "object") return conv.sender.id;
+  return conv.assigned_to ?? conv.sender_id ?? null;
 }
 
 function initialSent(conv) {
@@ -130,7 +135,7 @@ export class ConversationView {
     } catch (err) {
       if (this.id !== id) return;
       if (err.status === 403 || err.status === 404) {
-        this.thread.replaceChildren(h("li", { class: "msg-gone" }, "This conversation is no longer yours to see."));
+        fill(this.thread, h("li", { class: "msg-gone" }, "This conversation is no longer yours to see."));
         this.composer.replaceChildren();
         return;
       }
@@ -173,7 +178,7 @@ export class ConversationView {
         { id: `reassign-to-${uid}` },
         h("option", { value: "" }, "Unassigned"),
         this.assignees().filter((s) => s.user_id !== null).map((s) =>
-          h("option", { value: s.user_id, selected: s.user_id === (conv.assigned_to ?? conv.sender_id) }, fullName(s)),
+          h("option", { value: s.user_id, selected: s.user_id === assignedId(conv) }, fullName(s)),
         ),
       );
       reassign = h(
@@ -184,7 +189,7 @@ export class ConversationView {
         h("button", { type: "button", onclick: () => this.reassign(select.value) }, "Reassign"),
       );
     }
-    this.head.replaceChildren(
+    fill(this.head, 
       h("button", { type: "button", class: "back link", onclick: () => this.onBack() }, "← Conversations"),
       h(
         "div",
@@ -196,7 +201,7 @@ export class ConversationView {
     );
 
     const messages = conv.messages || [];
-    this.thread.replaceChildren(
+    fill(this.thread, 
       ...messages.map((m) =>
         h(
           "li",
@@ -220,7 +225,7 @@ export class ConversationView {
   renderComposer(optedOut) {
     const conv = this.conv;
     if (optedOut) {
-      this.composer.replaceChildren(h("p", { class: "muted" }, "This contact opted out: no messages can be sent."));
+      fill(this.composer, h("p", { class: "muted" }, "This contact opted out: no messages can be sent."));
       return;
     }
     if (!initialSent(conv)) {
@@ -228,7 +233,7 @@ export class ConversationView {
       const sender = this.admin ? this.senderOf(conv) : this.me;
       const preview = fillTemplate(this.campaign && this.campaign.initial_message, sender, this.contact());
       const button = h("button", { type: "button", class: "primary", disabled: !allowed.ok, onclick: () => this.send(null) }, "Send initial message");
-      this.composer.replaceChildren(
+      fill(this.composer, 
         h("p", { class: "preview", "aria-label": "Initial message" }, preview),
         allowed.ok ? null : h("p", { class: "muted" }, allowed.why),
         button,
@@ -254,7 +259,7 @@ export class ConversationView {
       if (r) this.insertReply(r.body);
       picker.value = "";
     });
-    this.composer.replaceChildren(
+    fill(this.composer, 
       h("label", { for: box.id, class: "sr-only" }, "Reply"),
       box,
       h(
@@ -267,8 +272,10 @@ export class ConversationView {
   }
 
   senderOf(conv) {
-    const id = conv.assigned_to ?? conv.sender_id;
-    return this.assignees().find((s) => s.user_id === id) || null;
+    const id = assignedId(conv);
+    if (id === null) return null;
+    const known = this.assignees().find((s) => s.user_id === id);
+    return known || (conv.sender ? { user_id: id, ...conv.sender } : null);
   }
 
   insertReply(body) {
@@ -279,45 +286,61 @@ export class ConversationView {
     box.focus();
   }
 
-  renderSurvey() {
-    const panel = this.panels.survey;
-    const questions = (this.campaign && this.campaign.survey_questions) || [];
-    if (!questions.length) {
-      panel.replaceChildren(h("p", { class: "muted" }, "This campaign has no survey questions."));
-      return;
+  /** Questions with this conversation's answers: the thread's own survey, else the campaign's questions. */
+  surveyQuestions() {
+    if (Array.isArray(this.conv.survey)) {
+      return this.conv.survey.map((q) => ({ id: q.question_id, text: q.text, answers: q.answers || [], answer: q.answer }));
     }
     const answers = surveyAnswers(this.conv);
+    return ((this.campaign && this.campaign.survey_questions) || []).map((q) => ({
+      ...q,
+      answer: answers[String(q.id)] ?? null,
+    }));
+  }
+
+  renderSurvey() {
+    const panel = this.panels.survey;
+    const questions = this.surveyQuestions();
+    if (!questions.length) {
+      fill(panel, h("p", { class: "muted" }, "This campaign has no survey questions."));
+      return;
+    }
     const fields = questions.map((q) => {
       const id = `q-${uid}-${q.id}`;
-      const current = answers[String(q.id)] ?? "";
+      const current = q.answer ?? "";
       const input = (q.answers || []).length
-        ? h("select", { id, name: String(q.id) }, h("option", { value: "" }, "—"),
+        ? h("select", { id, name: String(q.id), dataset: { was: current } }, h("option", { value: "" }, "—"),
             q.answers.map((a) => h("option", { value: a, selected: a === current }, a)))
-        : h("input", { id, name: String(q.id), value: current });
+        : h("input", { id, name: String(q.id), value: current, dataset: { was: current } });
       return h("div", { class: "field" }, h("label", { for: id }, q.text), input);
     });
     const form = h("form", { class: "survey" }, fields, h("button", { type: "submit" }, "Save answers"));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const out = {};
-      for (const el of form.querySelectorAll("[name]")) if (el.value !== "") out[el.name] = el.value;
+      for (const el of form.querySelectorAll("[name]")) {
+        const value = el.value.trim();
+        if (value !== "") out[el.name] = value;
+        else if (el.dataset.was) out[el.name] = null; // cleared
+      }
       try {
         await put(`/api/conversations/${this.id}/survey`, { answers: out });
         notice("Survey answers saved.", "ok");
+        await this.refresh();
       } catch (err) {
         notice(errorText(err), "error");
       }
     });
-    panel.replaceChildren(form);
+    fill(panel, form);
   }
 
   renderReplies() {
     const panel = this.panels.replies;
     if (!this.replies.length) {
-      panel.replaceChildren(h("p", { class: "muted" }, "No recommended replies."));
+      fill(panel, h("p", { class: "muted" }, "No recommended replies."));
       return;
     }
-    panel.replaceChildren(
+    fill(panel, 
       h(
         "ul",
         { class: "reply-list" },
@@ -341,7 +364,7 @@ export class ConversationView {
       this.admin ? ["Assigned to", assigned ? fullName(assigned) : "Unassigned"] : null,
       ...Object.entries(extra).map(([k, v]) => [k, String(v)]),
     ].filter(Boolean);
-    this.panels.info.replaceChildren(
+    fill(this.panels.info, 
       h("dl", { class: "info" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v || "—")])),
     );
   }

@@ -1,7 +1,7 @@
 // A sender's (or the Unassigned pool's) conversations: tabs, search, sorts, live dots.
 
 import { get, items, query } from "./api.js";
-import { debounce, errorText, fmtTime, fullName, h, message } from "./ui.js";
+import { debounce, errorText, fmtTime, fullName, h, message, fill } from "./ui.js";
 
 export const TABS = [
   ["initial", "Initial Messages"],
@@ -184,7 +184,7 @@ export class ConversationList {
       message(this.list, empty);
       return;
     }
-    this.list.replaceChildren(...this.rows.map((r) => this.rowEl(r)));
+    fill(this.list, ...this.rows.map((r) => this.rowEl(r)));
   }
 
   rowEl(row) {
@@ -213,7 +213,7 @@ export class ConversationList {
   select(row) {
     this.selected = row.id;
     for (const li of this.list.children) li.classList.toggle("selected", Number(li.dataset.conversation) === row.id);
-    this.onSelect(row);
+    return this.onSelect(row);
   }
 
   /** A live event: patch the row in place when we can, then reload for order and membership. */

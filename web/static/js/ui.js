@@ -157,3 +157,10 @@ export function errorText(err) {
   if (!err) return "Something went wrong.";
   return err.message || String(err);
 }
+
+/** Replace `el`'s children; like h(), skips null/false and flattens arrays. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}

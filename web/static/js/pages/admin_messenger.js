@@ -5,7 +5,7 @@ import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
 import { Live } from "../live.js";
 import { loadSort, sortRows } from "../sort.js";
-import { connectionBanner, fullName, h, notice, reloader, topBar } from "../ui.js";
+import { connectionBanner, fullName, h, notice, reloader, topBar, fill } from "../ui.js";
 
 const parts = location.pathname.split("/");
 const cid = Number(parts[2]);
@@ -45,7 +45,7 @@ function ordered() {
 
 function renderBar() {
   const rows = ordered();
-  switcher.replaceChildren(...rows.map((r) => h("option", { value: key(r.user_id), selected: key(r.user_id) === sender }, labelOf(r))));
+  fill(switcher, ...rows.map((r) => h("option", { value: key(r.user_id), selected: key(r.user_id) === sender }, labelOf(r))));
   const row = rows.find((r) => key(r.user_id) === sender);
   const online = !!(row && row.online);
   presence.hidden = !row || row.user_id === null;
@@ -71,7 +71,7 @@ const reload = reloader(async () => {
   if (!state.rows.some((r) => r.user_id === null)) {
     state.rows.unshift({ user_id: null, first_name: "", last_name: "", online: false, assigned: 0, sent: 0, needs_reply: 0 });
   }
-  banners.replaceChildren(...campaignBanner(campaign));
+  fill(banners, ...campaignBanner(campaign));
   document.title = `${campaign.title} · Admin Messenger · shiftline`;
   view.setCampaign(campaign);
   renderBar();
@@ -121,7 +121,7 @@ async function main() {
     nextButton,
     stats,
   );
-  document.getElementById("main").replaceChildren(
+  fill(document.getElementById("main"), 
     bar,
     banners,
     h("div", { class: "messenger" }, list.el, view.el),

@@ -1,6 +1,6 @@
 // The campaign list: sweepers open a campaign's overview, senders their Messenger.
 import { get, isSweeper, items, requireSession } from "../api.js";
-import { errorText, h, message, topBar } from "../ui.js";
+import { errorText, h, message, topBar, fill } from "../ui.js";
 
 const STATE_LABEL = { draft: "Draft", active: "Active", paused: "Paused", closed: "Closed" };
 
@@ -10,7 +10,7 @@ async function main() {
   const root = document.getElementById("main");
   document.body.prepend(topBar("Campaigns"));
   const list = h("div", { class: "campaign-list" });
-  root.replaceChildren(h("h1", {}, sweeper ? "Campaigns" : "Your campaigns"), list);
+  fill(root, h("h1", {}, sweeper ? "Campaigns" : "Your campaigns"), list);
   message(list, "Loading…", "loading");
   try {
     const campaigns = items(await get("/api/campaigns"), "campaigns");
@@ -40,7 +40,7 @@ async function main() {
         ),
       ),
     );
-    list.replaceChildren(table);
+    fill(list, table);
   } catch (err) {
     message(list, errorText(err), "error");
   }

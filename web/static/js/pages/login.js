@@ -1,5 +1,5 @@
 import { ApiError, api, isSweeper, saveSession } from "../api.js";
-import { h } from "../ui.js";
+import { h, fill } from "../ui.js";
 
 function safeNext() {
   const next = new URLSearchParams(location.search).get("next");
@@ -44,7 +44,7 @@ function render() {
       submit.disabled = false;
     }
   });
-  main.replaceChildren(form);
+  fill(main, form);
   email.focus();
 }
 

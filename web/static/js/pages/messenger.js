@@ -4,7 +4,7 @@ import { campaignBanner } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
 import { Live } from "../live.js";
-import { connectionBanner, errorText, h, notice, plural, reloader, topBar } from "../ui.js";
+import { connectionBanner, errorText, h, notice, plural, reloader, topBar, fill } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
 const { user, token } = requireSession();
@@ -54,7 +54,7 @@ async function nextInitial(afterSend) {
     view.close();
     return;
   }
-  list.select(row);
+  await list.select(row);
   const button = view.composer.querySelector("button.primary");
   if (button && !button.disabled) button.focus();
 }
@@ -93,7 +93,7 @@ const reload = reloader(async () => {
   state.campaign = campaign;
   title.textContent = campaign.title || `Campaign ${cid}`;
   document.title = `${campaign.title} · Messenger · shiftline`;
-  banners.replaceChildren(...campaignBanner(campaign));
+  fill(banners, ...campaignBanner(campaign));
   view.setCampaign(campaign);
   renderSelfAssign();
   await list.reload();
@@ -126,7 +126,7 @@ function onEvent(kind, data) {
 
 async function main() {
   document.body.prepend(topBar("Messenger", [{ href: "/campaigns", label: "Campaigns" }]));
-  document.getElementById("main").replaceChildren(
+  fill(document.getElementById("main"), 
     h("div", { class: "messenger-head" }, title, stats, selfAssign),
     banners,
     h("div", { class: "messenger" }, list.el, view.el),

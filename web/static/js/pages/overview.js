@@ -4,7 +4,7 @@ import { Live } from "../live.js";
 import { openReassign } from "../reassign.js";
 import { filterRows, loadSort, saveSort, sortRows } from "../sort.js";
 import { campaignBanner } from "../campaign.js";
-import { $, connectionBanner, errorText, fullName, h, message, reloader, topBar } from "../ui.js";
+import { $, connectionBanner, errorText, fullName, h, message, reloader, topBar, fill } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
 const { user, token } = requireSession();
@@ -55,7 +55,7 @@ const bannerSlot = h("div", { class: "banners" });
 
 function renderHead() {
   const { key, order } = state.sort;
-  headRow.replaceChildren(
+  fill(headRow, 
     h("th", { scope: "col", class: "col-dot" }, h("span", { class: "sr-only" }, "Online")),
     COLUMNS.map(([k, label]) => {
       const active = k === key;
@@ -94,7 +94,7 @@ function senderName(row) {
 
 function renderRows() {
   const rows = sortRows(filterRows([...state.rows.values()], state.search), state.sort);
-  tbody.replaceChildren(...rows.map(rowEl));
+  fill(tbody, ...rows.map(rowEl));
   if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: 5 }, "No senders match.")));
 }
 
@@ -206,7 +206,7 @@ const reload = reloader(async () => {
   state.campaign = campaign;
   titleEl.textContent = `${campaign.title || `Campaign ${cid}`}: Conversations Overview`;
   document.title = `${campaign.title || "Campaign"} · Overview · shiftline`;
-  bannerSlot.replaceChildren(...campaignBanner(campaign));
+  fill(bannerSlot, ...campaignBanner(campaign));
   state.totals = { total: overview.total, not_started: overview.not_started, needs_reply: overview.needs_reply };
   state.rows = new Map((overview.senders || []).map((r) => [rowKey(r.user_id), { ...r }]));
   if (!state.rows.has("unassigned")) {
@@ -254,7 +254,7 @@ async function main() {
   });
   bulkButton.addEventListener("click", () => bulk(undefined, null, "reassign_some"));
   renderHead();
-  root.replaceChildren(
+  fill(root, 
     titleEl,
     bannerSlot,
     counts,
