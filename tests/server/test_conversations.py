@@ -1,0 +1,203 @@
+"""Senders text from the Admin Messenger over HTTP: send, refuse, list, view, survey, opt out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from persistence.types import utcnow
+from server.providers import ProviderError, Simulator, provider_for
+from tests.messaging_world import World, build_sync, counters_true_sync
+from tests.world import Login, login
+
+QUESTIONS = [("Will you vote?", ["Yes", "No", "Maybe"]), ("Anything else?", [])]
+
+
+def _world(database_url: str, **kw: object) -> World:
+    return build_sync(database_url, assign=["Sam", "Sam", "Sue", None, None, None], questions=QUESTIONS, **kw)
+
+
+def _simulator(app: Starlette) -> Simulator:
+    provider = provider_for(app.state.services)
+    assert isinstance(provider, Simulator)
+    return provider
+
+
+def _send(client: TestClient, who: Login, cid: int, **body: object) -> tuple[int, dict[str, object]]:
+    response = client.post(f"/api/conversations/{cid}/messages", headers=who.headers, json=body)
+    return response.status_code, response.json()
+
+
+def test_sender_sends_the_initial_message_and_the_simulator_records_it(
+    client: TestClient, app: Starlette, database_url: str
+) -> None:
+    world = _world(database_url)
+    sam = login(client, "sam@example.org")
+    status, body = _send(client, sam, world.conversations[0])
+    assert status == 201, body
+    assert body["kind"] == "initial"
+    message = body["message"]
+    assert isinstance(message, dict)
+    assert message["body"] == "Hi Ada, it's Sam Sender with Texters United. Can you vote Tuesday?"
+    assert message["delivery_status"] == "sent"
+    assert body["conversation"] == {
+        "id": world.conversations[0],
+        "sender_id": sam.user_id,
+        "status": "sent",
+        "needs_reply": False,
+        "last_message_at": body["conversation"]["last_message_at"],  # type: ignore[index]
+    }
+    sent = list(_simulator(app).sent)
+    assert [(s.to, s.from_) for s in sent] == [("+14155552671", "+15005550006")]
+    assert sent[0].body == message["body"]
+    counters_true_sync(database_url, world.campaign_id)
+
+
+def test_provider_failure_keeps_the_message_marked_failed(
+    client: TestClient, app: Starlette, database_url: str
+) -> None:
+    class Broken:
+        async def send(self, to: str, from_: str | None, body: str) -> str:
+            raise ProviderError("carrier said no")
+
+    app.state.services.extras["provider"] = Broken()
+    world = _world(database_url)
+    sam = login(client, "sam@example.org")
+    status, body = _send(client, sam, world.conversations[0])
+    assert status == 201
+    assert body["message"]["delivery_status"] == "failed"  # type: ignore[index]
+    thread = client.get(f"/api/conversations/{world.conversations[0]}", headers=sam.headers).json()
+    assert [m["delivery_status"] for m in thread["messages"]] == ["failed"]
+
+
+def test_paused_campaign_refuses_with_campaign_is_currently_closed(
+    client: TestClient, app: Starlette, database_url: str
+) -> None:
+    world = _world(database_url, status="paused")
+    sam = login(client, "sam@example.org")
+    status, body = _send(client, sam, world.conversations[0])
+    assert status == 423
+    assert body == {"error": {"code": "campaign_closed", "message": "Campaign is currently closed"}}
+    assert not _simulator(app).sent
+
+
+def test_window_passed_refuses_the_initial_message(
+    client: TestClient, app: Starlette, database_url: str
+) -> None:
+    now = utcnow()
+    world = _world(database_url, window=(now - timedelta(days=1), now - timedelta(minutes=5)))
+    sam = login(client, "sam@example.org")
+    status, body = _send(client, sam, world.conversations[0])
+    assert status == 423
+    assert body["error"] == {"code": "window_passed", "message": "Initial message sending window has passed"}
+    assert not _simulator(app).sent
+
+
+def test_bad_bodies_get_422_and_nothing_is_sent(
+    client: TestClient, app: Starlette, database_url: str
+) -> None:
+    world = _world(database_url)
+    sam = login(client, "sam@example.org")
+    for body in ({"body": ""}, {"body": " \n "}, {"body": "x" * 1601}, {"body": 42}, {"note": "yes"}):
+        status, answer = _send(client, sam, world.conversations[0], **body)
+        assert status == 422, (body, answer)
+    assert not _simulator(app).sent
+    view = client.get(f"/api/conversations/{world.conversations[0]}", headers=sam.headers).json()
+    assert view["messages"] == [] and view["status"] == "not_started"
+
+
+def test_opted_out_contact_gets_409(client: TestClient, app: Starlette, database_url: str) -> None:
+    world = _world(database_url)
+    sam = login(client, "sam@example.org")
+    response = client.post(f"/api/conversations/{world.conversations[0]}/opt-out", headers=sam.headers)
+    assert response.status_code == 200 and response.json()["opted_out"] is True
+    status, body = _send(client, sam, world.conversations[0])
+    assert status == 409 and body["error"]["code"] == "opted_out"  # type: ignore[index]
+    assert not _simulator(app).sent
+    response = client.post(f"/api/conversations/{world.conversations[0]}/opt-in", headers=sam.headers)
+    assert response.json()["conversation"]["status"] == "not_started"
+    assert _send(client, sam, world.conversations[0])[0] == 201
+    counters_true_sync(database_url, world.campaign_id)
+
+
+def test_senders_only_touch_their_own_and_organizations_stay_apart(
+    client: TestClient, database_url: str
+) -> None:
+    world = _world(database_url)
+    rival = build_sync(
+        database_url, name="Rivals", domain="rival.org", number="+15005550007", assign=[None] * 6
+    )
+    sue = login(client, "sue@example.org")
+    assert _send(client, sue, world.conversations[0])[0] == 403
+    assert client.get(f"/api/conversations/{world.conversations[0]}", headers=sue.headers).status_code == 403
+    assert (
+        client.post(f"/api/conversations/{world.conversations[0]}/opt-out", headers=sue.headers).status_code
+        == 403
+    )
+    owner = login(client, "owner@example.org")
+    assert _send(client, owner, rival.conversations[0])[0] == 404
+    assert (
+        client.get(f"/api/conversations/{rival.conversations[0]}", headers=owner.headers).status_code == 404
+    )
+    response = client.get(f"/api/campaigns/{rival.campaign_id}/conversations", headers=owner.headers)
+    assert response.status_code == 404
+
+
+def test_follow_up_and_notes_through_the_api(client: TestClient, app: Starlette, database_url: str) -> None:
+    world = _world(database_url)
+    sam = login(client, "sam@example.org")
+    owner = login(client, "owner@example.org")
+    _send(client, sam, world.conversations[0])
+    status, body = _send(client, sam, world.conversations[0], follow_up=True)
+    assert status == 201 and body["kind"] == "follow_up"
+    status, body = _send(client, owner, world.conversations[0], body="Knocked on the door too", note=True)
+    assert status == 201 and body["message"]["direction"] == "note"  # type: ignore[index]
+    assert len(_simulator(app).sent) == 2
+    assert _send(client, sam, world.conversations[0], body="psst", note=True)[0] == 403
+
+
+def test_admin_messenger_lists_over_http(client: TestClient, database_url: str) -> None:
+    world = _world(database_url)
+    sam = login(client, "sam@example.org")
+    owner = login(client, "owner@example.org")
+    _send(client, sam, world.conversations[0])
+    url = f"/api/campaigns/{world.campaign_id}/conversations"
+    body = client.get(url, params={"tab": "initial"}, headers=sam.headers).json()
+    assert [r["contact"]["first_name"] for r in body["conversations"]] == ["Grace"]
+    assert body["next_cursor"] is None
+    body = client.get(url, params={"tab": "follow_ups"}, headers=owner.headers).json()
+    assert [r["contact"]["first_name"] for r in body["conversations"]] == ["Ada"]
+    page = client.get(url, params={"sender": "unassigned", "limit": 2}, headers=owner.headers).json()
+    assert len(page["conversations"]) == 2 and page["next_cursor"]
+    rest = client.get(
+        url, params={"sender": "unassigned", "limit": 2, "cursor": page["next_cursor"]}, headers=owner.headers
+    ).json()
+    assert [r["contact"]["first_name"] for r in rest["conversations"]] == ["Barbara"]
+    assert client.get(url, params={"sender": "unassigned"}, headers=sam.headers).status_code == 403
+    for params in ({"sender": "sam"}, {"tab": "nope"}, {"sort": "nope"}, {"limit": "0"}, {"cursor": "!!"}):
+        response = client.get(url, params=params, headers=owner.headers)
+        assert response.status_code == 422, params
+        assert response.json()["error"]["code"]
+
+
+def test_survey_answers_are_recorded_checked_and_cleared(client: TestClient, database_url: str) -> None:
+    world = _world(database_url)
+    sam = login(client, "sam@example.org")
+    url = f"/api/conversations/{world.conversations[0]}/survey"
+    view = client.get(f"/api/conversations/{world.conversations[0]}", headers=sam.headers).json()
+    vote, other = (q["question_id"] for q in view["survey"])
+    response = client.put(
+        url, headers=sam.headers, json={"answers": {str(vote): "Yes", str(other): "Needs a ride"}}
+    )
+    assert response.status_code == 200, response.text
+    assert [q["answer"] for q in response.json()["survey"]] == ["Yes", "Needs a ride"]
+    for bad in ({str(vote): "Definitely"}, {"99999": "Yes"}, {"vote": "Yes"}, {str(vote): ""}):
+        refused = client.put(url, headers=sam.headers, json={"answers": bad})
+        assert refused.status_code == 422, bad
+    assert client.put(url, headers=sam.headers, json={"answers": ["Yes"]}).status_code == 422
+    response = client.put(url, headers=sam.headers, json={"answers": {str(vote): None}})
+    assert [q["answer"] for q in response.json()["survey"]] == [None, "Needs a ride"]
+    sue = login(client, "sue@example.org")
+    assert client.put(url, headers=sue.headers, json={"answers": {str(vote): "No"}}).status_code == 403
