@@ -41,6 +41,15 @@ class Settings:
     redis_prefix: str = "shiftline"
     instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
     auto_migrate: bool | None = None  # None: migrate on start for SQLite only
+    # Live hub (docs/live.md): frames queued for a slow client before it is
+    # closed with 4008; seconds a dead instance's users stay online; server
+    # ping interval (the idle timeout is the same); largest client frame;
+    # channels per connection.
+    live_queue_limit: int = 1000
+    presence_ttl_seconds: int = 15
+    ws_ping_interval: int = 20
+    ws_max_message_bytes: int = 64 * 1024
+    live_max_subscriptions: int = 100
     demo: bool = False
 
     @property
@@ -68,6 +77,11 @@ class Settings:
             "event_retention_hours": _int(env, "SHIFTLINE_EVENT_RETENTION_HOURS", 24),
             "redis_prefix": env.get("SHIFTLINE_REDIS_PREFIX") or "shiftline",
             "auto_migrate": None if auto in (None, "") else auto.lower() in ("1", "true", "yes"),
+            "live_queue_limit": _int(env, "SHIFTLINE_LIVE_QUEUE_LIMIT", 1000),
+            "presence_ttl_seconds": _int(env, "SHIFTLINE_PRESENCE_TTL", 15),
+            "ws_ping_interval": _int(env, "SHIFTLINE_WS_PING_INTERVAL", 20),
+            "ws_max_message_bytes": _int(env, "SHIFTLINE_WS_MAX_MESSAGE_BYTES", 64 * 1024),
+            "live_max_subscriptions": _int(env, "SHIFTLINE_LIVE_MAX_SUBSCRIPTIONS", 100),
         }
         if env.get("SHIFTLINE_INSTANCE_ID"):
             values["instance_id"] = env["SHIFTLINE_INSTANCE_ID"]

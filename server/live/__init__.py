@@ -1,23 +1,127 @@
-"""The live hub: the WebSocket endpoint, event fan-out, presence and metrics."""
+"""The live hub: the WebSocket endpoint, event fan-out, presence and metrics.
+
+``running(svc)`` builds the broker, presence tracker, hub and publisher for
+the app's lifetime and hooks ``svc.db.on_commit``; see docs/live.md.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from ..services import Services
+from channels import create_broker
+from persistence.eventlog import unpublished_lag
+from presence import PresenceUnavailable, create_tracker
+
+from ..services import Services, services
+from .endpoint import live_endpoint
+from .hub import Hub
+from .metrics import Metrics, render
+from .presence_sync import PresenceSync
+from .protocol import CLOSE_RESTART
+from .relay import Publisher
 
 __all__ = ["online_users", "revoke_access", "routes", "running"]
 
-routes: list[BaseRoute] = []
+logger = logging.getLogger("shiftline.live")
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    svc = services(request)
+    hub: Hub | None = svc.extras.get("hub")
+    if hub is None:
+        return PlainTextResponse("# live hub not running\n", status_code=503)
+    gauges: list[tuple[str, str, float]] = [
+        ("connections", "open WebSocket connections", len(hub.connections)),
+        (
+            "subscriptions",
+            "channel subscriptions of open connections",
+            sum(len(c.subs) for c in hub.connections),
+        ),
+        ("channels", "channels this instance listens to", len(hub.channels)),
+        ("queued_frames", "frames waiting in send queues", sum(c.pending for c in hub.connections)),
+        ("broker_healthy", "1 while the broker subscription is up", 1.0 if hub.broker.healthy else 0.0),
+        ("broker_reconnects", "broker reconnections since start", hub.broker.reconnects),
+    ]
+    try:
+        async with svc.db.session() as session:
+            count, age = await unpublished_lag(session)
+        gauges += [
+            ("event_log_unpublished", "committed events not yet published", count),
+            ("event_log_lag_seconds", "age of the oldest unpublished event", age),
+        ]
+    except Exception as exc:  # the database is away: report what we know
+        logger.warning("metrics: event-log lag unavailable: %s", exc)
+    return PlainTextResponse(render(hub.metrics, gauges), media_type="text/plain; version=0.0.4")
+
+
+routes: list[BaseRoute] = [
+    WebSocketRoute("/ws", live_endpoint),
+    Route("/metrics", metrics_endpoint, methods=["GET"]),
+]
 
 
 @asynccontextmanager
 async def running(svc: Services) -> AsyncIterator[None]:
     """Start the broker, presence and relay for the app's lifetime; stop them after."""
-    yield
+    settings = svc.settings
+    metrics = Metrics()
+    broker = create_broker(settings.redis_url, prefix=settings.redis_prefix)
+    ttl = float(settings.presence_ttl_seconds)
+    tracker = create_tracker(settings.redis_url, settings.instance_id, prefix=settings.redis_prefix, ttl=ttl)
+    async with broker, tracker:
+        presence = PresenceSync(svc.db, tracker, interval=max(0.5, ttl / 3))
+        hub = Hub(svc.db, broker, presence, metrics, max_subscriptions=settings.live_max_subscriptions)
+        publisher = Publisher(
+            svc.db, broker, hub, metrics, retention=timedelta(hours=settings.event_retention_hours)
+        )
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(hub.listen(), name="live-hub-listen"),
+                group.create_task(hub.catch_up_loop(), name="live-hub-catch-up"),
+                group.create_task(presence.run(), name="live-presence"),
+                group.create_task(publisher.run(), name="live-relay"),
+                group.create_task(_sweep_channels(hub), name="live-channel-sweep"),
+            ]
+            await asyncio.sleep(0)  # let the hub subscribe before anyone connects
+            svc.db.on_commit = publisher.on_commit
+            svc.extras.update(hub=hub, tracker=tracker, broker_healthy=lambda: broker.healthy)
+            logger.info("live hub started (instance %s)", settings.instance_id)
+            try:
+                yield
+            finally:
+                logger.info("live hub closing")
+                hub.close_all(CLOSE_RESTART, "server restarting: reconnect with since")
+                for _ in range(50):
+                    if not hub.connections:
+                        break
+                    await asyncio.sleep(0.05)
+                await presence.settle(3.0)
+                with contextlib.suppress(Exception):
+                    await publisher.flush()
+                svc.db.on_commit = None
+                for key in ("hub", "tracker", "broker_healthy"):
+                    svc.extras.pop(key, None)
+                for task in tasks:
+                    task.cancel()
+        logger.info("live hub closed")
+
+
+async def _sweep_channels(hub: Hub) -> None:
+    while True:
+        await asyncio.sleep(10.0)
+        try:
+            await hub.sweep_idle()
+        except Exception as exc:
+            logger.warning("idle channel sweep failed: %s", exc)
 
 
 async def revoke_access(svc: Services, *, user_id: int, campaign_id: int | None = None) -> None:
@@ -26,8 +130,20 @@ async def revoke_access(svc: Services, *, user_id: int, campaign_id: int | None 
     Called after a sender is removed from a campaign (``campaign_id``) or a
     user is deactivated (``campaign_id`` None).
     """
+    hub: Hub | None = svc.extras.get("hub")
+    if hub is not None:
+        await hub.revoke(user_id, campaign_id)
 
 
 async def online_users(svc: Services, campaign_id: int) -> set[int]:
     """The senders of ``campaign_id`` online right now, on any instance."""
-    return set()
+    hub: Hub | None = svc.extras.get("hub")
+    tracker = svc.extras.get("tracker")
+    if hub is None or tracker is None:
+        return set()
+    try:
+        users: set[int] = await tracker.online(campaign_id)
+    except PresenceUnavailable:
+        # Redis is away: fall back to who is connected to this instance.
+        users = {uid for cid, uid in hub.presence.local if cid == campaign_id}
+    return users

@@ -1,0 +1,42 @@
+"""Who may subscribe to which channel: the contract's rules, through persistence.scope."""
+
+from __future__ import annotations
+
+from persistence.database import Database
+from persistence.errors import NotFound, PermissionDenied
+from persistence.scope import Actor, campaign_for
+
+from .protocol import ChannelName, ProtocolError, parse_channel
+
+__all__ = ["authorize"]
+
+
+async def authorize(db: Database, actor: Actor, channel: str) -> ChannelName:
+    """The parsed channel if ``actor`` may subscribe to it.
+
+    ``campaign:{cid}``: owners, admins and moderators of the campaign's
+    organization. ``sender:{cid}:{uid}``: that sender while they are a sender
+    of the campaign, or a sweeper of its organization.
+
+    Raises:
+        ProtocolError: ``invalid_channel``, ``not_found`` or ``forbidden``.
+    """
+    name = parse_channel(channel)
+    if name is None:
+        raise ProtocolError(
+            "invalid_channel", "Channels are campaign:{id} or sender:{campaign}:{user}.", channel=channel
+        )
+    if name.user_id is None and not actor.is_sweeper:
+        raise ProtocolError(
+            "forbidden", "Only owners, admins and moderators watch a campaign.", channel=channel
+        )
+    if name.user_id is not None and not actor.is_sweeper and name.user_id != actor.user_id:
+        raise ProtocolError("forbidden", "This is another sender's channel.", channel=channel)
+    try:
+        async with db.session() as session:
+            await campaign_for(session, actor, name.campaign_id)
+    except NotFound:
+        raise ProtocolError("not_found", f"No campaign {name.campaign_id}.", channel=channel) from None
+    except PermissionDenied:
+        raise ProtocolError("forbidden", "You are not a sender of this campaign.", channel=channel) from None
+    return name

@@ -1,0 +1,170 @@
+"""``GET /ws``: authenticate, then read client frames until the connection ends.
+
+Each connection runs its reader (and, only while frames queue up, a writer)
+in one task group; when either ends the other is cancelled, and the endpoint
+closes the socket with the code the connection was killed with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from ..auth import actor_for_token
+from ..errors import ApiError
+from ..services import services
+from .connection import Connection
+from .hub import Hub
+from .protocol import (
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_RATE_LIMITED,
+    CLOSE_TOO_BIG,
+    CLOSE_UNAUTHORIZED,
+    SUBPROTOCOLS,
+    Auth,
+    Ping,
+    ProtocolError,
+    Subscribe,
+    Unsubscribe,
+    WireFormat,
+    parse_frame,
+)
+
+__all__ = ["live_endpoint"]
+
+logger = logging.getLogger("shiftline.live")
+
+AUTH_TIMEOUT = 10.0
+# Token bucket per connection: a burst of 200 frames, then 50 a second.
+RATE_BURST = 200.0
+RATE_PER_SECOND = 50.0
+
+
+def _choose(ws: WebSocket) -> tuple[WireFormat, str | None]:
+    offered = [p.strip().lower() for p in ws.scope.get("subprotocols", [])]
+    for proto in offered:
+        if proto in SUBPROTOCOLS:
+            fmt: WireFormat = "msgpack" if proto == "msgpack" else "json"
+            return fmt, proto
+    return "json", None
+
+
+def _token(ws: WebSocket) -> str | None:
+    token = ws.query_params.get("token")
+    if token:
+        return token
+    scheme, _, value = ws.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _data(message: Mapping[str, Any]) -> str | bytes | None:
+    text = message.get("text")
+    return text if text is not None else message.get("bytes")
+
+
+async def _close(ws: WebSocket, code: int, reason: str = "") -> None:
+    if ws.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await ws.close(code, reason)
+
+
+async def live_endpoint(ws: WebSocket) -> None:
+    svc = services(ws)
+    hub: Hub | None = svc.extras.get("hub")
+    fmt, subprotocol = _choose(ws)
+    await ws.accept(subprotocol=subprotocol)
+    if hub is None:
+        await _close(ws, CLOSE_INTERNAL_ERROR, "live updates are not running")
+        return
+    settings = svc.settings
+    token = _token(ws)
+    if token is None:
+        token = await _auth_frame(ws, fmt, settings.ws_max_message_bytes)
+        if token is None:
+            await _close(ws, CLOSE_UNAUTHORIZED, "authenticate with ?token= or an auth frame")
+            return
+    try:
+        actor = await actor_for_token(svc, token)
+    except ApiError as exc:
+        await _close(ws, CLOSE_UNAUTHORIZED, str(exc)[:120])
+        return
+    conn = Connection(ws, fmt, actor, hub.metrics, queue_limit=settings.live_queue_limit)
+    hub.add(conn)
+    try:
+        async with asyncio.TaskGroup() as group:
+            reader = group.create_task(_read(ws, conn, hub, settings.ws_max_message_bytes))
+            conn.attach(group, reader)
+            conn.start_writer()
+    except Exception:
+        logger.exception("live connection %r failed", conn)
+        conn.close_code = conn.close_code or CLOSE_INTERNAL_ERROR
+    finally:
+        hub.remove(conn)
+    if conn.close_code is not None:
+        await _close(ws, conn.close_code, conn.close_reason)
+        transport = conn._transport
+        if transport is not None and conn.close_code != CLOSE_UNAUTHORIZED:
+            # A client that stopped reading never answers the close: drop it soon.
+            asyncio.get_running_loop().call_later(5.0, transport.abort)
+
+
+async def _auth_frame(ws: WebSocket, fmt: WireFormat, max_bytes: int) -> str | None:
+    try:
+        async with asyncio.timeout(AUTH_TIMEOUT):
+            message = await ws.receive()
+    except TimeoutError:
+        return None
+    data = _data(message)
+    if message["type"] != "websocket.receive" or data is None or len(data) > max_bytes:
+        return None
+    try:
+        frame = parse_frame(fmt, data)
+    except ProtocolError:
+        return None
+    return frame.token if isinstance(frame, Auth) else None
+
+
+async def _read(ws: WebSocket, conn: Connection, hub: Hub, max_bytes: int) -> None:
+    """Read and handle client frames until the client leaves. Cancelled by ``conn.kill``."""
+    tokens = RATE_BURST
+    stamp = time.monotonic()
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        data = _data(message)
+        if data is None:
+            continue
+        if len(data) > max_bytes:
+            conn.kill(CLOSE_TOO_BIG, f"frames are limited to {max_bytes} bytes")
+            return
+        now = time.monotonic()
+        tokens = min(RATE_BURST, tokens + (now - stamp) * RATE_PER_SECOND) - 1.0
+        stamp = now
+        if tokens < 0:
+            hub.metrics.rate_limit_closes += 1
+            conn.kill(CLOSE_RATE_LIMITED, "too many frames")
+            return
+        try:
+            frame = parse_frame(conn.fmt, data)
+            if isinstance(frame, Ping):
+                conn.send_obj({"type": "pong"})
+            elif isinstance(frame, Subscribe):
+                await hub.subscribe(conn, frame.channel, frame.since)
+            elif isinstance(frame, Unsubscribe):
+                if hub.unsubscribe(conn, frame.channel):
+                    conn.send_obj({"type": "unsubscribed", "channel": frame.channel})
+                else:
+                    raise ProtocolError(
+                        "not_subscribed", "You are not subscribed to this channel.", channel=frame.channel
+                    )
+            else:
+                raise ProtocolError("invalid_frame", "Already authenticated.")
+        except ProtocolError as exc:
+            conn.send_obj(exc.frame())

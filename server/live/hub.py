@@ -1,0 +1,387 @@
+"""The hub: this process's channels, fan-out in seq order, resume and catch-up.
+
+Every event reaches the hub twice at most: straight from a local commit and
+back through the broker. Per channel the hub keeps the last seq it fanned
+out; it drops what it has seen, holds back what comes early and fills any gap
+from the event log, so clients receive each channel's events in seq order,
+each once. A broker gap (reconnect, overflow) catches every channel up from
+the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import msgpack
+
+from channels import GAP, Broker, BrokerUnavailable, Subscription
+from persistence.database import Database
+from persistence.eventlog import catch_up, history, read_after
+from persistence.events import EventRecord, current_seq
+
+from .access import authorize
+from .connection import Connection, ConnSub
+from .metrics import Metrics
+from .presence_sync import PresenceSync
+from .protocol import CLOSE_FORBIDDEN, EventFrames, ProtocolError, decode_event, parse_channel
+
+__all__ = ["CONTROL_CHANNEL", "Hub"]
+
+logger = logging.getLogger("shiftline.live")
+
+CONTROL_CHANNEL = "_control"
+_REPLAY_PAGE = 500
+_BUFFER_LIMIT = 2000  # live events held for one subscription while it replays
+_CATCH_UP_CHUNK = 200  # channels per catch-up query
+
+
+class HubChannel:
+    """A channel with (or recently with) local subscribers."""
+
+    __slots__ = ("idle_since", "last", "name", "pending", "ready", "subs")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.subs: set[ConnSub] = set()
+        self.last = -1  # -1 while the channel is being set up
+        self.pending: dict[int, EventRecord] = {}
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.idle_since: float | None = None
+
+
+class Hub:
+    """Owns the channels and connections of this process."""
+
+    def __init__(
+        self,
+        db: Database,
+        broker: Broker,
+        presence: PresenceSync,
+        metrics: Metrics,
+        *,
+        max_subscriptions: int,
+    ) -> None:
+        self.db = db
+        self.broker = broker
+        self.presence = presence
+        self.metrics = metrics
+        self.max_subscriptions = max_subscriptions
+        self.channels: dict[str, HubChannel] = {}
+        self.connections: set[Connection] = set()
+        self._by_user: dict[int, set[Connection]] = {}
+        self._sub: Subscription | None = None
+        self._catch_up: set[str] = set()
+        self._catch_up_wake = asyncio.Event()
+
+    # -- running -----------------------------------------------------------
+
+    async def listen(self) -> None:
+        """Receive the broker's messages until cancelled (owned by ``running``)."""
+        async with self.broker.subscribe(CONTROL_CHANNEL) as sub:
+            self._sub = sub
+            try:
+                async for message in sub:
+                    try:
+                        if message is GAP or message.channel == "":
+                            self.request_catch_up(self.channels)
+                        elif message.channel == CONTROL_CHANNEL:
+                            self._control(message.payload)
+                        else:
+                            self.dispatch(decode_event(message.payload))
+                    except Exception:
+                        logger.exception("dropping a broker message that could not be handled")
+            finally:
+                self._sub = None
+
+    async def catch_up_loop(self) -> None:
+        """Fill gaps from the event log whenever asked (owned by ``running``)."""
+        while True:
+            await self._catch_up_wake.wait()
+            self._catch_up_wake.clear()
+            await asyncio.sleep(0.02)  # let publications already in flight land first
+            names, self._catch_up = self._catch_up, set()
+            try:
+                await self._fill(names)
+            except Exception as exc:  # the database is away: try again shortly
+                logger.warning("catch-up from the event log failed: %s", exc)
+                self._catch_up |= names
+                await asyncio.sleep(1.0)
+                self._catch_up_wake.set()
+
+    def request_catch_up(self, names: Iterable[str]) -> None:
+        self._catch_up.update(names)
+        if self._catch_up:
+            self._catch_up_wake.set()
+
+    async def _fill(self, names: set[str]) -> None:
+        ordered = sorted(names)
+        for start in range(0, len(ordered), _CATCH_UP_CHUNK):
+            chunk = ordered[start : start + _CATCH_UP_CHUNK]
+            while True:
+                lasts = {
+                    n: ch.last for n in chunk if (ch := self.channels.get(n)) is not None and ch.last >= 0
+                }
+                if not lasts:
+                    break
+                async with self.db.session() as session:
+                    rows = await catch_up(session, lasts, limit=5000)
+                self.metrics.catch_ups += 1
+                for record in rows:
+                    self.dispatch(record)
+                if len(rows) < 5000:
+                    break
+            for name in chunk:
+                ch = self.channels.get(name)
+                if ch is not None and ch.pending and ch.last >= 0:
+                    # The log lacks the seqs before these (pruned): skip ahead rather than stall.
+                    first = min(ch.pending)
+                    logger.warning("%s: seqs %d..%d are gone from the log", name, ch.last + 1, first - 1)
+                    ch.last = first - 1
+                    self._drain(ch)
+
+    async def sweep_idle(self, *, linger: float = 30.0) -> None:
+        """Stop listening to channels nobody here has watched for ``linger`` seconds."""
+        now = time.monotonic()
+        for name, ch in list(self.channels.items()):
+            if not ch.subs and ch.idle_since is not None and now - ch.idle_since > linger:
+                del self.channels[name]
+                if self._sub is not None:
+                    await self._sub.remove(name)
+
+    # -- fan-out -----------------------------------------------------------
+
+    def dispatch_records(self, records: Iterable[EventRecord]) -> None:
+        for record in records:
+            self.dispatch(record)
+
+    def dispatch(self, record: EventRecord) -> None:
+        """Fan one event out in seq order; hold early ones, ask for gaps to be filled."""
+        ch = self.channels.get(record.channel)
+        if ch is None:
+            return
+        if ch.last < 0 or record.seq > ch.last + 1:
+            if record.seq > ch.last:
+                ch.pending[record.seq] = record
+            if ch.last >= 0:
+                self.request_catch_up((ch.name,))
+            return
+        if record.seq <= ch.last:
+            return  # seen already (local commit and broker echo, relay, catch-up)
+        self._deliver(ch, record)
+        if ch.pending:
+            self._drain(ch)
+
+    def _drain(self, ch: HubChannel) -> None:
+        pending = ch.pending
+        for seq in [s for s in pending if s <= ch.last]:
+            del pending[seq]
+        while (record := pending.pop(ch.last + 1, None)) is not None:
+            self._deliver(ch, record)
+
+    def _deliver(self, ch: HubChannel, record: EventRecord) -> None:
+        ch.last = record.seq
+        self.metrics.events_dispatched += 1
+        if not ch.subs:
+            return
+        frames = EventFrames(record)
+        seq = record.seq
+        sent = 0
+        for sub in tuple(ch.subs):
+            buffer = sub.buffer
+            if buffer is not None:
+                if len(buffer) >= _BUFFER_LIMIT:
+                    buffer.clear()
+                    sub.overflowed = True
+                buffer.append(frames)
+                continue
+            if seq <= sub.last:
+                continue
+            sub.last = seq
+            sub.conn.send_event(frames)
+            sent += 1
+        self.metrics.deliveries += sent
+
+    # -- channels ----------------------------------------------------------
+
+    async def _channel(self, name: str) -> HubChannel:
+        """The channel, listening on the broker and positioned at the log's current seq."""
+        ch = self.channels.get(name)
+        if ch is not None:
+            ch.idle_since = None
+            await asyncio.shield(ch.ready)
+            return ch
+        ch = self.channels[name] = HubChannel(name)
+        try:
+            if self._sub is None:
+                raise BrokerUnavailable("the hub is not listening")
+            await self._sub.add(name)
+            # Read the position only once the broker listens: anything committed
+            # later arrives through it, anything before is in the log.
+            async with self.db.session() as session:
+                ch.last = await current_seq(session, name)
+        except BaseException as exc:
+            if self.channels.get(name) is ch:
+                del self.channels[name]
+            ch.ready.set_exception(
+                exc if isinstance(exc, Exception) else BrokerUnavailable("set-up cancelled")
+            )
+            ch.ready.exception()  # retrieved: waiters re-raise it themselves
+            raise
+        ch.ready.set_result(None)
+        self._drain(ch)
+        return ch
+
+    # -- connections -------------------------------------------------------
+
+    def add(self, conn: Connection) -> None:
+        self.connections.add(conn)
+        self._by_user.setdefault(conn.actor.user_id, set()).add(conn)
+        self.metrics.connections_total += 1
+
+    def remove(self, conn: Connection) -> None:
+        for channel in list(conn.subs):
+            self._detach(conn, channel)
+        self.connections.discard(conn)
+        conns = self._by_user.get(conn.actor.user_id)
+        if conns is not None:
+            conns.discard(conn)
+            if not conns:
+                del self._by_user[conn.actor.user_id]
+
+    def _detach(self, conn: Connection, channel: str) -> ConnSub | None:
+        sub = conn.subs.pop(channel, None)
+        if sub is None:
+            return None
+        ch = self.channels.get(channel)
+        if ch is not None:
+            ch.subs.discard(sub)
+            if not ch.subs:
+                ch.idle_since = time.monotonic()
+        if sub.presence is not None:
+            self.presence.leave(sub.presence)
+        return sub
+
+    async def subscribe(self, conn: Connection, channel: str, since: int | None) -> None:
+        """Authorize, then subscribe ``conn``; replay from ``since`` with no gap or duplicate.
+
+        Raises:
+            ProtocolError: the subscription is refused (the connection stays open).
+        """
+        if channel not in conn.subs and len(conn.subs) >= self.max_subscriptions:
+            raise ProtocolError(
+                "too_many_subscriptions",
+                f"At most {self.max_subscriptions} channels per connection.",
+                channel=channel,
+            )
+        name = await authorize(self.db, conn.actor, channel)
+        self._detach(conn, channel)  # subscribing again restarts from the new `since`
+        try:
+            ch = await self._channel(channel)
+        except (BrokerUnavailable, OSError):
+            raise ProtocolError(
+                "unavailable", "Live updates are unavailable; retry shortly.", channel=channel
+            ) from None
+        if conn.dead:
+            return
+        presence = (name.campaign_id, conn.actor.user_id) if name.user_id == conn.actor.user_id else None
+        if since is None:
+            self._attach(conn, ch, ConnSub(conn, channel, ch.last, presence=presence))
+            conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.last})
+            return
+        async with self.db.session() as session:
+            hist = await history(session, channel)
+        if not hist.can_replay(since):
+            self._attach(conn, ch, ConnSub(conn, channel, ch.last, presence=presence))
+            conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.last})
+            conn.send_obj({"type": "resync", "channel": channel, "seq": ch.last})
+            return
+        sub = ConnSub(conn, channel, since, presence=presence)
+        sub.buffer = []
+        self._attach(conn, ch, sub)
+        conn.send_obj({"type": "subscribed", "channel": channel, "seq": max(ch.last, since)})
+        await self._replay(sub)
+
+    def _attach(self, conn: Connection, ch: HubChannel, sub: ConnSub) -> None:
+        conn.subs[ch.name] = sub
+        ch.subs.add(sub)
+        ch.idle_since = None
+        if sub.presence is not None:
+            self.presence.join(sub.presence)
+
+    async def _replay(self, sub: ConnSub) -> None:
+        """Send the log after ``sub.last``, then what arrived meanwhile, then go live."""
+        conn = sub.conn
+        while True:
+            while True:
+                async with self.db.session() as session:
+                    page = await read_after(session, sub.channel, sub.last, limit=_REPLAY_PAGE)
+                for record in page:
+                    if conn.subs.get(sub.channel) is not sub or conn.dead:
+                        return  # unsubscribed or closed meanwhile
+                    conn.send_event(EventFrames(record))
+                    sub.last = record.seq
+                    await conn.wait_room()
+                if len(page) < _REPLAY_PAGE:
+                    break
+            # Hand over to live delivery with no await between the last check and the switch.
+            while True:
+                if sub.overflowed:
+                    sub.overflowed = False
+                    sub.buffer = []
+                    break  # read the log again
+                held = sub.buffer or []
+                if not held:
+                    sub.buffer = None
+                    return
+                sub.buffer = []
+                for frames in held:
+                    if frames.record.seq > sub.last:
+                        conn.send_event(frames)
+                        sub.last = frames.record.seq
+                await conn.wait_room()
+                if conn.subs.get(sub.channel) is not sub or conn.dead:
+                    return
+
+    def unsubscribe(self, conn: Connection, channel: str) -> bool:
+        return self._detach(conn, channel) is not None
+
+    # -- revocation --------------------------------------------------------
+
+    async def revoke(self, user_id: int, campaign_id: int | None) -> None:
+        """End a user's subscriptions here and, through the broker, everywhere."""
+        self._revoke_local(user_id, campaign_id)
+        payload = msgpack.packb(["revoke", user_id, campaign_id])
+        try:
+            await self.broker.publish(CONTROL_CHANNEL, payload)
+        except BrokerUnavailable:
+            logger.warning("could not tell other instances to revoke user %d's access", user_id)
+
+    def _control(self, payload: bytes) -> None:
+        message: list[Any] = msgpack.unpackb(payload)
+        if message and message[0] == "revoke":
+            self._revoke_local(int(message[1]), None if message[2] is None else int(message[2]))
+
+    def _revoke_local(self, user_id: int, campaign_id: int | None) -> None:
+        for conn in list(self._by_user.get(user_id, ())):
+            if campaign_id is None:
+                conn.kill(CLOSE_FORBIDDEN, "access revoked")
+                continue
+            if conn.actor.is_sweeper:
+                continue  # sweepers see every campaign of their organization
+            for channel in list(conn.subs):
+                parsed = parse_channel(channel)
+                if parsed is not None and parsed.campaign_id == campaign_id:
+                    self._detach(conn, channel)
+                    conn.send_obj(
+                        ProtocolError(
+                            "access_revoked", "You are no longer a sender of this campaign.", channel=channel
+                        ).frame()
+                    )
+
+    def close_all(self, code: int, reason: str = "") -> None:
+        for conn in list(self.connections):
+            conn.kill(code, reason)

@@ -1,0 +1,126 @@
+"""Keeps the presence tracker in step with this process's connections.
+
+Connections call :meth:`PresenceSync.join`/:meth:`leave` synchronously; only
+a key's first and last local connection matter, and those are queued for one
+worker task. The worker reconciles each queued key with the tracker inside a
+database transaction that first row-locks the campaign channel's seq, and
+emits the ``presence`` event in that same transaction: the order of
+transitions in the tracker is the order of the events' seqs, on every
+instance. The same task refreshes this instance's entries (heartbeat) and
+turns offline the users of instances that died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+
+from persistence.database import Database
+from persistence.eventlog import lock_channel
+from persistence.events import campaign_channel, emit
+from presence import Key, Tracker
+
+__all__ = ["PresenceSync"]
+
+logger = logging.getLogger("shiftline.presence")
+
+
+class PresenceSync:
+    """Args: db, tracker; ``interval`` between heartbeats and expiry sweeps (ttl/3)."""
+
+    def __init__(self, db: Database, tracker: Tracker, *, interval: float) -> None:
+        self.db = db
+        self.tracker = tracker
+        self.interval = interval
+        self.local: Counter[Key] = Counter()
+        self._dirty: dict[Key, None] = {}  # an ordered set
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def join(self, key: Key) -> None:
+        self.local[key] += 1
+        if self.local[key] == 1:
+            self._mark(key)
+
+    def leave(self, key: Key) -> None:
+        if self.local[key] <= 1:
+            self.local.pop(key, None)
+            self._mark(key)
+        else:
+            self.local[key] -= 1
+
+    def _mark(self, key: Key) -> None:
+        self._dirty.pop(key, None)
+        self._dirty[key] = None
+        self._idle.clear()
+        self._wake.set()
+
+    async def settle(self, seconds: float) -> None:
+        """Wait (up to ``seconds``) until every queued change has been applied."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            logger.warning("presence changes still pending at shutdown: %d", len(self._dirty))
+
+    async def run(self) -> None:
+        """Apply changes, heartbeat and sweep until cancelled (owned by ``running``)."""
+        loop = asyncio.get_running_loop()
+        next_beat = loop.time()
+        while True:
+            timeout = max(0.0, next_beat - loop.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+            try:
+                await self._apply_dirty()
+                if loop.time() >= next_beat:
+                    next_beat = loop.time() + self.interval
+                    await self._heartbeat()
+                    await self._sweep()
+            except Exception as exc:  # tracker or database away: keep the state, retry
+                logger.warning("presence update failed, retrying: %s", exc)
+                await asyncio.sleep(min(1.0, self.interval))
+                self._wake.set()
+
+    async def _apply_dirty(self) -> None:
+        while self._dirty:
+            key = next(iter(self._dirty))
+            del self._dirty[key]
+            try:
+                await self._apply(key)
+            except BaseException:
+                self._dirty.setdefault(key, None)
+                raise
+        self._idle.set()
+
+    async def _apply(self, key: Key) -> None:
+        campaign_id, user_id = key
+        channel = campaign_channel(campaign_id)
+        async with self.db.transaction() as session:
+            await lock_channel(session, channel)
+            online = key in self.local
+            changed = await (self.tracker.join(key) if online else self.tracker.leave(key))
+            if changed:
+                emit(session, channel, "presence", {"user_id": user_id, "online": online})
+
+    async def _heartbeat(self) -> None:
+        for key in await self.tracker.refresh(list(self.local)):
+            # The tracker lost our entry (Redis restarted empty): announce it again.
+            self._mark(key)
+
+    async def _sweep(self) -> None:
+        for campaign_id in await self.tracker.expiring():
+            async with self.db.transaction() as session:
+                await lock_channel(session, campaign_channel(campaign_id))
+                for user_id in await self.tracker.expire(campaign_id):
+                    if (campaign_id, user_id) in self.local:
+                        self._mark((campaign_id, user_id))  # our own entry lapsed: announce again
+                    emit(
+                        session,
+                        campaign_channel(campaign_id),
+                        "presence",
+                        {"user_id": user_id, "online": False},
+                    )

@@ -1,0 +1,248 @@
+"""The live protocol, without I/O: frames in, frames out, close codes.
+
+Pure functions and value objects only (no asyncio, no database): the hub and
+the endpoint do the I/O. See docs/live.md for the protocol as users see it.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeAlias
+
+import msgpack
+
+from persistence.events import EventRecord
+
+__all__ = [
+    "CLOSE_FORBIDDEN",
+    "CLOSE_GOING_AWAY",
+    "CLOSE_INTERNAL_ERROR",
+    "CLOSE_RATE_LIMITED",
+    "CLOSE_RESTART",
+    "CLOSE_SLOW_CONSUMER",
+    "CLOSE_TOO_BIG",
+    "CLOSE_UNAUTHORIZED",
+    "SUBPROTOCOLS",
+    "Auth",
+    "ChannelName",
+    "ClientFrame",
+    "EventFrames",
+    "Ping",
+    "ProtocolError",
+    "Subscribe",
+    "Unsubscribe",
+    "WireFormat",
+    "decode_event",
+    "encode",
+    "encode_event",
+    "event_frame",
+    "parse_channel",
+    "parse_frame",
+    "ws_frame",
+]
+
+WireFormat: TypeAlias = Literal["json", "msgpack"]
+SUBPROTOCOLS: tuple[WireFormat, ...] = ("json", "msgpack")
+
+CLOSE_GOING_AWAY = 1001  # the server is going away
+CLOSE_TOO_BIG = 1009  # a client frame over the size limit
+CLOSE_INTERNAL_ERROR = 1011
+CLOSE_RESTART = 1012  # the server restarts: reconnect (elsewhere) with `since`
+CLOSE_UNAUTHORIZED = 4001  # no token, a bad or expired one, or no auth frame in time
+CLOSE_FORBIDDEN = 4003  # the user was deactivated while connected
+CLOSE_SLOW_CONSUMER = 4008  # the send queue overflowed: reconnect with `since`, nothing is lost
+CLOSE_RATE_LIMITED = 4029  # far too many frames from the client
+
+
+class ProtocolError(Exception):
+    """A client frame the server refuses; becomes an ``error`` frame."""
+
+    def __init__(self, code: str, message: str, *, channel: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.channel = channel
+
+    def frame(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message}
+        if self.channel is not None:
+            out["channel"] = self.channel
+        return out
+
+    def __repr__(self) -> str:
+        return f"ProtocolError({self.code!r}, {self.message!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    channel: str
+    since: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    pass
+
+
+ClientFrame: TypeAlias = Auth | Subscribe | Unsubscribe | Ping
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelName:
+    """A parsed channel: ``campaign:{cid}`` (user_id None) or ``sender:{cid}:{uid}``."""
+
+    campaign_id: int
+    user_id: int | None
+
+
+def _positive_int(text: str) -> int | None:
+    if not text.isdigit() or len(text) > 18 or text.startswith("0"):
+        return None
+    return int(text)
+
+
+def parse_channel(channel: str) -> ChannelName | None:
+    parts = channel.split(":")
+    if len(parts) == 2 and parts[0] == "campaign":
+        cid = _positive_int(parts[1])
+        return None if cid is None else ChannelName(cid, None)
+    if len(parts) == 3 and parts[0] == "sender":
+        cid, uid = _positive_int(parts[1]), _positive_int(parts[2])
+        return None if cid is None or uid is None else ChannelName(cid, uid)
+    return None
+
+
+def _decode(fmt: WireFormat, data: str | bytes) -> Any:
+    try:
+        if fmt == "msgpack":
+            if isinstance(data, str):
+                raise ProtocolError("invalid_frame", "Send binary msgpack frames on the msgpack subprotocol.")
+            return msgpack.unpackb(data, raw=False, strict_map_key=False)
+        return json.loads(data)
+    except ProtocolError:
+        raise
+    except Exception:  # every codec failure is the client's malformed frame
+        raise ProtocolError("invalid_frame", f"The frame is not valid {fmt}.") from None
+
+
+def parse_frame(fmt: WireFormat, data: str | bytes) -> ClientFrame:
+    """Decode and validate one client frame.
+
+    Raises:
+        ProtocolError: the frame is malformed or of an unknown type.
+    """
+    obj = _decode(fmt, data)
+    if not isinstance(obj, dict):
+        raise ProtocolError("invalid_frame", "Every frame is one map with a 'type'.")
+    kind = obj.get("type")
+    if kind == "ping":
+        return Ping()
+    if kind == "auth":
+        token = obj.get("token")
+        if not isinstance(token, str) or not token:
+            raise ProtocolError("invalid_frame", "'auth' needs a 'token' string.")
+        return Auth(token)
+    if kind in ("subscribe", "unsubscribe"):
+        channel = obj.get("channel")
+        if not isinstance(channel, str) or len(channel) > 100:
+            raise ProtocolError("invalid_frame", f"'{kind}' needs a 'channel' string.")
+        if kind == "unsubscribe":
+            return Unsubscribe(channel)
+        since = obj.get("since")
+        if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
+            raise ProtocolError(
+                "invalid_frame", "'since' is a seq (a whole number >= 0) or null.", channel=channel
+            )
+        return Subscribe(channel, since)
+    raise ProtocolError("unknown_type", f"Unknown frame type {kind!r}: use subscribe, unsubscribe or ping.")
+
+
+def encode(fmt: WireFormat, obj: dict[str, Any]) -> bytes:
+    """One server frame's payload in the wire format."""
+    if fmt == "msgpack":
+        packed: bytes = msgpack.packb(obj, use_bin_type=True)
+        return packed
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def ws_frame(payload: bytes, *, binary: bool) -> bytes:
+    """A complete, unmasked WebSocket frame (server to client, no extensions).
+
+    The same bytes are valid on every connection, so an event is framed once
+    and written to every socket as is.
+    """
+    first = 0x82 if binary else 0x81
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", first, length)
+    elif length < 65536:
+        header = struct.pack("!BBH", first, 126, length)
+    else:
+        header = struct.pack("!BBQ", first, 127, length)
+    return header + payload
+
+
+def event_frame(record: EventRecord, supersedes: list[int] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": "event",
+        "channel": record.channel,
+        "seq": record.seq,
+        "kind": record.kind,
+        "data": record.data,
+    }
+    if supersedes:
+        out["supersedes"] = supersedes
+    return out
+
+
+class EventFrames:
+    """One event, encoded at most once per wire format and shared by every recipient."""
+
+    __slots__ = ("_frames", "_payloads", "record")
+
+    def __init__(self, record: EventRecord) -> None:
+        self.record = record
+        self._payloads: dict[str, bytes] = {}
+        self._frames: dict[str, bytes] = {}
+
+    def payload(self, fmt: WireFormat) -> bytes:
+        payload = self._payloads.get(fmt)
+        if payload is None:
+            payload = self._payloads[fmt] = encode(fmt, event_frame(self.record))
+        return payload
+
+    def frame(self, fmt: WireFormat) -> bytes:
+        frame = self._frames.get(fmt)
+        if frame is None:
+            frame = self._frames[fmt] = ws_frame(self.payload(fmt), binary=fmt == "msgpack")
+        return frame
+
+
+# Events travel between instances as msgpack [channel, seq, kind, data, id].
+def encode_event(record: EventRecord) -> bytes:
+    packed: bytes = msgpack.packb(
+        [record.channel, record.seq, record.kind, record.data, record.id], use_bin_type=True
+    )
+    return packed
+
+
+def decode_event(payload: bytes) -> EventRecord:
+    channel, seq, kind, data, id_ = msgpack.unpackb(payload, raw=False, strict_map_key=False)
+    return EventRecord(id_, channel, seq, kind, data, _EPOCH)
+
+
+# Events from other instances carry no timestamp (the wire frames have none).
+_EPOCH = datetime.fromtimestamp(0, UTC)
