@@ -1,0 +1,45 @@
+"""An admin turns on phone redaction; sweepers then see masked numbers."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from tests.messaging_world import build_sync
+from tests.world import login
+
+
+def test_admin_turns_on_redaction_and_numbers_are_masked(client: TestClient, database_url: str) -> None:
+    world = build_sync(database_url, assign=["Sam"] * 6)
+    owner = login(client, "owner@example.org")
+    org = client.get("/api/organization", headers=owner.headers).json()
+    assert org == {
+        "id": world.organization_id,
+        "name": "Texters United",
+        "sending_number": "+15005550006",
+        "redact_phones": False,
+    }
+    url = f"/api/campaigns/{world.campaign_id}/conversations"
+    assert (
+        client.get(url, headers=owner.headers).json()["conversations"][0]["contact"]["phone"]
+        == world.phones[0]
+    )
+    changed = client.patch("/api/organization", headers=owner.headers, json={"redact_phones": True})
+    assert changed.status_code == 200 and changed.json()["redact_phones"] is True
+    phone = client.get(url, headers=owner.headers).json()["conversations"][0]["contact"]["phone"]
+    assert phone != world.phones[0] and phone.endswith(world.phones[0][-2:])
+    view = client.get(f"/api/conversations/{world.conversations[0]}", headers=owner.headers).json()
+    assert view["contact"]["phone"] == phone
+
+
+def test_only_owners_and_admins_change_it(client: TestClient, database_url: str) -> None:
+    build_sync(database_url, assign=["Sam"] * 6)
+    sam = login(client, "sam@example.org")
+    owner = login(client, "owner@example.org")
+    assert client.get("/api/organization", headers=sam.headers).status_code == 200
+    assert (
+        client.patch("/api/organization", headers=sam.headers, json={"redact_phones": True}).status_code
+        == 403
+    )
+    for bad in ({"redact_phones": "yes"}, {"name": "New name"}):
+        assert client.patch("/api/organization", headers=owner.headers, json=bad).status_code == 422
+    assert client.get("/api/organization", headers=owner.headers).json()["redact_phones"] is False
