@@ -1,0 +1,134 @@
+"""Reading contact files: phone normalization, headers, row numbers, bad files."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from persistence.contact_rows import (
+    MAX_PROBLEMS,
+    ParseReport,
+    Row,
+    csv_batches,
+    fast_normalize_phone,
+    json_batches,
+)
+from persistence.errors import InvalidInput
+from persistence.phones import normalize_phone
+
+digits = st.text(alphabet="0123456789", min_size=7, max_size=12)
+separators = st.sampled_from(["", " ", "-", ".", "(", ")", "+", " +1 ", "1-", "+44 ", "x12", "ext. 5", "A"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(digits, separators), min_size=1, max_size=6))
+def test_the_fast_path_agrees_with_phonenumbers(parts: list[str]) -> None:
+    raw = "".join(parts)
+    assert fast_normalize_phone(raw) == normalize_phone(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "(212) 555-0123",
+        "212.555.0123",
+        "1 212 555 0123",
+        "+1 212 555 0123",
+        "+12125550123",
+        "2125550123",
+        "(416) 555-0199",  # Canada: valid, not by the US patterns
+        "(268) 464-1234",  # Antigua
+        "(555) 555-5555",
+        "1234567890",
+        "+44 20 7946 0958",
+        "020 7946 0958",
+        "911",
+        "",
+    ],
+)
+def test_common_formats_agree(raw: str) -> None:
+    assert fast_normalize_phone(raw) == normalize_phone(raw)
+
+
+def _csv(text: str | bytes, batch_size: int = 5000) -> tuple[list[Row], ParseReport]:
+    report = ParseReport()
+    data = text.encode() if isinstance(text, str) else text
+    rows = [row for batch in csv_batches(io.BytesIO(data), report, batch_size=batch_size) for row in batch]
+    return rows, report
+
+
+def test_header_aliases_and_extra_columns() -> None:
+    rows, report = _csv("firstName,lastName,cell,Zip Code,\nAna,Lee,2125550101,10001,\n")
+    assert rows == [(2, "Ana", "Lee", "+12125550101", '{"Zip Code":"10001"}')]
+    assert report.invalid == 0
+
+
+def test_row_numbers_are_file_lines_even_with_quoted_newlines() -> None:
+    text = 'first_name,last_name,phone\n"Ana\nMaria",Lee,2125550101\n\nBo,Kim,bad\n'
+    rows, report = _csv(text)
+    assert rows[0][0] == 3 and rows[0][1] == "Ana\nMaria"
+    assert report.problems[0].row == 5
+
+
+def test_batches_are_bounded() -> None:
+    text = "phone\n" + "".join(f"212555{i:04d}\n" for i in range(1000, 1025))
+    report = ParseReport()
+    sizes = [len(b) for b in csv_batches(io.BytesIO(text.encode()), report, batch_size=10)]
+    assert sizes == [10, 10, 5]
+
+
+def test_problem_report_is_bounded_but_the_count_is_not() -> None:
+    text = "phone\n" + "bad\n" * (MAX_PROBLEMS + 50)
+    rows, report = _csv(text)
+    assert rows == []
+    assert report.invalid == MAX_PROBLEMS + 50
+    assert len(report.problems) == MAX_PROBLEMS
+
+
+def test_long_names_are_rejected_per_row() -> None:
+    rows, report = _csv(f"first_name,phone\n{'x' * 201},2125550101\nAna,2125550102\n")
+    assert [r[1] for r in rows] == ["Ana"]
+    assert "longer than 200" in report.problems[0].reason
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"name,zip\nAna,10001\n", "missing_columns"),
+        (b"", "empty_upload"),
+        (b"phone,mobile\n1,2\n", "invalid_columns"),
+        (b"phone\n2125550101\nJos\xe9\n", "invalid_encoding"),
+        (b'phone\n"2125550101\n2125550102\n', "invalid_csv"),
+    ],
+)
+def test_unusable_files_raise(data: bytes, code: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        _csv(data)
+    assert caught.value.code == code
+
+
+def test_encoding_error_names_the_line_across_chunks() -> None:
+    data = b"phone\n" + b"2125550101\n" * 60_000 + b"\xff\n"
+    with pytest.raises(InvalidInput, match="line 60002"):
+        _csv(data)
+
+
+def test_json_rows() -> None:
+    report = ParseReport()
+    items = [
+        {"first_name": "Ana", "last_name": "Lee", "phone": "2125550101", "zip": 10001},
+        {"first_name": "Bo", "phone": ""},
+        {"phone": 2125550102},
+    ]
+    rows = [r for b in json_batches(items, report) for r in b]
+    assert rows == [(1, "Ana", "Lee", "+12125550101", '{"zip":10001}'), (3, "", "", "+12125550102", "{}")]
+    assert report.problems[0].row == 2
+
+
+@pytest.mark.parametrize("items", [{"phone": "1"}, ["x"], [{"phone": {"n": 1}}], [{"last_name": True}]])
+def test_json_of_the_wrong_shape_raises(items: object) -> None:
+    with pytest.raises(InvalidInput):
+        list(json_batches(items, ParseReport()))
