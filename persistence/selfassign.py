@@ -1,6 +1,6 @@
 """Self-assignment: a sender takes unassigned, not-started conversations.
 
-One ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING id``:
+One ``WITH picked AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... RETURNING id``:
 on PostgreSQL two senders asking at once lock disjoint rows (each skips what
 the other holds) and never wait on each other; SQLite serializes writers. The
 locked rows are re-checked against the filter, so a conversation someone else
@@ -81,10 +81,19 @@ async def self_assign(
         c.initial_sent_at.is_(None),
         c.opted_out.is_(False),
     )
-    pick = select(c.id).where(*available).order_by(c.id).limit(count).with_for_update(skip_locked=True)
+    # A CTE runs once; a locking sub-select under IN may be re-run by the
+    # planner and hand out more rows than asked for.
+    pick = (
+        select(c.id)
+        .where(*available)
+        .order_by(c.id)
+        .limit(count)
+        .with_for_update(skip_locked=True)
+        .cte("picked")
+    )
     result = await session.scalars(
         update(c)
-        .where(c.id.in_(pick.scalar_subquery()), *available)
+        .where(c.id == pick.c.id, *available)
         .values(assigned_to=actor.user_id)
         .returning(c.id)
         .execution_options(synchronize_session=False)
