@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -38,7 +39,11 @@ except ImportError:  # pragma: no cover - orjson is in the loadtest extra
         return json.dumps(value).encode()
 
 
-__all__ = ["EventHandler", "LiveClient", "event_time"]
+__all__ = ["LATENCY", "EventHandler", "LiveClient", "event_time"]
+
+# The primary latency figure: from the change's commit (the time the server
+# stamped on it) to this client's receipt.
+LATENCY = "commit→receipt"
 
 EventHandler = Callable[[str, int, str, dict[str, Any], float], None]
 
@@ -109,6 +114,7 @@ class LiveClient:
         self._ws: ClientConnection | None = None
         self._stopping = False
         self._pending_subscribed: set[str] = set()
+        self._seen_messages: OrderedDict[Any, None] = OrderedDict()
 
     def _encode(self, frame: dict[str, Any]) -> str | bytes:
         if self._wire == "msgpack":
@@ -180,20 +186,36 @@ class LiveClient:
                 continue
             self._handle(frame, received)
 
+    def _first_sight(self, kind: str, data: Any) -> bool:
+        """False for a repeat of a message this client saw (its delivery-status update)."""
+        if kind != "message" or not isinstance(data, dict):
+            return True
+        message = data.get("message")
+        mid = message.get("id") if isinstance(message, dict) else None
+        if mid is None:
+            return True
+        if mid in self._seen_messages:
+            return False
+        self._seen_messages[mid] = None
+        if len(self._seen_messages) > 512:
+            self._seen_messages.popitem(last=False)
+        return True
+
     def _handle(self, frame: dict[str, Any], received: float) -> None:
         kind = frame.get("type")
         channel = str(frame.get("channel", ""))
         if kind == "event":
             seq = int(frame["seq"])
-            if not self.checker.accept(channel, seq):
+            if not self.checker.accept(channel, seq, frame.get("supersedes") or ()):
                 return
             event_kind = str(frame.get("kind"))
             self._figures.events[event_kind] += 1
             self.last_event_at = time.monotonic()
-            committed = event_time(frame) if self._clock_safe else None
-            if committed is not None:
-                self._figures.record_latency("commit→receipt", max(0.0, received - committed), timeline=True)
             data = frame.get("data")
+            if self._clock_safe and self._first_sight(event_kind, data):
+                committed = event_time(frame)
+                if committed is not None:
+                    self._figures.record_latency(LATENCY, max(0.0, received - committed), timeline=True)
             self._on_event(channel, seq, event_kind, data if isinstance(data, dict) else {}, received)
         elif kind == "subscribed":
             self.checker.subscribed(channel, int(frame.get("seq") or 0))

@@ -165,7 +165,7 @@ def _charts(figures: dict[str, Any], directory: Path) -> list[Path]:
             xs = [1.0 / (1.0 - min(p, 99.999) / 100.0) for p, _ in points]
             ax.plot(xs, [v for _, v in points], marker="o", label=name)
             ax.set_xscale("log")
-            ticks = [p for p, _ in points if p < 100]
+            ticks = [p for p, _ in points if p in (50.0, 90.0, 99.0, 99.9, 99.99)]
             ax.set_xticks([1.0 / (1.0 - p / 100.0) for p in ticks], [f"{p:g}%" for p in ticks])
     ax.set_xlabel("percentile")
     ax.set_ylabel("latency (ms)")
