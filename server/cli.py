@@ -112,6 +112,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         log_level=args.log_level,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         ws="websockets-sansio",
+        # The live hub writes pre-built frames to each socket (docs/live.md):
+        # no per-connection compression (it would also cost ~30 KB of zlib state
+        # per connection); protocol pings double as the idle timeout.
+        ws_per_message_deflate=False,
+        ws_max_size=settings.ws_max_message_bytes,
+        ws_ping_interval=float(settings.ws_ping_interval),
+        ws_ping_timeout=float(settings.ws_ping_interval),
         lifespan="on",
         timeout_graceful_shutdown=10,
     )

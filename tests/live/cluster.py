@@ -1,0 +1,140 @@
+"""Set-up steps for stories against real server processes (HTTP + an event emitter)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from channels import create_broker
+from persistence.database import Database
+from persistence.eventlog import read_after
+from persistence.events import EventRecord, campaign_channel, emit, sender_channel
+from server.live.protocol import encode_event
+from tests.world import PASSWORD, _make_org
+
+__all__ = ["HttpTeam", "emitter", "http_team", "log_after", "upload"]
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass(frozen=True)
+class HttpTeam:
+    owner: Member
+    sam: Member
+    ria: Member
+    campaign_id: int
+
+    @property
+    def campaign(self) -> str:
+        return campaign_channel(self.campaign_id)
+
+    def sender(self, who: Member) -> str:
+        return sender_channel(self.campaign_id, who.user_id)
+
+
+async def _login(http: httpx.AsyncClient, email: str, password: str) -> Member:
+    response = await http.post("/api/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return Member(body["user"]["id"], body["token"])
+
+
+async def http_team(base_url: str, database_url: str) -> HttpTeam:
+    """An organization, two senders and a campaign they are on, made through the API."""
+    await _make_org(database_url, "Texters United", "owner@example.org", None, None)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        owner = await _login(http, "owner@example.org", PASSWORD)
+        members = []
+        for email, first in (("sam@example.org", "Sam"), ("ria@example.org", "Ria")):
+            body = {
+                "email": email,
+                "password": PASSWORD,
+                "first_name": first,
+                "last_name": "T",
+                "role": "sender",
+            }
+            response = await http.post("/api/users", headers=owner.headers, json=body)
+            assert response.status_code == 201, response.text
+            members.append(await _login(http, email, PASSWORD))
+        response = await http.post(
+            "/api/campaigns", headers=owner.headers, json={"title": "GOTV", "initial_message": "Hi!"}
+        )
+        assert response.status_code == 201, response.text
+        cid = response.json()["id"]
+        response = await http.post(
+            f"/api/campaigns/{cid}/senders",
+            headers=owner.headers,
+            json={"user_ids": [m.user_id for m in members]},
+        )
+        assert response.status_code in (200, 201), response.text
+    return HttpTeam(owner, members[0], members[1], cid)
+
+
+async def upload(base_url: str, team: HttpTeam, count: int, start: int = 0) -> None:
+    """Upload ``count`` contacts one request at a time (each emits live events)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        for number in range(start, start + count):
+            rows = [{"first_name": f"C{number}", "last_name": "X", "phone": f"+1415555{number:04d}"}]
+            response = await http.post(
+                f"/api/campaigns/{team.campaign_id}/contacts", headers=team.owner.headers, json=rows
+            )
+            assert response.status_code in (200, 201), response.text
+
+
+async def log_after(database_url: str, channel: str, after: int) -> list[EventRecord]:
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            return await read_after(session, channel, after, limit=100_000)
+    finally:
+        await db.dispose()
+
+
+class Emitter:
+    """Commits events like another instance would: in the log, then published on Redis."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def cause(self, channel: str, count: int, *, per_transaction: int = 1, pad: int = 0) -> None:
+        done = 0
+        while done < count:
+            batch = min(per_transaction, count - done)
+            async with self.db.transaction() as session:
+                for number in range(done, done + batch):
+                    data: dict[str, Any] = {"n": number, "t": time.time()}
+                    if pad:
+                        data["pad"] = "x" * pad
+                    emit(session, channel, "conversation", data)
+            done += batch
+
+
+@asynccontextmanager
+async def emitter(database_url: str, redis_url: str, prefix: str) -> AsyncIterator[Emitter]:
+    db = Database(database_url)
+    broker = create_broker(redis_url, prefix=prefix)
+    async with broker:
+
+        async def publish(records: list[EventRecord]) -> None:
+            from channels import Message
+
+            await broker.publish_many(Message(r.channel, encode_event(r)) for r in records)
+
+        db.on_commit = publish
+        try:
+            yield Emitter(db)
+        finally:
+            await db.dispose()
