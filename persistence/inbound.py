@@ -95,11 +95,13 @@ async def receive_inbound(session: AsyncSession, sms: InboundSms) -> InboundResu
     constraints: one commits, the other raises IntegrityError (the caller
     answers it as a duplicate).
     """
-    if await seen_before(session, sms.organization_id, sms.message_sid):
-        return InboundResult("duplicate")
     phone = normalize_phone(sms.from_)
     kw = keyword(sms.body)
     conversations = await lock_phone_conversations(session, sms.organization_id, phone) if phone else []
+    # Checked after the lock: a concurrent delivery of the same text to the same
+    # phone has committed by now, so on PostgreSQL it is seen here, not as an error.
+    if await seen_before(session, sms.organization_id, sms.message_sid):
+        return InboundResult("duplicate")
     target = pick_conversation(conversations)
     now = utcnow()
     if target is None:
