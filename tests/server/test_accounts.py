@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
-from tests.world import PASSWORD, login, make_org
+from server import live
+from tests.server.campaign_helpers import add_user
+from tests.world import PASSWORD, Login, login, make_org
 
 
 def test_owner_logs_in_and_adds_a_sender(client: TestClient, database_url: str) -> None:
@@ -70,3 +73,74 @@ def test_health_answers_without_a_token(client: TestClient) -> None:
     response = client.get("/api/health")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_sweepers_list_the_organizations_users(client: TestClient, database_url: str) -> None:
+    make_org(database_url)
+    make_org(database_url, "Other", email="boss@other.example")
+    owner = login(client, "owner@example.org")
+    sam = add_user(client, owner, "sam@example.org", first="Sam")
+    mod = add_user(client, owner, "mod@example.org", role="moderator", first="Mo")
+    listed = client.get("/api/users", headers=mod.headers)
+    assert listed.status_code == 200
+    assert [u["email"] for u in listed.json()["users"]] == [
+        "mod@example.org",
+        "owner@example.org",
+        "sam@example.org",
+    ]
+    assert all(u["active"] for u in listed.json()["users"])
+    assert client.get("/api/users", headers=sam.headers).status_code == 403
+
+
+def test_a_deactivated_user_loses_access_at_once(
+    client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    revoked: list[int] = []
+
+    async def record(svc: object, *, user_id: int, campaign_id: int | None = None) -> None:
+        revoked.append(user_id)
+
+    monkeypatch.setattr(live, "revoke_access", record)
+    make_org(database_url)
+    owner = login(client, "owner@example.org")
+    sam = add_user(client, owner, "sam@example.org")
+    assert client.get("/api/campaigns", headers=sam.headers).status_code == 200
+
+    response = client.patch(f"/api/users/{sam.user_id}", headers=owner.headers, json={"active": False})
+    assert response.status_code == 200, response.text
+    assert response.json()["active"] is False
+    assert revoked == [sam.user_id]
+    assert client.get("/api/campaigns", headers=sam.headers).status_code == 401
+    refused = client.post("/api/login", json={"email": "sam@example.org", "password": "texting-is-fun"})
+    assert refused.status_code == 401
+
+    client.patch(f"/api/users/{sam.user_id}", headers=owner.headers, json={"active": True})
+    assert login(client, "sam@example.org", "texting-is-fun").user_id == sam.user_id
+
+
+def test_user_changes_follow_the_role_rules(client: TestClient, database_url: str) -> None:
+    make_org(database_url)
+    owner = login(client, "owner@example.org")
+    admin = add_user(client, owner, "admin@example.org", role="admin", first="Ada")
+    sam = add_user(client, owner, "sam@example.org")
+
+    renamed = client.patch(
+        f"/api/users/{sam.user_id}", headers=admin.headers, json={"first_name": "Samuel", "role": "moderator"}
+    )
+    assert renamed.status_code == 200
+    assert (renamed.json()["first_name"], renamed.json()["role"]) == ("Samuel", "moderator")
+
+    def status(who: Login, uid: int, body: dict[str, object]) -> int:
+        return client.patch(f"/api/users/{uid}", headers=who.headers, json=body).status_code
+
+    assert status(admin, owner.user_id, {"active": False}) == 403  # only an owner touches an owner
+    assert status(admin, sam.user_id, {"role": "owner"}) == 403
+    assert status(admin, admin.user_id, {"active": False}) == 409  # never yourself
+    assert status(owner, owner.user_id, {"role": "sender"}) == 409
+    assert status(sam, admin.user_id, {"first_name": "X"}) == 403  # moderators don't manage users
+    assert status(owner, sam.user_id, {"role": "boss"}) == 422
+    assert status(owner, sam.user_id, {"active": "no"}) == 422
+    assert status(owner, sam.user_id, {"first_name": " "}) == 422
+    assert status(owner, sam.user_id, {"email": "x@example.org"}) == 422
+    assert status(owner, 999_999, {"active": False}) == 404
+    assert client.patch("/api/users/abc", headers=owner.headers, json={}).status_code == 404

@@ -83,11 +83,11 @@ def test_json_upload_normalizes_phones_and_keeps_extra_fields(client: TestClient
 def test_csv_upload_as_file_and_as_raw_body(client: TestClient, database_url: str) -> None:
     owner, cid = _setup(client, database_url)
     data = (
-        "First Name,Last Name,Cell,Zip\r\n"
-        "Ana,Lee,212-555-0101,10001\r\n"
-        '"O\'Neil, Jr",Kim,"(212) 555-0102",\r\n'
-        "\r\n"
-    ).encode()
+        b"First Name,Last Name,Cell,Zip\r\n"
+        b"Ana,Lee,212-555-0101,10001\r\n"
+        b'"O\'Neil, Jr",Kim,"(212) 555-0102",\r\n'
+        b"\r\n"
+    )
     response = _upload_csv(client, owner, cid, data)
     assert response.status_code == 200, response.text
     assert response.json()["added"] == 2
@@ -110,15 +110,15 @@ def test_invalid_and_duplicate_phones_are_reported_by_row(client: TestClient, da
     )
     assert first.json()["added"] == 1
     data = (
-        "first_name,last_name,phone\n"
-        "Bo,Kim,2125550102\n"  # line 2: added
-        "Cy,Ng,not a number\n"  # line 3: invalid
-        "Di,Oh,+1 (212) 555-0102\n"  # line 4: same as line 2
-        "Ed,Po,2125550101\n"  # line 5: already in the campaign
-        "Fa,Qu,\n"  # line 6: no phone
-        "Gi,Ra,555-0100\n"  # line 7: too short
-        "Ha,Sa,2125550103,extra\n"  # line 8: more fields than the header
-    ).encode()
+        b"first_name,last_name,phone\n"
+        b"Bo,Kim,2125550102\n"  # line 2: added
+        b"Cy,Ng,not a number\n"  # line 3: invalid
+        b"Di,Oh,+1 (212) 555-0102\n"  # line 4: same as line 2
+        b"Ed,Po,2125550101\n"  # line 5: already in the campaign
+        b"Fa,Qu,\n"  # line 6: no phone
+        b"Gi,Ra,555-0100\n"  # line 7: too short
+        b"Ha,Sa,2125550103,extra\n"  # line 8: more fields than the header
+    )
     response = _upload_csv(client, owner, cid, data)
     assert response.status_code == 200, response.text
     body = response.json()
