@@ -60,6 +60,11 @@ class Cluster:
     database: str | None = None
 
     @property
+    def secret(self) -> str | None:
+        """The token-signing key the harness gave the servers it started (None for given URLs)."""
+        return self.env.get("SHIFTLINE_SECRET_KEY") if self.instances[0].process is not None else None
+
+    @property
     def urls(self) -> list[str]:
         return [i.url for i in self.instances]
 
