@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import insert, select
 
@@ -32,7 +32,10 @@ __all__ = [
     "build_world_sync",
     "conversation_columns",
     "snapshot",
+    "sync",
 ]
+
+T = TypeVar("T")
 
 State = Literal["not_started", "sent", "needs_reply", "replied", "opted_out", "opted_out_waiting"]
 BASE_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
@@ -167,17 +170,22 @@ async def build_world(
     return world
 
 
-def build_world_sync(database_url: str, organization_id: int, **kwargs: Any) -> SweepWorld:
-    """:func:`build_world` for synchronous (TestClient) tests."""
+def sync(database_url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work(db)`` from a synchronous (TestClient) test."""
 
-    async def run() -> SweepWorld:
+    async def run() -> T:
         db = Database(database_url)
         try:
-            return await build_world(db, organization_id=organization_id, **kwargs)
+            return await work(db)
         finally:
             await db.dispose()
 
     return asyncio.run(run())
+
+
+def build_world_sync(database_url: str, organization_id: int, **kwargs: Any) -> SweepWorld:
+    """:func:`build_world` for synchronous (TestClient) tests."""
+    return sync(database_url, lambda db: build_world(db, organization_id=organization_id, **kwargs))
 
 
 async def snapshot(db: Database, campaign_id: int) -> dict[int, int | None]:

@@ -1,0 +1,140 @@
+"""The campaign overview reads the counters: totals, senders, search and sorts."""
+
+from __future__ import annotations
+
+import pytest
+
+from persistence.database import Database
+from persistence.errors import InvalidInput, NotFound, PermissionDenied
+from persistence.overview import Overview, overview, parse_query
+from persistence.scope import Actor
+from tests.sweep_world import SweepWorld, add_conversations, add_sender, build_world
+
+
+def admin(world: SweepWorld) -> Actor:
+    return Actor(world.owner_id, world.organization_id, "moderator")
+
+
+async def view(
+    db: Database,
+    world: SweepWorld,
+    search: str | None = None,
+    sort: str | None = None,
+    order: str | None = None,
+) -> Overview:
+    async with db.session() as session:
+        return await overview(session, admin(world), world.campaign_id, parse_query(search, sort, order))
+
+
+async def shift(db: Database) -> SweepWorld:
+    """Ana: 4 assigned, 3 sent, 2 waiting. Ben: 2 not started. Cleo: nothing yet. Pool: 3."""
+    world = await build_world(db, senders=["Ben", "Ana", "Cleo"])
+    ana, ben = world.senders["Ana"], world.senders["Ben"]
+    await add_conversations(db, world, 2, state="needs_reply", assigned_to=ana)
+    await add_conversations(db, world, 1, state="opted_out", assigned_to=ana)
+    await add_conversations(db, world, 1, assigned_to=ana)
+    await add_conversations(db, world, 2, assigned_to=ben)
+    await add_conversations(db, world, 2)
+    await add_conversations(db, world, 1, state="needs_reply")
+    return world
+
+
+def names(result: Overview) -> list[str]:
+    return [row.first_name for row in result.senders]
+
+
+async def test_totals_and_every_sender_with_the_unassigned_row_first(db: Database) -> None:
+    world = await shift(db)
+    result = await view(db, world)
+    assert (result.total, result.not_started, result.needs_reply) == (9, 5, 3)
+    assert result.to_json({world.senders["Ana"]})["senders"] == [
+        {
+            "user_id": None,
+            "first_name": "Unassigned",
+            "last_name": "",
+            "online": False,
+            "assigned": 3,
+            "sent": 1,
+            "needs_reply": 1,
+        },
+        {
+            "user_id": world.senders["Ana"],
+            "first_name": "Ana",
+            "last_name": "Sender",
+            "online": True,
+            "assigned": 4,
+            "sent": 3,
+            "needs_reply": 2,
+        },
+        {
+            "user_id": world.senders["Ben"],
+            "first_name": "Ben",
+            "last_name": "Sender",
+            "online": False,
+            "assigned": 2,
+            "sent": 0,
+            "needs_reply": 0,
+        },
+        {
+            "user_id": world.senders["Cleo"],
+            "first_name": "Cleo",
+            "last_name": "Sender",
+            "online": False,
+            "assigned": 0,
+            "sent": 0,
+            "needs_reply": 0,
+        },
+    ]
+
+
+async def test_sorts_keep_unassigned_first(db: Database) -> None:
+    world = await shift(db)
+    assert names(await view(db, world, sort="sender", order="desc")) == ["Unassigned", "Cleo", "Ben", "Ana"]
+    assert names(await view(db, world, sort="progress")) == ["Unassigned", "Cleo", "Ben", "Ana"]
+    assert names(await view(db, world, sort="progress", order="desc")) == ["Unassigned", "Ana", "Ben", "Cleo"]
+    # Ties (Ben and Cleo wait for nothing) go A to Z.
+    assert names(await view(db, world, sort="needs_reply", order="desc")) == [
+        "Unassigned",
+        "Ana",
+        "Ben",
+        "Cleo",
+    ]
+    assert names(await view(db, world, sort="needs_reply")) == ["Unassigned", "Ben", "Cleo", "Ana"]
+
+
+async def test_progress_sorts_by_assigned_then_sent(db: Database) -> None:
+    world = await build_world(db, senders=["Ana", "Ben"])
+    await add_conversations(db, world, 2, assigned_to=world.senders["Ana"])
+    await add_conversations(db, world, 2, state="sent", assigned_to=world.senders["Ben"])
+    assert names(await view(db, world, sort="progress", order="desc")) == ["Unassigned", "Ben", "Ana"]
+
+
+async def test_search_is_a_case_insensitive_substring_of_the_name(db: Database) -> None:
+    world = await shift(db)
+    await add_sender(db, world, "Anabel", "Lee")
+    assert names(await view(db, world, search="ana")) == ["Unassigned", "Ana", "Anabel"]
+    assert names(await view(db, world, search="BEL L")) == ["Unassigned", "Anabel"]
+    assert names(await view(db, world, search="%")) == ["Unassigned"]
+    assert names(await view(db, world, search="nobody")) == ["Unassigned"]
+
+
+@pytest.mark.parametrize(("sort", "order"), [("fastest", None), (None, "up")])
+def test_unknown_sort_or_order_is_refused(sort: str | None, order: str | None) -> None:
+    with pytest.raises(InvalidInput):
+        parse_query(None, sort, order)
+
+
+async def test_only_sweepers_of_the_organization_see_it(db: Database) -> None:
+    world = await shift(db)
+    stranger = await build_world(db, senders=["Eve"])
+    query = parse_query(None, None, None)
+    async with db.session() as session:
+        with pytest.raises(PermissionDenied):
+            await overview(
+                session,
+                Actor(world.senders["Ana"], world.organization_id, "sender"),
+                world.campaign_id,
+                query,
+            )
+        with pytest.raises(NotFound):
+            await overview(session, admin(stranger), world.campaign_id, query)
