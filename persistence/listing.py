@@ -266,10 +266,14 @@ async def conversation_view(session: AsyncSession, actor: Actor, conversation_id
             if sender is not None
             else None
         ),
+        "assigned_to": conversation.assigned_to,
         "opted_out": conversation.opted_out,
-        "opt_out": (
-            {"source": opt_out.source, "created_at": iso(opt_out.created_at)} if opt_out is not None else None
-        ),
+        # The phone's organization-wide opt-out: how and when it happened.
+        "opt_out": {
+            "opted_out": opt_out is not None or conversation.opted_out,
+            "source": opt_out.source if opt_out is not None else None,
+            "created_at": iso(opt_out.created_at) if opt_out is not None else None,
+        },
         "survey": await survey_of(session, campaign.id, conversation.id),
         "messages": [message_data(m) for m in messages],
     }

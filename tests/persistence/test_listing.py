@@ -171,7 +171,7 @@ async def test_the_conversation_view_shows_the_thread_oldest_first(db: Database)
         view = await conversation_view(session, world.senders["Sam"], world.conversations[1])
     assert [m["direction"] for m in view["messages"]] == ["outbound", "inbound", "outbound"]
     assert view["status"] == "replied" and view["campaign_id"] == world.campaign_id
-    assert view["sender"]["first_name"] == "Sam" and view["opt_out"] is None
+    assert view["sender"]["first_name"] == "Sam" and view["opt_out"]["opted_out"] is False
     async with db.session() as session:
         stopped = await conversation_view(session, world.owner, world.conversations[4])
         assert stopped["opted_out"] is True and stopped["opt_out"]["source"] == "keyword"
