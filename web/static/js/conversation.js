@@ -56,6 +56,7 @@ export class ConversationView {
     this.conv = null;
     this.id = null;
     this.sending = false;
+    this.drafts = new Map(); // conversation id -> unsent reply
 
     this.head = h("header", { class: "conv-head" });
     this.thread = h("ol", { class: "thread", "aria-label": "Messages", "aria-live": "polite" });
@@ -222,7 +223,18 @@ export class ConversationView {
     this.renderInfo(optedOut);
   }
 
+  /** Re-render the message box, keeping the focus and any draft across live refreshes. */
   renderComposer(optedOut) {
+    const active = document.activeElement;
+    const focused = active && this.composer.contains(active) ? active.tagName : null;
+    this.buildComposer(optedOut);
+    if (focused) {
+      const again = this.composer.querySelector(focused === "TEXTAREA" ? "textarea" : "button.primary");
+      if (again && !again.disabled) again.focus();
+    }
+  }
+
+  buildComposer(optedOut) {
     const conv = this.conv;
     if (optedOut) {
       fill(this.composer, h("p", { class: "muted" }, "This contact opted out: no messages can be sent."));
@@ -241,6 +253,9 @@ export class ConversationView {
       return;
     }
     const box = h("textarea", { id: `body-${uid}`, rows: 3, maxlength: MAX_BODY, placeholder: "Type a reply" });
+    const id = this.id;
+    box.value = this.drafts.get(id) || "";
+    box.addEventListener("input", () => this.drafts.set(id, box.value));
     box.addEventListener("keydown", (ev) => {
       // Enter sends, Shift+Enter is a new line; a held key sends only once.
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
@@ -283,6 +298,7 @@ export class ConversationView {
     const box = this.composer.querySelector("textarea");
     if (!box) return;
     box.value = box.value ? `${box.value} ${filled}` : filled;
+    this.drafts.set(this.id, box.value);
     box.focus();
   }
 
@@ -379,6 +395,7 @@ export class ConversationView {
     this.sending = true;
     try {
       await post(`/api/conversations/${this.id}/messages`, text === null ? {} : { body: text });
+      this.drafts.delete(this.id);
       await this.refresh();
       this.onSent(this.conv);
       const box = this.composer.querySelector("textarea");

@@ -114,7 +114,7 @@ async function main() {
   });
   const bar = h(
     "div",
-    { class: "viewing-as", role: "region", "aria-label": "Viewing as" },
+    { class: "viewing-as", role: "region", "aria-label": "Sender switcher" },
     h("label", { for: "viewing-as" }, "Viewing as"),
     presence,
     switcher,

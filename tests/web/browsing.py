@@ -1,0 +1,33 @@
+"""Opening pages as a logged-in user, and the viewports the stories use."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+__all__ = ["DESKTOP", "PHONE", "open_as"]
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+async def open_as(
+    browser: Any, base_url: str, email: str, password: str, path: str, *, viewport: dict[str, int] = DESKTOP
+) -> Any:
+    """A page in its own browser context (its own storage), logged in as ``email``, at ``path``.
+
+    The session is put where the login page would put it, so each story does
+    not have to type it in again (the login page has its own test).
+    """
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        response = await client.post("/api/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    session = json.dumps({"token": response.json()["token"], "user": response.json()["user"]})
+    context = await browser.new_context(viewport=viewport, base_url=base_url)
+    await context.add_init_script(f"localStorage.setItem('shiftline.session', {json.dumps(session)});")
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: print(f"page error on {path}: {exc}"))
+    await page.goto(path)
+    return page

@@ -1,0 +1,69 @@
+"""The server goes away and comes back: both pages show they are offline, then catch up."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+
+from tests.world import PASSWORD
+
+from .browsing import open_as
+from .server import LiveServer
+from .story import build_world, signed_inbound
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SAM = "sam@example.org"
+
+
+async def test_both_pages_catch_up_after_a_server_restart(
+    live_server: LiveServer, database_url: str, browser: Any, screenshots: Path, tmp_path: Path
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=3, assign={SAM: 3}
+    )
+    cid, sam = world.campaign_id, world.senders[SAM]
+    # Sam has texted his first contact before the outage.
+    listing = world.api("GET", f"/api/campaigns/{cid}/conversations?sender={sam}&tab=initial")
+    first = listing["conversations"][0]
+    world.api("POST", f"/api/conversations/{first['id']}/messages", token=world.tokens[SAM], json={})
+
+    admin = await open_as(browser, live_server.url, "owner@example.org", PASSWORD, f"/campaigns/{cid}")
+    sender = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{cid}")
+    await sender.get_by_role("tab", name="Responses").click()
+    await expect(admin.locator("#count-needs_reply")).to_have_text("0")
+    await expect(admin.locator("body")).to_have_attribute("data-live", "online")
+    await expect(sender.locator("body")).to_have_attribute("data-live", "online")
+
+    await asyncio.to_thread(live_server.stop)
+    offline = "Offline — reconnecting… Changes will appear when the connection is back."
+    await expect(admin.get_by_role("alert")).to_have_text(offline, timeout=5000)
+    await expect(sender.get_by_role("alert")).to_have_text(offline, timeout=5000)
+    await admin.screenshot(path=screenshots / "overview-offline.png")
+
+    # While the pages are cut off, the contact answers through another instance
+    # of the server on the same database, which then goes away too.
+    other = LiveServer(live_server.settings, tmp_path)
+    await asyncio.to_thread(other.start)
+    try:
+        phone = first["contact"]["phone"]
+        response = await asyncio.to_thread(signed_inbound, other.url, phone, "Who is this?", "SM-restart")
+        assert response.status_code == 200, response.text
+    finally:
+        await asyncio.to_thread(other.stop)
+
+    await asyncio.to_thread(live_server.start)
+    # Both pages reconnect by themselves and receive what they missed.
+    await expect(admin.get_by_role("alert")).to_be_hidden(timeout=15000)
+    await expect(sender.get_by_role("alert")).to_be_hidden(timeout=15000)
+    await expect(admin.locator("#count-needs_reply")).to_have_text("1", timeout=2000)
+    await expect(admin.locator(f'#senders-body tr[data-sender="{sam}"] .col-needs')).to_have_text("1")
+    await expect(sender.locator(".conv-list").get_by_role("img", name="Needs reply")).to_have_count(
+        1, timeout=2000
+    )
+    await admin.context.close()
+    await sender.context.close()

@@ -1,0 +1,124 @@
+"""An admin sweeps a campaign while a sender works it: both pages live, in real browsers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+
+from tests.world import PASSWORD
+
+from .browsing import PHONE, open_as
+from .server import LiveServer
+from .story import build_world, signed_inbound
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SAM, RITA = "sam@example.org", "rita@example.org"
+# "Within a second" of the change, as the admin and the sender see it.
+LIVE = 1000
+
+
+def sender_row(page: Any, user_id: int | str) -> Any:
+    return page.locator(f'#senders-body tr[data-sender="{user_id}"]')
+
+
+async def test_admin_and_sender_see_each_other_live(
+    live_server: LiveServer, database_url: str, browser: Any, screenshots: Path
+) -> None:
+    world = await asyncio.to_thread(
+        build_world,
+        live_server.url,
+        database_url,
+        senders={SAM: "Sam Sender", RITA: "Rita Runner"},
+        contacts=6,
+        assign={SAM: 3},
+    )
+    cid, sam, rita = world.campaign_id, world.senders[SAM], world.senders[RITA]
+
+    admin = await open_as(browser, live_server.url, "owner@example.org", PASSWORD, f"/campaigns/{cid}")
+    await expect(admin.locator("#count-total")).to_have_text("6")
+    await expect(admin.locator("#count-not_started")).to_have_text("6")
+    await expect(sender_row(admin, sam).locator(".col-progress")).to_contain_text("0/3")
+    await expect(admin.locator("#senders-body tr").first).to_have_attribute("data-sender", "unassigned")
+    await expect(sender_row(admin, sam).get_by_role("img", name="Offline")).to_be_visible()
+
+    # Sam opens his Messenger: the admin sees his dot turn green.
+    sender = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{cid}")
+    await expect(sender_row(admin, sam).get_by_role("img", name="Online")).to_be_visible(timeout=3000)
+    await expect(sender_row(admin, rita).get_by_role("img", name="Offline")).to_be_visible()
+
+    # One deliberate key press sends exactly one initial message.
+    send = sender.get_by_role("button", name="Send initial message")
+    await expect(send).to_be_focused()
+    await sender.screenshot(path=screenshots / "messenger-initial.png")
+    first_contact = await sender.locator(".conv h2").inner_text()
+    await sender.keyboard.press("Enter")
+    await expect(sender.locator(".conv-list")).to_have_attribute("data-count", "2")
+    await expect(sender_row(admin, sam).locator(".col-progress")).to_contain_text("1/3", timeout=LIVE)
+    await expect(admin.locator("#count-not_started")).to_have_text("5", timeout=LIVE)
+
+    # The contact answers through the signed webhook: both pages change within a second.
+    await sender.get_by_role("tab", name="Responses").click()
+    await expect(sender.locator(".conv-list")).to_have_attribute("data-count", "0")
+    phone = next(c["phone"] for c in world.contacts if first_contact.startswith(c["first_name"]))
+    response = await asyncio.to_thread(signed_inbound, live_server.url, phone, "Yes, count me in!", "SM-1")
+    assert response.status_code == 200, response.text
+    await expect(admin.locator("#count-needs_reply")).to_have_text("1", timeout=LIVE)
+    await expect(sender_row(admin, sam).locator(".col-needs")).to_have_text("1", timeout=LIVE)
+    await expect(sender.locator(".conv-list").get_by_role("img", name="Needs reply")).to_have_count(
+        1, timeout=LIVE
+    )
+    await sender.locator(".conv-row").first.click()
+    await expect(sender.locator(".bubble-inbound .body")).to_have_text("Yes, count me in!")
+    await expect(sender.locator(".bubble-outbound .body")).to_contain_text("Can we count on your vote?")
+    await sender.screenshot(path=screenshots / "messenger-thread.png")
+    await admin.screenshot(path=screenshots / "overview.png")
+
+    # Bulk reassign: every conversation of Sam's goes to Rita; rows move on both pages.
+    await sender_row(admin, sam).get_by_role("button", name="Reassign menu for Sam Sender").click()
+    await admin.get_by_role("menuitem", name="Reassign All").click()
+    dialog = admin.get_by_role("dialog")
+    await dialog.get_by_label("Rita Runner").check()
+    await admin.screenshot(path=screenshots / "bulk-reassign.png")
+    await dialog.get_by_role("button", name="Reassign").click()
+    await expect(dialog).to_be_hidden()
+    await expect(sender_row(admin, sam).locator(".col-progress")).to_contain_text("0/0", timeout=LIVE)
+    await expect(sender_row(admin, rita).locator(".col-progress")).to_contain_text("1/3", timeout=LIVE)
+    await expect(sender_row(admin, rita).locator(".col-needs")).to_have_text("1", timeout=LIVE)
+    await expect(sender.locator(".conv-list")).to_have_attribute("data-count", "0", timeout=LIVE)
+    await expect(sender.get_by_text("3 conversations moved away from you.")).to_be_visible(timeout=LIVE)
+
+    # The admin follows the conversation into Rita's Messenger.
+    await sender_row(admin, rita).get_by_role("link", name="Rita Runner").click()
+    await admin.wait_for_url(f"**/campaigns/{cid}/messenger/{rita}")
+    await expect(admin.get_by_label("Viewing as")).to_have_value(str(rita))
+    await admin.locator(".conv-row").first.click()
+    await expect(admin.locator(".bubble-inbound .body")).to_have_text("Yes, count me in!")
+    await admin.get_by_label("Will you vote?").select_option("Yes")
+    await admin.get_by_role("button", name="Save answers").click()
+    await expect(admin.get_by_text("Survey answers saved.")).to_be_visible()
+    await admin.screenshot(path=screenshots / "admin-messenger.png")
+    await admin.get_by_role("button", name="Next Sender").click()
+    await expect(admin.get_by_label("Viewing as")).to_have_value(str(sam))
+    await admin.context.close()
+    await sender.context.close()
+
+
+async def test_a_phone_sized_sender_page_works(
+    live_server: LiveServer, database_url: str, browser: Any, screenshots: Path
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 2}
+    )
+    page = await open_as(
+        browser, live_server.url, SAM, PASSWORD, f"/send/{world.campaign_id}", viewport=PHONE
+    )
+    await expect(page.get_by_role("button", name="Send initial message")).to_be_visible()
+    await page.screenshot(path=screenshots / "messenger-phone.png")
+    await page.get_by_role("button", name="Send initial message").click()
+    await expect(page.locator(".conv-list")).to_have_attribute("data-count", "1")
+    await page.context.close()
