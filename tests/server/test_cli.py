@@ -1,0 +1,246 @@
+"""The ``shiftline`` command: migrate, create-org and ``serve --demo``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, inspect, select
+from starlette.testclient import TestClient
+
+from persistence.counters import recount, stored_counts
+from persistence.database import Database
+from persistence.models import Campaign, Contact, Message, Organization, User
+from persistence.status import Counts
+from server.cli import main
+from server.demo import DEMO_PASSWORD, seed_demo
+from tests.world import login
+
+
+def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("SHIFTLINE_AUTO_MIGRATE", raising=False)
+
+
+async def _tables(url: str) -> set[str]:
+    db = Database(url)
+    try:
+        async with db.engine.connect() as conn:
+            return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    finally:
+        await db.dispose()
+
+
+def test_migrate_creates_the_schema_and_is_repeatable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    _use_database(monkeypatch, url)
+    main(["migrate"])
+    main(["migrate"])
+    assert capsys.readouterr().out.count("database schema is up to date") == 2
+    assert {"organizations", "users", "campaigns", "contacts", "conversations", "events"} <= asyncio.run(
+        _tables(url)
+    )
+
+
+def test_migrate_on_the_test_backend(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _use_database(monkeypatch, database_url)
+    main(["migrate"])
+    assert "up to date" in capsys.readouterr().out
+
+
+async def _org_and_owner(url: str) -> list[tuple[str, str | None, str | None, str, str]]:
+    db = Database(url)
+    try:
+        async with db.session() as s:
+            rows = await s.execute(
+                select(
+                    Organization.name,
+                    Organization.sending_number,
+                    Organization.webhook_token,
+                    User.email,
+                    User.role,
+                ).join(User, User.organization_id == Organization.id)
+            )
+            return [(a, b, c, d, e) for a, b, c, d, e in rows]
+    finally:
+        await db.dispose()
+
+
+def test_create_org_makes_an_organization_and_its_owner(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _use_database(monkeypatch, database_url)
+    main(
+        [
+            "create-org",
+            "Texters United",
+            "--owner-email",
+            "Lead@Example.org",
+            "--owner-password",
+            "a long password",
+            "--number",
+            "(202) 555-0100",
+            "--webhook-token",
+            "T0K3N",
+        ]
+    )
+    assert "organization" in capsys.readouterr().out
+    assert asyncio.run(_org_and_owner(database_url)) == [
+        ("Texters United", "+12025550100", "T0K3N", "lead@example.org", "owner")
+    ]
+    assert login(client, "lead@example.org", "a long password").user_id > 0
+
+    with pytest.raises(SystemExit, match="already exists"):
+        main(
+            [
+                "create-org",
+                "Again",
+                "--owner-email",
+                "lead@example.org",
+                "--owner-password",
+                "a long password",
+            ]
+        )
+    with pytest.raises(SystemExit, match="at least 8"):
+        main(["create-org", "Short", "--owner-email", "s@example.org", "--owner-password", "short"])
+    with pytest.raises(SystemExit, match="not a valid phone"):
+        main(
+            [
+                "create-org",
+                "Bad",
+                "--owner-email",
+                "b@example.org",
+                "--owner-password",
+                "long enough",
+                "--number",
+                "12",
+            ]
+        )
+    with pytest.raises(SystemExit):
+        main(["create-org", "No owner"])
+    assert len(asyncio.run(_org_and_owner(database_url))) == 1
+
+
+async def _demo_counts(db: Database, campaign_id: int) -> dict[int, Counts]:
+    async with db.session() as s:
+        return await stored_counts(s, campaign_id)
+
+
+async def _demo_totals(db: Database) -> tuple[int, int, int, int, bool]:
+    async with db.session() as s:
+        orgs = int(await s.scalar(select(func.count()).select_from(Organization)) or 0)
+        contacts = int(await s.scalar(select(func.count()).select_from(Contact)) or 0)
+        messages = int(await s.scalar(select(func.count()).select_from(Message)) or 0)
+        campaign_id = int(await s.scalar(select(Campaign.id)) or 0)
+        right = await stored_counts(s, campaign_id) == await recount(s, campaign_id)
+        return orgs, contacts, messages, campaign_id, right
+
+
+async def test_demo_seeding_is_idempotent_and_its_counters_are_right(db: Database) -> None:
+    first = await seed_demo(db)
+    totals = await _demo_totals(db)
+    assert await seed_demo(db) == first
+    assert await _demo_totals(db) == totals
+    orgs, contacts, messages, _campaign, right = totals
+    assert (orgs, contacts) == (1, 300)
+    assert messages > 200
+    assert right
+    assert any("demo-owner@example.org" in line for line in first)
+    assert any(DEMO_PASSWORD in line for line in first)
+    counts = await _demo_counts(db, _campaign)
+    assert len(counts) == 4  # three senders and the Unassigned pool
+    total = sum(counts.values(), Counts())
+    assert total.assigned == 300
+    assert min(total.not_started, total.sent, total.needs_reply, total.opted_out) > 0
+    assert counts[0].assigned > 0 and counts[0].not_started > 0
+
+
+def test_demo_campaign_is_launched_with_every_state(client: TestClient, db: Database) -> None:
+    asyncio.run(seed_demo(db))
+    owner = login(client, "demo-owner@example.org", DEMO_PASSWORD)
+    campaigns = client.get("/api/campaigns", headers=owner.headers).json()["campaigns"]
+    assert [(c["status"], c["contact_count"]) for c in campaigns] == [("active", 300)]
+    senders = client.get(f"/api/campaigns/{campaigns[0]['id']}/senders", headers=owner.headers).json()[
+        "senders"
+    ]
+    assert len(senders) == 3
+    sender = login(client, "demo-sender1@example.org", DEMO_PASSWORD)
+    assert (
+        client.get("/api/campaigns", headers=sender.headers).json()["campaigns"][0]["id"]
+        == campaigns[0]["id"]
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _request(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.mark.slow
+def test_serve_demo_runs_the_embedded_server(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["SHIFTLINE_DATA_DIR"] = str(tmp_path / "data")
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--demo",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        status = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                status, _ = _request(f"{base}/api/health")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert status == 200, "the server did not become healthy"
+        status, body = _request(
+            f"{base}/api/login", {"email": "demo-owner@example.org", "password": DEMO_PASSWORD}
+        )
+        assert status == 200
+        assert body["user"]["role"] == "owner"
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    text = output.decode()
+    assert "demo-owner@example.org" in text and "demo-sender3@example.org" in text
+    assert (tmp_path / "data" / "shiftline.db").exists()
