@@ -1,0 +1,210 @@
+"""Benchmark contact uploads and campaign creation through the HTTP API.
+
+    python -m loadtests.bench_contacts --database-url postgresql://postgres@127.0.0.1:5432/shiftline_bench \\
+        --create-database [--contacts 100000] [--campaign-size 1000000]
+
+Runs the real app in process (httpx's ASGI transport, in-process broker) on
+the given PostgreSQL database, so every step a client pays for is measured:
+multipart parsing, CSV decoding, phone checks, staging, the set-based insert,
+counters, events and the commit. Two timings:
+
+1. ``POST /api/campaigns/{cid}/contacts`` with a CSV file of ``--contacts`` rows;
+2. a campaign of ``--campaign-size`` conversations from nothing: create it,
+   upload its CSV, launch it.
+
+Each is also given as a ratio to a baseline measured in the same run: a plain
+asyncpg ``COPY`` of the same rows into a scratch table (no parsing, no
+checks, no indexes): the floor of what PostgreSQL can take in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import secrets
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from persistence.accounts import create_organization, create_user
+from persistence.database import Database
+from persistence.migrate import upgrade
+from persistence.phones import normalize_phone
+from server.app import create_app
+from server.auth import hash_password
+from server.settings import Settings
+
+__all__ = ["main"]
+
+_PASSWORD = "benchmark-password"
+
+
+def _dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+def contacts_csv(count: int, *, area: int = 212) -> bytes:
+    """``count`` contacts with distinct valid phones in one area code."""
+    exchanges = [
+        e
+        for e in range(200, 1000)
+        if all(normalize_phone(f"+1{area}{e}{line}") for line in ("0000", "5555", "9999"))
+    ]
+    if count > len(exchanges) * 10_000:
+        raise SystemExit(f"at most {len(exchanges) * 10_000:,} contacts per area code")
+    lines = [b"first_name,last_name,phone,ward\n"]
+    for i in range(count):
+        exchange, line = exchanges[i // 10_000], i % 10_000
+        lines.append(f"First{i},Last{i % 997},({area}) {exchange}-{line:04d},{i % 50}\n".encode())
+    return b"".join(lines)
+
+
+async def copy_baseline(url: str, data: bytes) -> float:
+    """Seconds for a plain COPY of the same rows into a scratch temporary table."""
+    rows = [tuple(line.split(",")) for line in data.decode().splitlines()[1:]]
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        await conn.execute(
+            "CREATE TEMP TABLE bench_copy (first_name TEXT, last_name TEXT, phone TEXT, ward TEXT)"
+        )
+        started = time.perf_counter()
+        await conn.copy_records_to_table("bench_copy", records=rows)
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def scratch_database(url: str, create: bool) -> AsyncIterator[None]:
+    if not create:
+        yield
+        return
+    name = make_url(url).database
+    admin = await asyncpg.connect(_dsn(url, "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def _owner(url: str) -> str:
+    db = Database(url)
+    try:
+        await upgrade(db)
+        email = f"bench-{secrets.token_hex(4)}@example.org"
+        hashed = await hash_password(_PASSWORD)
+        async with db.transaction() as session:
+            org = await create_organization(session, "Benchmark")
+            await create_user(
+                session, org.id, email=email, password_hash=hashed, first_name="B", last_name="", role="owner"
+            )
+        return email
+    finally:
+        await db.dispose()
+
+
+async def _new_campaign(client: httpx.AsyncClient, title: str) -> int:
+    response = await client.post("/api/campaigns", json={"title": title, "initial_message": "Hi!"})
+    response.raise_for_status()
+    campaign_id: int = response.json()["id"]
+    return campaign_id
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def run(url: str, contacts: int, campaign_size: int) -> list[str]:
+    email = await _owner(url)
+    settings = Settings(database_url=url, secret_key="benchmark", auto_migrate=False)
+    app = create_app(settings)
+    report: list[str] = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as client:
+            token = (await client.post("/api/login", json={"email": email, "password": _PASSWORD})).json()[
+                "token"
+            ]
+            client.headers["Authorization"] = f"Bearer {token}"
+
+            data = contacts_csv(contacts)
+            baseline = await copy_baseline(url, data)
+            cid = await _new_campaign(client, "upload benchmark")
+            started = time.perf_counter()
+            response = await client.post(
+                f"/api/campaigns/{cid}/contacts", files={"file": ("contacts.csv", data, "text/csv")}
+            )
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            added = response.json()["added"]
+            report.append(
+                f"| upload {contacts:,} contacts (multipart CSV) | {elapsed:.2f} s "
+                f"| {added / elapsed:,.0f} rows/s | COPY {baseline:.2f} s | {elapsed / baseline:.1f}x |"
+            )
+            del data
+
+            data = contacts_csv(campaign_size, area=312)
+            baseline = await copy_baseline(url, data)
+            started = time.perf_counter()
+            cid = await _new_campaign(client, "million benchmark")
+            response = await client.post(
+                f"/api/campaigns/{cid}/contacts", content=data, headers={"content-type": "text/csv"}
+            )
+            response.raise_for_status()
+            launched = await client.patch(f"/api/campaigns/{cid}", json={"status": "active"})
+            launched.raise_for_status()
+            elapsed = time.perf_counter() - started
+            count = (await client.get(f"/api/campaigns/{cid}")).json()["contact_count"]
+            if count != campaign_size:
+                raise SystemExit(f"expected {campaign_size} conversations, found {count}")
+            report.append(
+                f"| create + upload + launch a campaign of {campaign_size:,} | {elapsed:.2f} s "
+                f"| {campaign_size / elapsed:,.0f} rows/s | COPY {baseline:.2f} s "
+                f"| {elapsed / baseline:.1f}x |"
+            )
+    report.append(f"peak RSS of the benchmark process (rows held in memory included): {_max_rss_mb():.0f} MB")
+    return report
+
+
+async def _main(args: argparse.Namespace) -> None:
+    async with scratch_database(args.database_url, args.create_database):
+        lines = await run(args.database_url, args.contacts, args.campaign_size)
+    print("| step | time | rate | baseline (same rows) | ratio |")
+    print("|---|---|---|---|---|")
+    for line in lines:
+        print(line)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtests.bench_contacts", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--database-url", required=True, help="a PostgreSQL URL (a scratch database)")
+    parser.add_argument(
+        "--create-database",
+        action="store_true",
+        help="create the URL's database first and drop it at the end",
+    )
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--campaign-size", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith("postgresql"):
+        sys.exit("the benchmark runs on PostgreSQL: pass --database-url postgresql://...")
+    asyncio.run(_main(args))
+
+
+if __name__ == "__main__":
+    main()
