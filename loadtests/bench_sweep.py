@@ -1,0 +1,240 @@
+"""Benchmark the campaign overview and bulk reassignment on PostgreSQL.
+
+    python -m loadtests.bench_sweep --database-url postgresql://postgres@127.0.0.1:5432/postgres
+
+Creates a scratch database next to the one named (dropped at the end unless
+``--keep``), fills one campaign with ``--conversations`` conversations and
+``--senders`` senders with bulk ``INSERT ... SELECT generate_series``, then
+measures, each next to a baseline taken in the same run:
+
+- the overview (``persistence.overview.overview``, the code the endpoint runs)
+  against a plain ``SELECT count(*)`` over the campaign's conversations;
+- moving ``--move`` conversations from the Unassigned pool to ``--targets``
+  senders (``persistence.reassignment.reassign``, one transaction with counters
+  and events) against a plain ``UPDATE`` of the same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from persistence.counters import recount
+from persistence.database import Database
+from persistence.migrate import upgrade
+from persistence.overview import overview, parse_query
+from persistence.reassignment import reassign
+from persistence.scope import Actor
+
+__all__ = ["Timing", "main", "run"]
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Wall-clock milliseconds of repeated calls."""
+
+    samples: list[float]
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    def line(self, name: str) -> str:
+        return (
+            f"{name:<44} n={len(self.samples):<4} p50={self.pct(0.5):8.1f} ms  "
+            f"p99={self.pct(0.99):8.1f} ms  max={max(self.samples):8.1f} ms"
+        )
+
+
+async def _timed(calls: int, fn: Callable[[], Awaitable[object]]) -> Timing:
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        await fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return Timing(samples)
+
+
+def _dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(_dsn(url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+_SEED = """
+INSERT INTO organizations (id, name, redact_phones, created_at) VALUES (1, 'Bench', false, now());
+INSERT INTO users (id, organization_id, email, password_hash, first_name, last_name, role, active, created_at)
+    VALUES (1, 1, 'owner@bench.example', 'x', 'Olive', 'Owner', 'owner', true, now());
+INSERT INTO users (id, organization_id, email, password_hash, first_name, last_name, role, active, created_at)
+    SELECT 1 + s, 1, 'sender' || s || '@bench.example', 'x', 'Sender' || s, 'Number' || s, 'sender',
+        true, now()
+    FROM generate_series(1, {senders}) AS s;
+INSERT INTO campaigns (id, organization_id, title, initial_message, self_assign, status, created_at)
+    VALUES (1, 1, 'Bench', 'Hi %ContactFirstName%', false, 'active', now());
+INSERT INTO campaign_senders (campaign_id, user_id, added_at)
+    SELECT 1, 1 + s, now() FROM generate_series(1, {senders}) AS s;
+INSERT INTO contacts (id, organization_id, campaign_id, first_name, last_name, phone, extra)
+    SELECT s, 1, 1, 'Contact' || s, 'Voter', '+1202' || lpad(s::text, 7, '0'), '{{}}'::jsonb
+    FROM generate_series(1, {conversations}) AS s;
+-- The first {pool} conversations are unassigned and not started, the rest are
+-- spread over the senders in a mix of statuses.
+INSERT INTO conversations (id, campaign_id, contact_id, assigned_to, initial_sent_at, last_outbound_at,
+        last_inbound_at, last_message_at, has_replied, needs_reply, needs_reply_since, opted_out, archived)
+    SELECT s, 1, s,
+        CASE WHEN s <= {pool} THEN NULL ELSE 2 + (s % {senders}) END,
+        CASE WHEN s > {pool} AND s % 3 <> 0 THEN t END,
+        CASE WHEN s > {pool} AND s % 3 <> 0 THEN t END,
+        CASE WHEN s > {pool} AND s % 3 <> 0 AND s % 5 = 0 THEN t END,
+        CASE WHEN s > {pool} AND s % 3 <> 0 THEN t END,
+        s > {pool} AND s % 3 <> 0 AND s % 5 = 0,
+        s > {pool} AND s % 3 <> 0 AND s % 10 = 0,
+        CASE WHEN s > {pool} AND s % 3 <> 0 AND s % 10 = 0 THEN t END,
+        s > {pool} AND s % 97 = 0,
+        false
+    FROM generate_series(1, {conversations}) AS s,
+        LATERAL (SELECT timestamptz '2026-11-03 09:00+00' + s * interval '1 second' AS t) AS times;
+SELECT setval(pg_get_serial_sequence('users', 'id'), 10 + {senders});
+SELECT setval(pg_get_serial_sequence('contacts', 'id'), 10 + {conversations});
+SELECT setval(pg_get_serial_sequence('conversations', 'id'), 10 + {conversations});
+"""
+
+
+async def _seed(db: Database, conversations: int, senders: int, pool: int) -> None:
+    sql = _SEED.format(conversations=conversations, senders=senders, pool=pool)
+    async with db.engine.begin() as conn:
+        for statement in (s.strip() for s in sql.split(";")):
+            if statement:
+                await conn.execute(text(statement))
+    async with db.transaction() as session:
+        await recount(session, 1, repair=True)
+    await _vacuum(db)
+
+
+async def _vacuum(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE"))
+
+
+async def _reset_pool(db: Database, pool: int) -> None:
+    """Put the first ``pool`` conversations back in the pool (not timed)."""
+    async with db.transaction() as session:
+        await session.execute(
+            text("UPDATE conversations SET assigned_to = NULL WHERE id <= :pool"), {"pool": pool}
+        )
+        await recount(session, 1, repair=True)
+    await _vacuum(db)
+
+
+async def run(
+    url: str, *, conversations: int, senders: int, move: int, targets: int, calls: int, keep: bool
+) -> None:
+    name = f"shiftline_bench_{secrets.token_hex(4)}"
+    await _admin(url, f'CREATE DATABASE "{name}"')
+    db = Database(_dsn(url, name))
+    admin = Actor(1, 1, "owner")
+    try:
+        await upgrade(db)
+        start = time.perf_counter()
+        await _seed(db, conversations, senders, move)
+        took = time.perf_counter() - start
+        print(f"seeded {conversations:,} conversations, {senders:,} senders in {took:.1f} s")
+
+        async def read_overview() -> object:
+            async with db.session() as session:
+                return await overview(session, admin, 1, parse_query(None, "needs_reply", "desc"))
+
+        async def plain_count() -> object:
+            async with db.session() as session:
+                return await session.scalar(text("SELECT count(*) FROM conversations WHERE campaign_id = 1"))
+
+        await _timed(5, read_overview)
+        ours = await _timed(calls, read_overview)
+        base = await _timed(max(5, calls // 10), plain_count)
+        print(ours.line(f"overview (counters, {senders + 1:,} rows)"))
+        print(base.line("baseline: SELECT count(*) over the campaign"))
+
+        target_ids = list(range(2, 2 + targets))
+        body = {"action": "reassign_all", "from": None, "to": target_ids}
+
+        async def ours_move() -> object:
+            async with db.transaction() as session:
+                result = await reassign(session, admin, 1, body)
+            if result.moved != move:
+                raise RuntimeError(f"moved {result.moved}, expected {move}")
+            return result
+
+        async def plain_update() -> object:
+            async with db.transaction() as session:
+                return await session.execute(
+                    text("UPDATE conversations SET assigned_to = 2 + (id % :k) WHERE id <= :pool"),
+                    {"k": targets, "pool": move},
+                )
+
+        moves: list[float] = []
+        plains: list[float] = []
+        for _ in range(3):
+            plains += (await _timed(1, plain_update)).samples
+            await _reset_pool(db, move)
+            moves += (await _timed(1, ours_move)).samples
+            await _reset_pool(db, move)
+        print(Timing(moves).line(f"reassign {move:,} to {targets} senders"))
+        print(Timing(plains).line("baseline: plain UPDATE of the same rows"))
+    finally:
+        await db.dispose()
+        if not keep:
+            await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            print(f"kept database {name}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url", required=True, help="postgresql://... (a scratch database is created)"
+    )
+    parser.add_argument("--conversations", type=int, default=1_000_000)
+    parser.add_argument("--senders", type=int, default=1_000)
+    parser.add_argument("--move", type=int, default=100_000, help="conversations moved from the pool")
+    parser.add_argument("--targets", type=int, default=100, help="senders they are divided among")
+    parser.add_argument("--calls", type=int, default=300, help="overview calls measured")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args(argv)
+    if make_url(args.database_url).get_backend_name() != "postgresql":
+        parser.error("--database-url must be a postgresql:// URL")
+    if not 0 < args.move <= args.conversations or not 0 < args.targets <= args.senders:
+        parser.error("need 0 < --move <= --conversations and 0 < --targets <= --senders")
+    asyncio.run(
+        run(
+            args.database_url,
+            conversations=args.conversations,
+            senders=args.senders,
+            move=args.move,
+            targets=args.targets,
+            calls=args.calls,
+            keep=args.keep,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
