@@ -10,7 +10,6 @@ per second over each round's burst, and the servers' CPU and memory.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import time
 from pathlib import Path
@@ -23,8 +22,9 @@ from .live import LiveClient
 from .progress import Progress
 from .provision import provision
 from .report import Goal, Outcome
-from .servers import ProcessWatcher, cluster
+from .servers import cluster
 from .shift import config_json, connect_all, server_failures
+from .watch import watch_cluster
 
 __all__ = ["run_fanout"]
 
@@ -72,8 +72,6 @@ async def run_fanout(cfg: Config, directory: Path, run: str, command: str) -> Ou
             )
             for i in range(cfg.clients)
         ]
-        watched = {f"server {i.index}": i.process.pid for i in c.instances if i.process is not None}
-        watcher = ProcessWatcher(figures, {**watched, "harness": os.getpid()})
         background: list[asyncio.Task[None]] = []
         conversation = min(world.contacts)
         # Out to the pool and back: every round is a real move (a no-op would emit nothing).
@@ -82,6 +80,7 @@ async def run_fanout(cfg: Config, directory: Path, run: str, command: str) -> Ou
         try:
             await connect_all(clients, cfg.connect_rate, tasks)
             figures.restart_clock()
+            watcher = watch_cluster(figures, c)
             background.append(asyncio.create_task(watcher.run()))
             background.append(asyncio.create_task(Progress(figures, cfg.duration).run()))
             for r in range(cfg.rounds):

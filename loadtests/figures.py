@@ -95,7 +95,8 @@ class Figures:
         self.connections = 0
         self.peak_connections = 0
         self.reconnects = 0
-        self.processes: dict[int, ProcessFigures] = {}
+        self.processes: dict[str, ProcessFigures] = {}
+        self.machine_cpu: list[tuple[float, float]] = []  # (t, % of all cores)
         self.notes: dict[str, Any] = {}
 
     def restart_clock(self) -> None:
@@ -159,5 +160,10 @@ class Figures:
             "http_ms": {name: h.summary() for name, h in sorted(self.http.items())},
             "errors": dict(self.errors),
             "processes": [p.to_json() for p in self.processes.values()],
+            "machine_cpu_percent_mean": (
+                round(sum(c for _, c in self.machine_cpu) / len(self.machine_cpu), 1)
+                if self.machine_cpu
+                else None
+            ),
             "notes": self.notes,
         }

@@ -113,6 +113,9 @@ def render_markdown(outcome: Outcome) -> str:
             for p in procs
         ]
         out.append("")
+    machine = f.get("machine_cpu_percent_mean")
+    if machine is not None:
+        out += [f"Machine CPU, every process on the host (shared): mean {machine:.0f} % of all cores.", ""]
     errors = f.get("errors", {})
     out.append("Errors by kind: " + (", ".join(f"{k}: {v:,}" for k, v in sorted(errors.items())) or "none"))
     out.append("")

@@ -23,12 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psutil
 
 from .config import Config
-from .figures import Figures, ProcessFigures
 
-__all__ = ["Cluster", "Instance", "ProcessWatcher", "cluster", "free_port"]
+__all__ = ["Cluster", "Instance", "cluster", "free_port"]
 
 
 def free_port() -> int:
@@ -202,46 +200,3 @@ async def _forget_redis_keys(url: str, prefix: str) -> None:
         pass  # cleanup is best effort: the keys are the run's own and expire anyway
     finally:
         await client.aclose()
-
-
-class ProcessWatcher:
-    """Samples CPU and memory of the server processes (and the harness) about once a second."""
-
-    def __init__(self, figures: Figures, named: dict[str, int]) -> None:
-        self._figures = figures
-        self._procs: dict[int, psutil.Process] = {}
-        self._base: dict[int, float] = {}
-        for name, pid in named.items():
-            self.watch(name, pid)
-
-    def watch(self, name: str, pid: int) -> None:
-        with contextlib.suppress(psutil.Error):
-            proc = psutil.Process(pid)
-            proc.cpu_percent(None)
-            times = proc.cpu_times()
-            self._base[pid] = times.user + times.system
-            self._procs[pid] = proc
-            self._figures.processes[pid] = ProcessFigures(name, pid)
-
-    def sample(self) -> None:
-        t = self._figures.now()
-        for pid, proc in list(self._procs.items()):
-            fig = self._figures.processes[pid]
-            try:
-                with proc.oneshot():
-                    cpu = proc.cpu_percent(None)
-                    times = proc.cpu_times()
-                    rss = proc.memory_info().rss / 1e6
-            except psutil.Error:
-                del self._procs[pid]
-                continue
-            # CPU spent since watching began (setup before it is not counted).
-            fig.cpu_seconds = times.user + times.system - self._base[pid]
-            fig.peak_rss_mb = max(fig.peak_rss_mb, rss)
-            fig.samples.append((round(t, 1), cpu, round(rss, 1)))
-
-    async def run(self, interval: float = 1.0) -> None:
-        """Sample until cancelled. Cancel-safe."""
-        while True:
-            self.sample()
-            await asyncio.sleep(interval)

@@ -10,7 +10,6 @@ client's view with the server's truth; report.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -28,8 +27,9 @@ from .progress import Progress
 from .provision import World, provision
 from .report import Goal, Outcome
 from .sender import SimSender
-from .servers import Cluster, ProcessWatcher, cluster
+from .servers import Cluster, cluster
 from .verify import quiesce, verify_views
+from .watch import watch_cluster
 
 __all__ = ["config_json", "connect_all", "run_shift", "server_failures"]
 
@@ -152,8 +152,6 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
         ]
         clients = [a.live for a in admins] + [s.live for s in senders]
         stop = asyncio.Event()
-        watched = {f"server {i.index}": i.process.pid for i in c.instances if i.process is not None}
-        watcher = ProcessWatcher(figures, {**watched, "harness": os.getpid()})
         background: list[asyncio.Task[None]] = []
         try:
             t_connect = time.monotonic()
@@ -161,6 +159,7 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             figures.notes["connect_seconds"] = round(time.monotonic() - t_connect, 1)
             await _bounded(32, [a.load for a in admins] + [s.load for s in senders])
             figures.restart_clock()
+            watcher = watch_cluster(figures, c)
             background.append(asyncio.create_task(watcher.run()))
             background.append(asyncio.create_task(Progress(figures, cfg.duration).run()))
             work = [asyncio.create_task(s.work(stop)) for s in senders]
