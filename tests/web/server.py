@@ -95,6 +95,7 @@ class LiveServer:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=15)
+
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

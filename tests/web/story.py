@@ -48,6 +48,7 @@ def build_world(
     senders: dict[str, str],
     contacts: int = 6,
     assign: dict[str, int] | None = None,
+    self_assign: bool = False,
 ) -> World:
     """An organization with a number, senders (email -> "First Last"), an active campaign.
 
@@ -74,6 +75,7 @@ def build_world(
             "title": "Get Out The Vote",
             "initial_message": "Hi %ContactFirstName%, it's %SenderFirstName%. Can we count on your vote?",
             "survey_questions": [{"text": "Will you vote?", "answers": ["Yes", "No", "Maybe"]}],
+            "self_assign": self_assign,
         },
     )
     world.campaign_id = cid = int(campaign["id"])

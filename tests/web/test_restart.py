@@ -27,6 +27,10 @@ async def test_both_pages_catch_up_after_a_server_restart(
         build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=3, assign={SAM: 3}
     )
     cid, sam = world.campaign_id, world.senders[SAM]
+    # A second instance on the same database, started now to save time; it
+    # will take a reply while the pages' own server is down.
+    other = LiveServer(live_server.settings, tmp_path)
+    other_up = asyncio.create_task(asyncio.to_thread(other.start))
     # Sam has texted his first contact before the outage.
     listing = world.api("GET", f"/api/campaigns/{cid}/conversations?sender={sam}&tab=initial")
     first = listing["conversations"][0]
@@ -45,10 +49,9 @@ async def test_both_pages_catch_up_after_a_server_restart(
     await expect(sender.get_by_role("alert")).to_have_text(offline, timeout=5000)
     await admin.screenshot(path=screenshots / "overview-offline.png")
 
-    # While the pages are cut off, the contact answers through another instance
-    # of the server on the same database, which then goes away too.
-    other = LiveServer(live_server.settings, tmp_path)
-    await asyncio.to_thread(other.start)
+    # While the pages are cut off, the contact answers through the other
+    # instance, which then goes away too.
+    await other_up
     try:
         phone = first["contact"]["phone"]
         response = await asyncio.to_thread(signed_inbound, other.url, phone, "Who is this?", "SM-restart")

@@ -1,0 +1,94 @@
+"""The Overview's table tools, the Unassign All confirmation, campaign banners and self-assign."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+
+from tests.world import PASSWORD
+
+from .browsing import open_as
+from .server import LiveServer
+from .story import build_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SAM, RITA, ZOE = "sam@example.org", "rita@example.org", "zoe@example.org"
+
+
+async def table_order(page: Any) -> list[str]:
+    names: list[str] = await page.locator("#senders-body .col-name").all_inner_texts()
+    return names
+
+
+async def test_the_admin_sorts_searches_and_unassigns_everything_after_confirming(
+    live_server: LiveServer, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world,
+        live_server.url,
+        database_url,
+        senders={SAM: "Sam Sender", RITA: "Rita Runner", ZOE: "Zoe Zed"},
+        contacts=6,
+        assign={SAM: 3, RITA: 1},
+    )
+    cid = world.campaign_id
+    page = await open_as(browser, live_server.url, "owner@example.org", PASSWORD, f"/campaigns/{cid}")
+    await expect(page.locator("#senders-body tr")).to_have_count(4)
+    assert await table_order(page) == ["Unassigned", "Rita Runner", "Sam Sender", "Zoe Zed"]
+
+    progress = page.get_by_role("button", name="Progress")
+    await progress.click()
+    assert await table_order(page) == ["Unassigned", "Zoe Zed", "Rita Runner", "Sam Sender"]
+    await expect(page.get_by_role("columnheader", name="Progress")).to_have_attribute(
+        "aria-sort", "ascending"
+    )
+    await progress.click()  # the same header again flips the order; Unassigned stays first
+    assert await table_order(page) == ["Unassigned", "Sam Sender", "Rita Runner", "Zoe Zed"]
+    await expect(page.get_by_role("columnheader", name="Progress")).to_have_attribute(
+        "aria-sort", "descending"
+    )
+
+    await page.get_by_label("Search senders by name").fill("ri")
+    assert await table_order(page) == ["Unassigned", "Rita Runner"]
+    await page.get_by_label("Search senders by name").fill("")
+
+    await page.get_by_role("button", name="Bulk Reassign").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_label("Unassign All").check()
+    await dialog.get_by_role("button", name="Unassign All").click()
+    await expect(dialog.get_by_role("alert")).to_contain_text("back to Unassigned")
+    await expect(page.locator('#senders-body tr[data-sender="unassigned"] .col-progress')).to_contain_text(
+        "0/2"
+    )
+    await dialog.get_by_role("button", name="Yes, unassign all").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.locator('#senders-body tr[data-sender="unassigned"] .col-progress')).to_contain_text(
+        "0/6", timeout=1000
+    )
+    await expect(page.get_by_text("Moved 4 conversations.")).to_be_visible()
+
+    world.api("PATCH", f"/api/campaigns/{cid}", json={"status": "closed"})
+    await page.reload()
+    await expect(page.get_by_text("Campaign is currently closed")).to_be_visible()
+    await page.context.close()
+
+
+async def test_a_sender_asks_for_more_conversations(
+    live_server: LiveServer, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=4, self_assign=True
+    )
+    page = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{world.campaign_id}")
+    await expect(page.locator(".conv-list")).to_have_attribute("data-count", "0")
+    await page.get_by_label("How many").fill("3")
+    await page.get_by_role("button", name="Request more conversations").click()
+    await expect(page.get_by_text("You got 3 more conversations.")).to_be_visible()
+    await expect(page.locator(".conv-list")).to_have_attribute("data-count", "3")
+    await expect(page.get_by_role("button", name="Send initial message")).to_be_focused()
+    await expect(page.locator("#my-stats")).to_contain_text("0/3", timeout=1000)
+    await page.context.close()
