@@ -41,6 +41,7 @@ __all__ = ["live_endpoint"]
 logger = logging.getLogger("shiftline.live")
 
 AUTH_TIMEOUT = 10.0
+CLOSE_WAIT = 5.0  # seconds a closing client gets to read its last frames
 # Token bucket per connection: a burst of 200 frames, then 50 a second.
 RATE_BURST = 200.0
 RATE_PER_SECOND = 50.0
@@ -107,11 +108,18 @@ async def live_endpoint(ws: WebSocket) -> None:
     finally:
         hub.remove(conn)
     if conn.close_code is not None:
-        await _close(ws, conn.close_code, conn.close_reason)
         transport = conn._transport
-        if transport is not None and conn.close_code != CLOSE_UNAUTHORIZED:
-            # A client that stopped reading never answers the close: drop it soon.
-            asyncio.get_running_loop().call_later(5.0, transport.abort)
+        try:
+            # The close frame waits behind whatever the client has not read yet.
+            async with asyncio.timeout(CLOSE_WAIT):
+                await _close(ws, conn.close_code, conn.close_reason)
+        except TimeoutError:
+            if transport is not None:
+                transport.abort()
+            return
+        if transport is not None:
+            # A client that stopped reading never answers the close: drop it.
+            asyncio.get_running_loop().call_later(CLOSE_WAIT, transport.abort)
 
 
 async def _auth_frame(ws: WebSocket, fmt: WireFormat, max_bytes: int) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -109,7 +110,9 @@ class Emitter:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def cause(self, channel: str, count: int, *, per_transaction: int = 1, pad: int = 0) -> None:
+    async def cause(
+        self, channel: str, count: int, *, per_transaction: int = 1, pad: int = 0, pause: float = 0.0
+    ) -> None:
         done = 0
         while done < count:
             batch = min(per_transaction, count - done)
@@ -120,6 +123,8 @@ class Emitter:
                         data["pad"] = "x" * pad
                     emit(session, channel, "conversation", data)
             done += batch
+            if pause:
+                await asyncio.sleep(pause)
 
 
 @asynccontextmanager
