@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -77,6 +78,8 @@ class Config:
     results: str = "loadtests/results"
     run_name: str | None = None
     keep_database: bool = False
+    # A saved world to start from (and save to, the first time): PostgreSQL only.
+    world: str | None = None
     # Target mode: an existing organization on the given URLs.
     owner_email: str | None = None
     owner_password: str | None = None
@@ -129,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default="loadtests/results")
     p.add_argument("--run-name")
     p.add_argument("--keep-database", action="store_true", help="do not drop the run's database")
+    p.add_argument("--world", help="save the set-up world under this name, or start from it (postgres)")
     p.add_argument("--owner-email")
     p.add_argument("--owner-password")
     p.add_argument("--number", help="the organization's sending number (target mode)")
@@ -173,6 +177,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         host = urlsplit(url).hostname or ""
         if args.backend == "postgres" and not urls and not _is_loopback(host):
             raise ConfigError(f"{name} must be on loopback (got {host!r}); target remote servers with --url")
+    if args.world is not None:
+        if args.backend != "postgres" or urls:
+            raise ConfigError("--world needs --backend postgres on servers started here")
+        if not re.fullmatch(r"[a-z0-9_]{1,30}", args.world):
+            raise ConfigError("--world must be 1-30 lowercase letters, digits or underscores")
     extra_env = (
         {"postgres": args.postgres, "redis": args.redis} if args.backend == "postgres" and not urls else {}
     )
@@ -200,6 +209,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         results=args.results,
         run_name=args.run_name,
         keep_database=args.keep_database,
+        world=args.world,
         owner_email=args.owner_email,
         owner_password=args.owner_password,
         number=args.number,

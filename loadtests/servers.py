@@ -26,7 +26,7 @@ import httpx
 
 from .config import Config
 
-__all__ = ["Cluster", "Instance", "cluster", "free_port"]
+__all__ = ["Cluster", "Instance", "cluster", "database_exists", "free_port"]
 
 
 def free_port() -> int:
@@ -56,6 +56,7 @@ class Cluster:
     env: dict[str, str] = field(default_factory=dict)
     directory: Path = Path(".")
     database: str | None = None
+    admin_dsn: str | None = None
 
     @property
     def secret(self) -> str | None:
@@ -122,6 +123,18 @@ class Cluster:
                     raise RuntimeError(f"instance {instance.index} not healthy after {within:.0f} s")
                 await asyncio.sleep(0.2)
 
+    async def snapshot(self, template: str) -> None:
+        """Copy the run's database to ``template`` (servers stopped meanwhile: PostgreSQL
+        copies only a database nobody is connected to), then start them again."""
+        if self.database is None or self.admin_dsn is None:
+            raise RuntimeError("only a PostgreSQL run started here can be saved")
+        self.stop()
+        await _admin_sql(self.admin_dsn, f'DROP DATABASE IF EXISTS "{template}"')
+        await _admin_sql(self.admin_dsn, f'CREATE DATABASE "{template}" TEMPLATE "{self.database}"')
+        for instance in self.instances:
+            self.start(instance)
+        await asyncio.gather(*(self.wait_healthy(i) for i in self.instances))
+
     def stop(self) -> None:
         procs = [i.process for i in self.instances if i.process is not None and i.process.poll() is None]
         for proc in procs:
@@ -144,25 +157,43 @@ async def _admin_sql(dsn: str, sql: str) -> None:
         await conn.close()
 
 
+async def database_exists(dsn: str, name: str) -> bool:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await conn.close()
+
+
 def _database_url(admin_url: str, name: str) -> str:
     base, _, _ = admin_url.rpartition("/")
     return f"{base}/{name}"
 
 
 @contextlib.asynccontextmanager
-async def cluster(cfg: Config, directory: Path) -> AsyncIterator[Cluster]:
-    """Start the run's servers (or take the given URLs); stop and clean up on exit."""
+async def cluster(
+    cfg: Config, directory: Path, *, template: str | None = None, secret: str | None = None
+) -> AsyncIterator[Cluster]:
+    """Start the run's servers (or take the given URLs); stop and clean up on exit.
+
+    Args:
+        template: a saved world's database to start from (PostgreSQL only).
+        secret: the token-signing key to give the servers (a saved world's), else a new one.
+    """
     if cfg.external:
         yield Cluster([Instance(i, url) for i, url in enumerate(cfg.urls)], dict(os.environ), directory)
         return
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env["SHIFTLINE_SECRET_KEY"] = secrets.token_hex(32)
+    env["SHIFTLINE_SECRET_KEY"] = secret or secrets.token_hex(32)
     env["PYTHONUNBUFFERED"] = "1"
     database: str | None = None
     if cfg.backend == "postgres":
         database = f"shiftline_load_{secrets.token_hex(4)}"
         admin = cfg.extra_env["postgres"]
-        await _admin_sql(admin, f'CREATE DATABASE "{database}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await _admin_sql(admin, f'CREATE DATABASE "{database}"{copy}')
         env["DATABASE_URL"] = _database_url(admin, database)
         env["REDIS_URL"] = cfg.extra_env["redis"]
         env["SHIFTLINE_REDIS_PREFIX"] = database
@@ -170,7 +201,7 @@ async def cluster(cfg: Config, directory: Path) -> AsyncIterator[Cluster]:
         env["SHIFTLINE_DATA_DIR"] = str(directory / "data")
     ports = [free_port() for _ in range(cfg.instances)]
     instances = [Instance(i, f"http://127.0.0.1:{p}", p) for i, p in enumerate(ports)]
-    c = Cluster(instances, env, directory, database)
+    c = Cluster(instances, env, directory, database, cfg.extra_env.get("postgres"))
     try:
         if database is not None:
             await asyncio.to_thread(c.cli, "migrate")

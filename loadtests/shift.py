@@ -27,9 +27,10 @@ from .progress import Progress
 from .provision import World, provision
 from .report import Goal, Outcome
 from .sender import SimSender
-from .servers import Cluster, cluster
+from .servers import Cluster, cluster, database_exists
 from .verify import quiesce, verify_views
 from .watch import watch_cluster
+from .worlds import load_world, save_world, template_name, world_path
 
 __all__ = ["config_json", "connect_all", "run_shift", "server_failures"]
 
@@ -136,9 +137,34 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
     failures: list[str] = []
     checks: dict[str, Any] = {}
     tasks: list[asyncio.Task[None]] = []
-    async with cluster(cfg, directory) as c, Api(figures, max_connections=min(400, 20 + cfg.senders)) as api:
+    saved = load_world(world_path(cfg, cfg.world), cfg) if cfg.world else None
+    template = template_name(cfg.world) if cfg.world else None
+    if (
+        saved is not None
+        and template is not None
+        and not await database_exists(cfg.extra_env["postgres"], template)
+    ):
+        saved = None
+    async with (
+        cluster(
+            cfg,
+            directory,
+            template=template if saved else None,
+            secret=saved[1] if saved else None,
+        ) as c,
+        Api(figures, max_connections=min(400, 20 + cfg.senders)) as api,
+    ):
         t_setup = time.monotonic()
-        world = await provision(api, c, cfg, run, cfg.senders * cfg.contacts_per_sender)
+        if saved is not None:
+            world = saved[0]
+            world.urls = list(c.urls)
+            figures.notes["world"] = f"copied from saved world {cfg.world!r}"
+        else:
+            world = await provision(api, c, cfg, run, cfg.senders * cfg.contacts_per_sender)
+            if cfg.world and template and c.secret:
+                await c.snapshot(template)
+                save_world(world_path(cfg, cfg.world), world, c.secret, cfg)
+                figures.notes["world"] = f"set up and saved as world {cfg.world!r}"
         figures.notes["setup_seconds"] = round(time.monotonic() - t_setup, 1)
         actions = ActionLog(figures)
         contacts = Contacts(api, world, cfg, figures, actions, rng)
