@@ -49,6 +49,7 @@ def build_world(
     contacts: int = 6,
     assign: dict[str, int] | None = None,
     self_assign: bool = False,
+    follow_up: str | None = None,
 ) -> World:
     """An organization with a number, senders (email -> "First Last"), an active campaign.
 
@@ -76,6 +77,7 @@ def build_world(
             "initial_message": "Hi %ContactFirstName%, it's %SenderFirstName%. Can we count on your vote?",
             "survey_questions": [{"text": "Will you vote?", "answers": ["Yes", "No", "Maybe"]}],
             "self_assign": self_assign,
+            "follow_up_message": follow_up,
         },
     )
     world.campaign_id = cid = int(campaign["id"])

@@ -108,17 +108,36 @@ async def test_admin_and_sender_see_each_other_live(
     await sender.context.close()
 
 
-async def test_a_phone_sized_sender_page_works(
+async def test_a_sender_on_a_phone_texts_and_follows_up(
     live_server: LiveServer, database_url: str, browser: Any, screenshots: Path
 ) -> None:
     world = await asyncio.to_thread(
-        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 2}
+        build_world,
+        live_server.url,
+        database_url,
+        senders={SAM: "Sam Sender"},
+        contacts=2,
+        assign={SAM: 2},
+        follow_up="Just checking in, %ContactFirstName%: polls close at 8pm.",
     )
     page = await open_as(
         browser, live_server.url, SAM, PASSWORD, f"/send/{world.campaign_id}", viewport=PHONE
     )
-    await expect(page.get_by_role("button", name="Send initial message")).to_be_visible()
+    send = page.get_by_role("button", name="Send initial message")
+    await expect(send).to_be_focused()
     await page.screenshot(path=screenshots / "messenger-phone.png")
-    await page.get_by_role("button", name="Send initial message").click()
+    await send.click()
     await expect(page.locator(".conv-list")).to_have_attribute("data-count", "1")
+    await expect(page.locator("#my-stats")).to_contain_text("1/2", timeout=1000)
+
+    await page.get_by_role("button", name="← Conversations").click()
+    await page.get_by_role("tab", name="Follow-ups").click()
+    follow_up = page.get_by_role("button", name="Send follow-up")
+    await expect(follow_up).to_be_focused()
+    await expect(page.get_by_label("Follow-up message")).to_contain_text("polls close at 8pm")
+    await follow_up.click()
+    await expect(page.locator(".conv-list")).to_have_attribute("data-count", "0")
+    # Nothing left to follow up: back to the (empty) list.
+    await expect(page.locator(".conv")).to_be_hidden()
+    await expect(page.get_by_text("No conversations here.")).to_be_visible()
     await page.context.close()

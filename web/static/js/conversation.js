@@ -57,6 +57,7 @@ export class ConversationView {
     this.id = null;
     this.sending = false;
     this.drafts = new Map(); // conversation id -> unsent reply
+    this.mode = "responses"; // the list tab the conversation was opened from
 
     this.head = h("header", { class: "conv-head" });
     this.thread = h("ol", { class: "thread", "aria-label": "Messages", "aria-live": "polite" });
@@ -252,6 +253,15 @@ export class ConversationView {
       );
       return;
     }
+    if (this.mode === "follow_ups" && conv.status === "sent" && this.campaign && this.campaign.follow_up_message) {
+      const sender = this.admin ? this.senderOf(conv) : this.me;
+      fill(
+        this.composer,
+        h("p", { class: "preview", "aria-label": "Follow-up message" }, fillTemplate(this.campaign.follow_up_message, sender, this.contact())),
+        h("button", { type: "button", class: "primary", onclick: () => this.send(null, { follow_up: true }) }, "Send follow-up"),
+      );
+      return;
+    }
     const box = h("textarea", { id: `body-${uid}`, rows: 3, maxlength: MAX_BODY, placeholder: "Type a reply" });
     const id = this.id;
     box.value = this.drafts.get(id) || "";
@@ -281,6 +291,9 @@ export class ConversationView {
         "div",
         { class: "composer-tools" },
         this.replies.length ? [h("label", { for: picker.id, class: "sr-only" }, "Recommended replies"), picker] : null,
+        this.admin
+          ? h("button", { type: "button", title: "Kept in the thread, never sent to the contact", onclick: () => this.send(box.value, { note: true }) }, "Add note")
+          : null,
         h("button", { type: "button", class: "primary", onclick: () => this.send(box.value) }, "Send"),
       ),
     );
@@ -385,7 +398,7 @@ export class ConversationView {
     );
   }
 
-  async send(body) {
+  async send(body, extra = {}) {
     if (this.sending || this.id === null) return;
     const text = body === null ? null : body.trim();
     if (text === "") {
@@ -394,7 +407,7 @@ export class ConversationView {
     }
     this.sending = true;
     try {
-      await post(`/api/conversations/${this.id}/messages`, text === null ? {} : { body: text });
+      await post(`/api/conversations/${this.id}/messages`, text === null ? { ...extra } : { body: text, ...extra });
       this.drafts.delete(this.id);
       await this.refresh();
       this.onSent(this.conv);

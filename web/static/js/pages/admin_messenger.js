@@ -28,6 +28,7 @@ const list = new ConversationList({
   sender,
   tab: "responses",
   onSelect: (row) => {
+    view.mode = list.tab;
     document.body.classList.add("show-thread");
     view.open(row.id);
   },

@@ -20,9 +20,13 @@ const list = new ConversationList({
   sender: user.id,
   tab: "initial",
   onSelect: (row) => openRow(row),
-  onTab: () => {
+  onTab: async (tab) => {
     view.close();
     document.body.classList.remove("show-thread");
+    if (QUEUE_TABS.has(tab)) {
+      await list.reload();
+      if (list.tab === tab && view.id === null) await nextInQueue(false);
+    }
   },
 });
 const view = new ConversationView({
@@ -30,20 +34,25 @@ const view = new ConversationView({
   admin: false,
   onBack: () => document.body.classList.remove("show-thread"),
   onSent: () => {
-    if (list.tab === "initial") nextInitial(true);
+    if (QUEUE_TABS.has(list.tab)) nextInQueue(true);
   },
 });
 
 function openRow(row) {
+  view.mode = list.tab;
   document.body.classList.add("show-thread");
   return view.open(row.id);
 }
 
+// Tabs worked as a queue: each send moves on to the next contact.
+const QUEUE_TABS = new Set(["initial", "follow_ups"]);
+
 /**
- * Initial Messages: open the next contact waiting for their first text, with
- * the Send button focused, so one click (or Enter) sends exactly one message.
+ * Initial Messages (and Follow-ups): open the next contact waiting for a
+ * text, with the Send button focused, so one click (or Enter) sends exactly
+ * one message.
  */
-async function nextInitial(afterSend) {
+async function nextInQueue(afterSend) {
   if (afterSend) {
     list.rows = list.rows.filter((r) => r.id !== view.id);
     list.render();
@@ -52,6 +61,7 @@ async function nextInitial(afterSend) {
   const row = list.rows[0];
   if (!row) {
     view.close();
+    document.body.classList.remove("show-thread");
     return;
   }
   await list.select(row);
@@ -79,7 +89,7 @@ function renderSelfAssign() {
       const n = res ? (res.assigned ?? res.moved ?? res.count ?? (res.conversation_ids || []).length) : 0;
       notice(n ? `You got ${plural(n, "more conversation")}.` : "No unassigned conversations are left.", n ? "ok" : "info");
       await list.reload();
-      if (list.tab === "initial" && view.id === null) nextInitial(false);
+      if (QUEUE_TABS.has(list.tab) && view.id === null) nextInQueue(false);
     } catch (err) {
       notice(errorText(err), "error");
     } finally {
@@ -98,7 +108,7 @@ const reload = reloader(async () => {
   renderSelfAssign();
   await list.reload();
   if (view.id !== null) await view.refresh();
-  else if (list.tab === "initial") await nextInitial(false);
+  else if (QUEUE_TABS.has(list.tab)) await nextInQueue(false);
   document.body.dataset.loaded = "true";
 }, (err) => notice(errorText(err), "error"));
 
