@@ -23,12 +23,13 @@ from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .contact_rows import MAX_PROBLEMS, ParseReport, Problem, Row
 from .counters import UNASSIGNED, apply_deltas
 from .errors import Locked
+from .models import Campaign
 from .notify import emit_counts
 from .scope import Actor, campaign_for, require_sweeper
 from .status import Counts
@@ -122,7 +123,15 @@ async def upload_contacts(
         InvalidInput: raised by ``batches`` (bad file); nothing is kept.
     """
     require_sweeper(actor)
-    campaign = await campaign_for(session, actor, campaign_id, for_update=True)
+    campaign = await campaign_for(session, actor, campaign_id)
+    # Uploads to one campaign queue behind each other. NO KEY UPDATE (not
+    # UPDATE) still lets other work insert rows that reference the campaign
+    # (their foreign-key checks take KEY SHARE) while a large upload runs.
+    # (SQLAlchemy renders key_share=True without read as FOR NO KEY UPDATE.)
+    await session.execute(
+        select(Campaign.id).where(Campaign.id == campaign.id).with_for_update(key_share=True)
+    )
+    await session.refresh(campaign, ["status"])
     if campaign.status == "closed":
         raise Locked("The campaign is closed; contacts can no longer be added.", code="campaign_closed")
     table = f"contact_upload_{secrets.token_hex(6)}"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import AsyncIterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from persistence.accounts import create_organization, create_user
+from persistence.campaigns import create_campaign
 from persistence.contact_rows import (
     MAX_PROBLEMS,
     ParseReport,
@@ -16,8 +20,12 @@ from persistence.contact_rows import (
     fast_normalize_phone,
     json_batches,
 )
+from persistence.contacts import UploadResult, upload_contacts
+from persistence.counters import recount, stored_counts
+from persistence.database import Database
 from persistence.errors import InvalidInput
 from persistence.phones import normalize_phone
+from persistence.scope import Actor
 
 digits = st.text(alphabet="0123456789", min_size=7, max_size=12)
 separators = st.sampled_from(["", " ", "-", ".", "(", ")", "+", " +1 ", "1-", "+44 ", "x12", "ext. 5", "A"])
@@ -132,3 +140,46 @@ def test_json_rows() -> None:
 def test_json_of_the_wrong_shape_raises(items: object) -> None:
     with pytest.raises(InvalidInput):
         list(json_batches(items, ParseReport()))
+
+
+async def _org_campaign(db: Database) -> tuple[Actor, int]:
+    async with db.transaction() as session:
+        org = await create_organization(session, "Uploaders")
+        owner = await create_user(
+            session,
+            org.id,
+            email="o@example.org",
+            password_hash="x",
+            first_name="O",
+            last_name="",
+            role="owner",
+        )
+        actor = Actor.of(owner)
+        view = await create_campaign(session, actor, title="t", initial_message="hi")
+        return actor, view.campaign.id
+
+
+async def _upload(db: Database, actor: Actor, campaign_id: int, phones: list[str]) -> UploadResult:
+    report = ParseReport()
+    items = [{"first_name": "A", "phone": p} for p in phones]
+
+    async def batches() -> AsyncIterator[list[Row]]:
+        for batch in json_batches(items, report, batch_size=50):
+            yield batch
+            await asyncio.sleep(0)  # let the other upload run in between
+
+    async with db.transaction() as session:
+        return await upload_contacts(session, actor, campaign_id, batches(), report)
+
+
+async def test_concurrent_uploads_to_one_campaign_never_add_a_phone_twice(db: Database) -> None:
+    actor, campaign_id = await _org_campaign(db)
+    phones = [f"212555{i:04d}" for i in range(1000, 1300)]
+    first, second = await asyncio.gather(
+        _upload(db, actor, campaign_id, phones[:200]), _upload(db, actor, campaign_id, phones[100:])
+    )
+    assert first.added + second.added == 300
+    assert first.duplicate + second.duplicate == 100
+    async with db.session() as session:
+        assert await stored_counts(session, campaign_id) == await recount(session, campaign_id)
+        assert (await recount(session, campaign_id))[0].assigned == 300
