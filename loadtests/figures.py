@@ -165,5 +165,5 @@ class Figures:
                 if self.machine_cpu
                 else None
             ),
-            "notes": self.notes,
+            "notes": {k: v.to_json() if hasattr(v, "to_json") else v for k, v in self.notes.items()},
         }

@@ -116,6 +116,22 @@ def render_markdown(outcome: Outcome) -> str:
     machine = f.get("machine_cpu_percent_mean")
     if machine is not None:
         out += [f"Machine CPU, every process on the host (shared): mean {machine:.0f} % of all cores.", ""]
+    notes = dict(f.get("notes", {}))
+    pg = notes.pop("postgres_activity", None)
+    if isinstance(pg, dict) and pg.get("samples"):
+        out += [
+            f"PostgreSQL sessions of this run, mean count per sample ({pg['samples']:,} samples):",
+            "",
+            "| state / wait | sessions |",
+            "|---|---:|",
+        ]
+        out += [f"| {k} | {v:.2f} |" for k, v in pg.get("mean_sessions", {}).items()]
+        out.append("")
+        for query, v in pg.get("lock_waits_by_query", {}).items():
+            out.append(f"- waiting on a lock ({v:.2f}): `{query}`")
+        out.append("")
+    if notes:
+        out += ["Notes: " + "; ".join(f"{k}: {v}" for k, v in notes.items()), ""]
     errors = f.get("errors", {})
     out.append("Errors by kind: " + (", ".join(f"{k}: {v:,}" for k, v in sorted(errors.items())) or "none"))
     out.append("")

@@ -23,6 +23,7 @@ from .config import Config
 from .contacts import Contacts
 from .figures import Figures
 from .live import LiveClient
+from .pgwait import PgWaits
 from .progress import Progress
 from .provision import World, provision
 from .report import Goal, Outcome
@@ -187,6 +188,10 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             figures.restart_clock()
             watcher = watch_cluster(figures, c)
             background.append(asyncio.create_task(watcher.run()))
+            if c.database is not None and c.admin_dsn is not None:
+                pg = PgWaits(c.admin_dsn, c.database)
+                background.append(asyncio.create_task(pg.run()))
+                figures.notes["postgres_activity"] = pg
             background.append(asyncio.create_task(Progress(figures, cfg.duration).run()))
             work = [asyncio.create_task(s.work(stop)) for s in senders]
             work += [asyncio.create_task(a.work(stop)) for a in admins]
