@@ -1,19 +1,28 @@
 """Moving conversations between senders and the Unassigned pool, set-based.
 
-A move is a few SQL statements whatever its size, never a loop over rows:
+A move is one or two SQL statements whatever its size, never a loop over rows.
+The picked rows are numbered in pick order (``row_number()``), ``rank % k``
+maps each to the k-th target through a ``CASE``, and ``UPDATE ... FROM`` that
+numbered set moves them. The moved rows, aggregated by (old slot, new slot),
+give the counter deltas and the ids of the ``reassigned`` events.
 
-1. (PostgreSQL) pick the conversations and lock them ``FOR UPDATE`` in id
-   order. Every mover locks in the same order, so two moves of the same rows
-   wait for each other instead of deadlocking.
-2. Number the picked rows in pick order (``row_number()``), map ``rank % k`` to
-   the k-th target with a ``CASE``, and aggregate them by (old slot, new slot):
-   counts for the counters and ids for the ``reassigned`` events.
-3. ``UPDATE ... FROM`` the same numbered set.
+Concurrency (PostgreSQL). Bulk moves of one campaign (``reassign``, removing
+a sender) take a transaction-scoped advisory lock on the campaign first, so
+they run one after the other: two of them never hold parts of the same rows,
+so they cannot deadlock, and the second one picks from what the first left.
+Every other writer (a send, an inbound text, an opt-out, moving one
+conversation, self-assign) locks at most one conversation of a campaign before
+it touches the counters, which a move updates only after all its rows, so no
+lock cycle can form with a move either. The ``UPDATE`` re-checks each row
+against the source and status filters *and its old slot*: a conversation that
+someone changed after the pick was planned (a single move, a send) is
+re-checked on its newest version, moved only if it still qualifies, and
+counted with its newest status, so nothing moves twice and the counters stay
+right. The moved rows come back through ``RETURNING`` in the same statement.
 
-On PostgreSQL steps 2 and 3 read the locked ids again *with the source and
-status filters*: a row that a concurrent move took while we waited no longer
-matches and is left alone, so nothing moves twice and the counters stay right.
-SQLite serializes writers (``BEGIN IMMEDIATE``), so it needs no lock.
+SQLite serializes writers (``BEGIN IMMEDIATE``), so the pick cannot change
+under a move; it cannot return rows of an ``UPDATE ... FROM``'s other tables,
+so there the same numbered set is first aggregated, then updated.
 """
 
 from __future__ import annotations
@@ -26,7 +35,6 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     and_,
-    any_,
     case,
     cast,
     delete,
@@ -37,7 +45,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -57,6 +64,7 @@ __all__ = [
     "reassign",
     "reassign_conversation",
     "remove_sender",
+    "serialize_moves",
 ]
 
 # A ``reassigned`` event names at most this many conversations; a bigger move
@@ -135,16 +143,9 @@ def _target_expr(rank: ColumnElement[Any], targets: Sequence[Slot]) -> ColumnEle
     return case({i: value(t) for i, t in enumerate(targets)}, value=position)
 
 
-def _numbered(plan: Plan, campaign_id: int, locked_ids: Sequence[int] | None) -> Any:
+def _numbered(plan: Plan, campaign_id: int) -> Any:
     """The picked rows, each with its old and new slot and what it counts for."""
     c = Conversation
-    where: list[ColumnElement[bool]] = [
-        c.campaign_id == campaign_id,
-        _source_filter(plan),
-        *_status_filter(plan),
-    ]
-    if locked_ids is not None:
-        where.append(c.id == any_(literal(list(locked_ids), ARRAY(BigInteger))))
     order = pick_order()
     rank = func.row_number().over(order_by=order)
     stmt = select(
@@ -154,58 +155,96 @@ def _numbered(plan: Plan, campaign_id: int, locked_ids: Sequence[int] | None) ->
         c.initial_sent_at.is_not(None).label("started"),
         c.needs_reply.label("needs_reply"),
         c.opted_out.label("opted_out"),
-    ).where(*where)
-    if locked_ids is None and plan.limit is not None:
+    ).where(*_filters(plan, campaign_id))
+    if plan.limit is not None:
         stmt = stmt.order_by(*order).limit(plan.limit)
     return stmt.subquery("picked")
 
 
-async def _lock(session: AsyncSession, plan: Plan, campaign_id: int) -> list[int]:
-    """PostgreSQL: lock the picked conversations in id order; their ids."""
-    c = Conversation
-    picked = select(c.id).where(c.campaign_id == campaign_id, _source_filter(plan), *_status_filter(plan))
-    if plan.limit is not None:
-        picked = picked.order_by(*pick_order()).limit(plan.limit)
-    stmt = select(c.id).where(c.id.in_(picked.scalar_subquery())).order_by(c.id).with_for_update()
-    return list((await session.scalars(stmt)).all())
+def _filters(plan: Plan, campaign_id: int) -> list[ColumnElement[bool]]:
+    return [Conversation.campaign_id == campaign_id, _source_filter(plan), *_status_filter(plan)]
 
 
 def _flag(condition: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _summary(moved: Any, ids: ColumnElement[Any]) -> Any:
+    """(old, new, count, not_started, sent, needs_reply, opted_out, ids) per pair of slots."""
+    m = moved.c
+    return select(
+        m.old,
+        m.new,
+        func.count(),
+        _flag(~m.started & ~m.opted_out),
+        _flag(m.started),
+        _flag(m.needs_reply & ~m.opted_out),
+        _flag(m.opted_out),
+        ids,
+    ).group_by(m.old, m.new)
+
+
+async def _move_postgresql(session: AsyncSession, campaign_id: int, plan: Plan) -> Sequence[Any]:
+    c = Conversation
+    picked = _numbered(plan, campaign_id)
+    moved = (
+        update(c)
+        .where(
+            c.id == picked.c.id,
+            # Re-checked on the newest version of a row changed since the pick.
+            c.assigned_to.is_not_distinct_from(picked.c.old),
+            *_filters(plan, campaign_id),
+        )
+        .values(assigned_to=picked.c.new)
+        .returning(
+            c.id.label("id"),
+            picked.c.old.label("old"),
+            c.assigned_to.label("new"),
+            c.initial_sent_at.is_not(None).label("started"),
+            c.needs_reply.label("needs_reply"),
+            c.opted_out.label("opted_out"),
+        )
+        .cte("moved")
+    )
+    return (await session.execute(_summary(moved, func.array_agg(moved.c.id)))).all()
+
+
+async def _move_sqlite(session: AsyncSession, campaign_id: int, plan: Plan) -> Sequence[Any]:
+    picked = _numbered(plan, campaign_id)
+    rows = (await session.execute(_summary(picked, func.group_concat(picked.c.id)))).all()
+    if rows:
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == picked.c.id)
+            .values(assigned_to=picked.c.new)
+            .execution_options(synchronize_session=False)
+        )
+    return rows
+
+
+async def serialize_moves(session: AsyncSession, campaign_id: int) -> None:
+    """PostgreSQL: wait for, then hold until commit, the campaign's bulk-move lock.
+
+    Taken before any other lock of the move (see the module docstring). The key
+    is the campaign id in a namespace of its own (high bits 0x5357, "SW").
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = (0x5357 << 48) | (campaign_id & (2**48 - 1))
+        await session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 async def execute_plan(session: AsyncSession, campaign_id: int, plan: Plan) -> MoveResult:
     """Move what ``plan`` picks, keep the counters right and queue the events.
 
-    The caller has checked the plan against the campaign (see ``lock_senders``).
+    The caller holds :func:`serialize_moves` and has checked the plan against
+    the campaign (see :func:`lock_senders`).
     """
-    dialect = session.get_bind().dialect.name
-    locked: list[int] | None = None
-    if dialect == "postgresql":
-        locked = await _lock(session, plan, campaign_id)
-        if not locked:
-            return _result(plan, {})
-    picked = _numbered(plan, campaign_id, locked)
-    ids = func.array_agg(picked.c.id) if dialect == "postgresql" else func.group_concat(picked.c.id)
-    summary = select(
-        picked.c.old,
-        picked.c.new,
-        func.count(),
-        _flag(~picked.c.started & ~picked.c.opted_out),
-        _flag(picked.c.started),
-        _flag(picked.c.needs_reply & ~picked.c.opted_out),
-        _flag(picked.c.opted_out),
-        ids,
-    ).group_by(picked.c.old, picked.c.new)
-    rows = (await session.execute(summary)).all()
+    if session.get_bind().dialect.name == "postgresql":
+        rows = await _move_postgresql(session, campaign_id, plan)
+    else:
+        rows = await _move_sqlite(session, campaign_id, plan)
     if not rows:
         return _result(plan, {})
-    await session.execute(
-        update(Conversation)
-        .where(Conversation.id == picked.c.id)
-        .values(assigned_to=picked.c.new)
-        .execution_options(synchronize_session=False)
-    )
     deltas: dict[int, Counts] = {}
     per_pair: dict[tuple[Slot, Slot], list[int]] = {}
     moved: dict[Slot, int] = {}
@@ -263,6 +302,7 @@ async def reassign(
     require_sweeper(actor)
     request = parse_request(body)
     await campaign_for(session, actor, campaign_id)
+    await serialize_moves(session, campaign_id)
     plan = plan_move(request, await lock_senders(session, campaign_id))
     return await execute_plan(session, campaign_id, plan)
 
@@ -311,6 +351,7 @@ async def remove_sender(session: AsyncSession, actor: Actor, campaign_id: int, u
     """
     require_sweeper(actor)
     await campaign_for(session, actor, campaign_id)
+    await serialize_moves(session, campaign_id)
     if not await lock_senders(session, campaign_id, only=user_id, exclusive=True):
         raise NotFound(f"User {user_id} is not a sender of this campaign.", code="not_a_sender")
     plan = Plan(sources=Sources(frozenset({user_id}), False), targets=(None,), status="any", limit=None)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from persistence.counters import recount, stored_counts
+from sqlalchemy import select, update
+
+from persistence.counters import UNASSIGNED, apply_deltas, recount, stored_counts
 from persistence.database import Database
-from persistence.reassignment import MoveResult, reassign
+from persistence.models import Conversation
+from persistence.reassignment import MoveResult, reassign, reassign_conversation
 from persistence.scope import Actor
-from tests.sweep_world import SweepWorld, add_conversations, build_world, snapshot
+from persistence.status import Counts
+from tests.sweep_world import BASE_TIME, SweepWorld, add_conversations, build_world, snapshot
 
 
 async def _move(
@@ -84,3 +88,63 @@ async def test_many_overlapping_moves_neither_deadlock_nor_lose_anything(db: Dat
         after = await snapshot(db, world.campaign_id)
         assert len(after) == 60
         await _counters_true(db, world)
+
+
+async def _racing(db: Database, world: SweepWorld, change: Any, body: dict[str, Any]) -> MoveResult:
+    """Run ``body`` while another transaction, holding one conversation, makes ``change``."""
+    async with db.transaction() as session:
+        await change(session)
+        mover = asyncio.create_task(_move(db, world, body))
+        await asyncio.sleep(0.3)  # the move is now waiting for that conversation (or the writer lock)
+        assert not mover.done()
+    return await mover
+
+
+async def test_a_conversation_moved_by_hand_during_a_bulk_move_is_not_moved_twice(db: Database) -> None:
+    world = await build_world(db, senders=["Ana", "Ben"])
+    ana, ben = world.senders["Ana"], world.senders["Ben"]
+    ids = await add_conversations(db, world, 10)
+    actor = Actor(world.owner_id, world.organization_id, "admin")
+
+    async def by_hand(session: Any) -> None:
+        await reassign_conversation(session, actor, ids[4], {"to": ben})
+
+    result = await _racing(db, world, by_hand, {"action": "reassign_all", "from": None, "to": [ana]})
+
+    after = await snapshot(db, world.campaign_id)
+    assert after[ids[4]] == ben
+    assert result.moved == 9
+    assert [after[i] for i in ids if i != ids[4]] == [ana] * 9
+    await _counters_true(db, world)
+
+
+async def test_a_send_during_a_bulk_move_counts_with_the_newest_status(db: Database) -> None:
+    world = await build_world(db, senders=["Ana"])
+    ana = world.senders["Ana"]
+    ids = await add_conversations(db, world, 6)
+
+    def send(conversation_id: int) -> Any:
+        async def change(session: Any) -> None:
+            # What sending the initial message does to the row and the counters.
+            c = Conversation
+            await session.execute(select(c.id).where(c.id == conversation_id).with_for_update())
+            await session.execute(update(c).where(c.id == conversation_id).values(initial_sent_at=BASE_TIME))
+            await apply_deltas(session, world.campaign_id, {UNASSIGNED: Counts(not_started=-1, sent=1)})
+
+        return change
+
+    # Only not-started ones: the one just texted stays in the pool.
+    body = {"action": "reassign_all", "from": None, "status": "not_started", "to": [ana]}
+    result = await _racing(db, world, send(ids[0]), body)
+    assert result.moved == 5
+    assert (await snapshot(db, world.campaign_id))[ids[0]] is None
+    await _counters_true(db, world)
+
+    # Any status: it moves, and is counted as sent where it lands.
+    await add_conversations(db, world, 2)
+    body = {"action": "reassign_all", "from": None, "to": [ana]}
+    [fresh] = await add_conversations(db, world, 1)
+    result = await _racing(db, world, send(fresh), body)
+    assert result.moved == 4
+    assert (await snapshot(db, world.campaign_id))[fresh] == ana
+    await _counters_true(db, world)
