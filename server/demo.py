@@ -131,11 +131,13 @@ async def _conversations(session: AsyncSession, org_id: int, campaign_id: int, s
     ]
     session.add_all(contacts)
     await session.flush()
-    # Each sender gets 80 in mixed states; the pool keeps 60, mostly not started.
+    # Each sender holds 80, at a different stage of their shift, so the
+    # overview's sorts have something to show; the pool keeps 60.
+    states = ("not_started", "sent", "needs_reply", "replied", "opted_out")
+    mixes = [(30, 25, 10, 10, 5), (10, 40, 4, 20, 6), (45, 15, 15, 3, 2)]
     plan: list[tuple[int | None, str]] = []
-    for sender in senders:
-        plan += [(sender, s) for s in ["not_started"] * 30 + ["sent"] * 25 + ["needs_reply"] * 10]
-        plan += [(sender, s) for s in ["replied"] * 10 + ["opted_out"] * 5]
+    for sender, mix in zip(senders, mixes, strict=True):
+        plan += [(sender, state) for state, n in zip(states, mix, strict=True) for _ in range(n)]
     plan += [(None, "not_started")] * 55 + [(None, "needs_reply")] * 5
     conversations = [
         Conversation(campaign_id=campaign_id, contact_id=contact.id, assigned_to=slot)
