@@ -102,6 +102,15 @@ async def test_admin_and_sender_see_each_other_live(
     await admin.get_by_role("button", name="Save answers").click()
     await expect(admin.get_by_text("Survey answers saved.")).to_be_visible()
     await admin.screenshot(path=screenshots / "admin-messenger.png")
+
+    # The admin hands this one conversation back to Sam, who is told at once.
+    await admin.get_by_label("Reassign to").select_option(str(sam))
+    await admin.get_by_role("button", name="Reassign", exact=True).click()
+    await expect(sender.get_by_text("1 conversation reassigned to you.")).to_be_visible(timeout=LIVE)
+    await expect(sender.locator(".conv-list").get_by_role("img", name="Needs reply")).to_have_count(
+        1, timeout=LIVE
+    )
+    await expect(admin.locator(".conv-list")).to_have_attribute("data-count", "0", timeout=LIVE)
     await admin.get_by_role("button", name="Next Sender").click()
     await expect(admin.get_by_label("Viewing as")).to_have_value(str(sam))
     await admin.context.close()

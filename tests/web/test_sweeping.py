@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from playwright.async_api import expect
 
 from tests.world import PASSWORD
 
-from .browsing import open_as
+from .browsing import PHONE, open_as
 from .server import LiveServer
 from .story import build_world
 
@@ -25,7 +26,7 @@ async def table_order(page: Any) -> list[str]:
 
 
 async def test_the_admin_sorts_searches_and_unassigns_everything_after_confirming(
-    live_server: LiveServer, database_url: str, browser: Any
+    live_server: LiveServer, database_url: str, browser: Any, screenshots: Path
 ) -> None:
     world = await asyncio.to_thread(
         build_world,
@@ -72,8 +73,11 @@ async def test_the_admin_sorts_searches_and_unassigns_everything_after_confirmin
     await expect(page.get_by_text("Moved 4 conversations.")).to_be_visible()
 
     world.api("PATCH", f"/api/campaigns/{cid}", json={"status": "closed"})
+    await page.set_viewport_size(PHONE)
     await page.reload()
     await expect(page.get_by_text("Campaign is currently closed")).to_be_visible()
+    await expect(page.locator("#senders-body tr")).to_have_count(4)
+    await page.screenshot(path=screenshots / "overview-phone.png")
     await page.context.close()
 
 

@@ -182,7 +182,13 @@ export class Live {
         return;
       }
       case "error": {
-        if (entry) entry.handlers.onError?.(frame);
+        if (entry) {
+          entry.handlers.onError?.(frame);
+          // The server could not reach its broker for a moment: ask again.
+          if (frame.code === "unavailable" && !entry.confirmed) {
+            setTimeout(() => this.channels.get(entry.channel) === entry && this._sendSubscribe(entry), 2000);
+          }
+        }
         console.warn("live:", frame.code || "", frame.message || frame);
         return;
       }

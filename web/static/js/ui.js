@@ -66,7 +66,9 @@ export function reloader(load, onError) {
           again = false;
           try {
             await load();
+            run.failed = false;
           } catch (err) {
+            run.failed = true;
             if (onError) onError(err);
             else if (err && err.code !== "offline") console.error(err);
           }
@@ -78,6 +80,7 @@ export function reloader(load, onError) {
     return running;
   };
   run.busy = () => running !== null;
+  run.failed = false; // the last load failed: take a new snapshot once connected again
   return run;
 }
 

@@ -131,7 +131,7 @@ async function main() {
   connectionBanner(live);
   live.subscribe(`campaign:${cid}`, {
     onSubscribed: (_seq, resumed) => {
-      if (!resumed) reload();
+      if (!resumed || reload.failed) reload();
     },
     onResync: () => reload(),
     onEvent: (kind, data) => {

@@ -149,7 +149,7 @@ async function main() {
   connectionBanner(live);
   live.subscribe(`sender:${cid}:${user.id}`, {
     onSubscribed: (_seq, resumed) => {
-      if (!resumed) reload();
+      if (!resumed || reload.failed) reload();
     },
     onResync: () => reload(),
     onEvent: (kind, data) => {
