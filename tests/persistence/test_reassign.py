@@ -269,3 +269,32 @@ async def test_senders_cannot_sweep_and_other_organizations_see_nothing(db: Data
         with pytest.raises(NotFound):
             await reassign_conversation(session, admin(stranger), conv, {"to": None})
     assert (await snapshot(db, world.campaign_id))[conv] is None
+
+
+async def test_a_move_tells_the_loser_the_gainer_and_the_sweepers(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await build_world(db, senders=["Ana", "Ben"])
+    ana, ben = world.senders["Ana"], world.senders["Ben"]
+    ids = await add_conversations(db, world, 5, assigned_to=ana)
+    monkeypatch.setattr("persistence.reassignment.EVENT_CHUNK", 2)
+
+    await move(db, world, {"action": "reassign_some", "from": [ana], "count": 3, "to": [ben]})
+
+    async with db.session() as session:
+        events = (
+            await session.execute(
+                select(Event.channel, Event.kind, Event.data).where(Event.kind != "stats").order_by(Event.id)
+            )
+        ).all()
+    cid = world.campaign_id
+    moved = [(channel, data["conversation_ids"]) for channel, kind, data in events if kind == "reassigned"]
+    # Three conversations, at most two per event, to the campaign and both senders.
+    for channel in (f"campaign:{cid}", f"sender:{cid}:{ana}", f"sender:{cid}:{ben}"):
+        assert [i for ch, chunk in moved if ch == channel for i in chunk] == ids[:3]
+        assert all(len(chunk) <= 2 for ch, chunk in moved if ch == channel)
+    assert all(data["from"] == ana and data["to"] == ben for _c, kind, data in events if kind == "reassigned")
+    stats = {(ch, data["user_id"]): data for ch, kind, data in events if kind == "sender_stats"}
+    assert stats[(f"campaign:{cid}", ana)]["assigned"] == 2
+    assert stats[(f"campaign:{cid}", ben)]["assigned"] == 3
+    assert stats[(f"sender:{cid}:{ben}", ben)]["assigned"] == 3

@@ -123,8 +123,14 @@ def test_a_conversation_of_another_organization_is_not_found(database_url: str, 
 
 
 def test_removing_a_sender_returns_their_conversations_to_the_pool(
-    database_url: str, client: TestClient
+    database_url: str, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    revoked: list[tuple[int, int | None]] = []
+
+    async def revoke_access(_svc: object, *, user_id: int, campaign_id: int | None = None) -> None:
+        revoked.append((user_id, campaign_id))
+
+    monkeypatch.setattr("server.live.revoke_access", revoke_access)
     world, owner = setup(database_url, client)
     ben = world.senders["Ben"]
     sync(database_url, lambda db: add_conversations(db, world, 4, assigned_to=ben))
@@ -137,4 +143,6 @@ def test_removing_a_sender_returns_their_conversations_to_the_pool(
     overview = client.get(f"/api/campaigns/{world.campaign_id}/overview", headers=owner.headers).json()
     assert [row["user_id"] for row in overview["senders"]] == [None, world.senders["Ana"]]
     assert overview["senders"][0]["assigned"] == 4
+    assert revoked == [(ben, world.campaign_id)]
     assert client.delete(url, headers=owner.headers).status_code == 404
+    assert revoked == [(ben, world.campaign_id)]
