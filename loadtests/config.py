@@ -80,6 +80,7 @@ class Config:
     keep_database: bool = False
     # A saved world to start from (and save to, the first time): PostgreSQL only.
     world: str | None = None
+    profile: bool = False
     # Target mode: an existing organization on the given URLs.
     owner_email: str | None = None
     owner_password: str | None = None
@@ -132,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default="loadtests/results")
     p.add_argument("--run-name")
     p.add_argument("--keep-database", action="store_true", help="do not drop the run's database")
+    p.add_argument("--profile", action="store_true", help="sample servers and harness with py-spy")
     p.add_argument("--world", help="save the set-up world under this name, or start from it (postgres)")
     p.add_argument("--owner-email")
     p.add_argument("--owner-password")
@@ -210,6 +212,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         run_name=args.run_name,
         keep_database=args.keep_database,
         world=args.world,
+        profile=args.profile,
         owner_email=args.owner_email,
         owner_password=args.owner_password,
         number=args.number,

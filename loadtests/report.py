@@ -130,6 +130,17 @@ def render_markdown(outcome: Outcome) -> str:
         for query, v in pg.get("lock_waits_by_query", {}).items():
             out.append(f"- waiting on a lock ({v:.2f}): `{query}`")
         out.append("")
+    profile = notes.pop("profile", None)
+    if isinstance(profile, dict):
+        for name, tops in profile.items():
+            out += [f"Profile of {name} (py-spy, share of samples):", ""]
+            out += ["| own time | % | including callees | % |", "|---|---:|---|---:|"]
+            own, inc = tops.get("own", [])[:10], tops.get("inclusive", [])[:10]
+            for i in range(max(len(own), len(inc))):
+                a = own[i] if i < len(own) else ("", "")
+                b = inc[i] if i < len(inc) else ("", "")
+                out.append(f"| `{a[0]}` | {a[1]} | `{b[0]}` | {b[1]} |")
+            out.append("")
     if notes:
         out += ["Notes: " + "; ".join(f"{k}: {v}" for k, v in notes.items()), ""]
     errors = f.get("errors", {})

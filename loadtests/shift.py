@@ -10,6 +10,7 @@ client's view with the server's truth; report.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +25,7 @@ from .contacts import Contacts
 from .figures import Figures
 from .live import LiveClient
 from .pgwait import PgWaits
+from .profile import Profiler
 from .progress import Progress
 from .provision import World, provision
 from .report import Goal, Outcome
@@ -186,6 +188,10 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             figures.notes["connect_seconds"] = round(time.monotonic() - t_connect, 1)
             await _bounded(32, [a.load for a in admins] + [s.load for s in senders])
             figures.restart_clock()
+            profiler = None
+            if cfg.profile:
+                pids = {f"server {i.index}": i.process.pid for i in c.instances if i.process is not None}
+                profiler = Profiler(directory, {**pids, "harness": os.getpid()}, cfg.duration)
             watcher = watch_cluster(figures, c)
             background.append(asyncio.create_task(watcher.run()))
             if c.database is not None and c.admin_dsn is not None:
@@ -207,6 +213,8 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             stop.set()
             await asyncio.gather(*work)
             elapsed = figures.now()
+            if profiler is not None:
+                figures.notes["profile"] = await asyncio.to_thread(profiler.finish)
             await contacts.close()
             for s in senders:
                 await s.settle()

@@ -40,18 +40,24 @@ def by_title(name: str, needle: str) -> Finder:
 
 class ProcessWatcher:
     def __init__(
-        self, figures: Figures, pids: dict[str, int], finders: dict[str, Finder] | None = None
+        self,
+        figures: Figures,
+        pids: dict[str, int],
+        finders: dict[str, Finder] | None = None,
+        instances: dict[str, Finder] | None = None,
     ) -> None:
         self._figures = figures
         self._groups: dict[str, dict[int, psutil.Process]] = {}
         self._finders = dict(finders or {})
         self._spent: dict[str, dict[int, float]] = {}  # group -> pid -> CPU seconds spent while watched
         self._base: dict[int, float] = {}
+        self._ticks = 0
+        self._instances = dict(instances or {})
         psutil.cpu_percent(None)
         for name, pid in pids.items():
             with contextlib.suppress(psutil.Error):
                 self._add(name, psutil.Process(pid))
-        for name, find in self._finders.items():
+        for name, find in [*self._finders.items(), *self._instances.items()]:
             for proc in find():
                 self._add(name, proc)
 
@@ -69,7 +75,13 @@ class ProcessWatcher:
 
     def sample(self) -> None:
         t = round(self._figures.now(), 1)
-        for name, find in self._finders.items():
+        self._ticks += 1
+        # Scanning every process's command line is costly: look for new ones now and then.
+        if self._ticks % 10 == 0:
+            for name, find in self._finders.items():
+                for proc in find():
+                    self._add(name, proc)
+        for name, find in self._instances.items():
             for proc in find():
                 self._add(name, proc)
         for group, members in self._groups.items():
@@ -119,8 +131,8 @@ def _instance(instance: Instance) -> Finder:
 
 def watch_cluster(figures: Figures, cluster: Cluster) -> ProcessWatcher:
     """Watch the run's servers, the harness, its PostgreSQL backends and Redis."""
-    finders: dict[str, Finder] = {f"server {i.index}": _instance(i) for i in cluster.instances if i.process}
-    finders["redis-server (shared)"] = by_title("redis-server", "")
+    instances = {f"server {i.index}": _instance(i) for i in cluster.instances if i.process}
+    finders = {"redis-server (shared)": by_title("redis-server", "")}
     if cluster.database is not None:
         finders["postgres (this run's backends)"] = by_title("postgres", cluster.database)
-    return ProcessWatcher(figures, {"harness": os.getpid()}, finders)
+    return ProcessWatcher(figures, {"harness": os.getpid()}, finders, instances)
