@@ -21,18 +21,20 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .contact_rows import MAX_PROBLEMS, ParseReport, Problem, Row
-from .counters import UNASSIGNED, apply_deltas
+from .counters import UNASSIGNED, apply_deltas, counts_by_slot
 from .errors import Locked
-from .models import Campaign
+from .models import Campaign, Contact, Conversation, OptOut
 from .notify import emit_counts
 from .scope import Actor, campaign_for, require_sweeper
 from .status import Counts
+from .types import utcnow
 
 __all__ = ["UploadResult", "check_upload_allowed", "upload_contacts"]
 
@@ -137,6 +139,7 @@ async def upload_contacts(
     table = f"contact_upload_{secrets.token_hex(6)}"
     staged = await _stage(session, table, batches)
     result = UploadResult(invalid=report.invalid)
+    sorted_out_at = utcnow()
     if staged:
         await _classify_and_insert(session, table, campaign.organization_id, campaign.id, result)
     if session.get_bind().dialect.name != "postgresql":
@@ -147,7 +150,41 @@ async def upload_contacts(
             session, campaign.id, {UNASSIGNED: Counts(assigned=result.added, not_started=result.added)}
         )
         emit_counts(session, campaign.id, [UNASSIGNED])
+        await _late_opt_outs(session, campaign.organization_id, campaign.id, sorted_out_at)
     return result
+
+
+async def _late_opt_outs(
+    session: AsyncSession, organization_id: int, campaign_id: int, since: datetime
+) -> None:
+    """Mark conversations whose phone opted out while the upload was being sorted out.
+
+    Such an opt-out committed after the upload looked at the list, so it could
+    not see the new conversations; sending refuses those phones anyway, and
+    this keeps the conversations' status and the counters right. The minute of
+    slack covers clocks that differ between server instances.
+    """
+    ids = list(
+        await session.scalars(
+            select(Conversation.id)
+            .join(Contact, Contact.id == Conversation.contact_id)
+            .join(OptOut, (OptOut.organization_id == organization_id) & (OptOut.phone == Contact.phone))
+            .where(
+                Contact.campaign_id == campaign_id,
+                Conversation.opted_out.is_(False),
+                OptOut.created_at >= since - timedelta(minutes=1),
+            )
+        )
+    )
+    if not ids:
+        return
+    where = Conversation.id.in_(ids)
+    before = await counts_by_slot(session, where)
+    await session.execute(update(Conversation).where(where).values(opted_out=True))
+    after = await counts_by_slot(session, where)
+    deltas = {slot: after.get(slot, Counts()) - before.get(slot, Counts()) for slot in before.keys() | after}
+    await apply_deltas(session, campaign_id, deltas)
+    emit_counts(session, campaign_id, deltas)
 
 
 async def _classify_and_insert(

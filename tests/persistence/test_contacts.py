@@ -20,12 +20,15 @@ from persistence.contact_rows import (
     fast_normalize_phone,
     json_batches,
 )
-from persistence.contacts import UploadResult, upload_contacts
+from persistence.contacts import UploadResult, _late_opt_outs, upload_contacts
 from persistence.counters import recount, stored_counts
 from persistence.database import Database
 from persistence.errors import InvalidInput
+from persistence.models import OptOut
 from persistence.phones import normalize_phone
 from persistence.scope import Actor
+from persistence.status import Counts
+from persistence.types import utcnow
 
 digits = st.text(alphabet="0123456789", min_size=7, max_size=12)
 separators = st.sampled_from(["", " ", "-", ".", "(", ")", "+", " +1 ", "1-", "+44 ", "x12", "ext. 5", "A"])
@@ -183,3 +186,17 @@ async def test_concurrent_uploads_to_one_campaign_never_add_a_phone_twice(db: Da
     async with db.session() as session:
         assert await stored_counts(session, campaign_id) == await recount(session, campaign_id)
         assert (await recount(session, campaign_id))[0].assigned == 300
+
+
+async def test_an_opt_out_that_lands_during_an_upload_still_marks_its_conversation(db: Database) -> None:
+    actor, campaign_id = await _org_campaign(db)
+    await _upload(db, actor, campaign_id, ["2125550101", "2125550102"])
+    async with db.transaction() as session:
+        # Committed too late for the upload's sorting, as a STOP arriving mid-upload would be.
+        session.add(OptOut(organization_id=actor.organization_id, phone="+12125550102", source="keyword"))
+    async with db.transaction() as session:
+        await _late_opt_outs(session, actor.organization_id, campaign_id, utcnow())
+    async with db.session() as session:
+        truth = await recount(session, campaign_id)
+        assert truth == await stored_counts(session, campaign_id)
+        assert truth[0] == Counts(assigned=2, not_started=1, opted_out=1)
