@@ -16,7 +16,10 @@ from persistence.database import Database
 from persistence.eventlog import read_after
 from persistence.events import EventRecord, campaign_channel, emit, sender_channel
 from server.live.protocol import encode_event
-from tests.world import PASSWORD, _make_org
+from server.tokens import issue_token
+from tests.live.helpers import seed_team
+
+SECRET = "live-test-secret"
 
 __all__ = ["HttpTeam", "emitter", "http_team", "log_after", "upload"]
 
@@ -46,30 +49,16 @@ class HttpTeam:
         return sender_channel(self.campaign_id, who.user_id)
 
 
-async def _login(http: httpx.AsyncClient, email: str, password: str) -> Member:
-    response = await http.post("/api/login", json={"email": email, "password": password})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    return Member(body["user"]["id"], body["token"])
-
-
-async def http_team(base_url: str, database_url: str) -> HttpTeam:
-    """An organization, two senders and a campaign they are on, made through the API."""
-    await _make_org(database_url, "Texters United", "owner@example.org", None, None)
+async def http_team(base_url: str, database_url: str, secret: str = SECRET) -> HttpTeam:
+    """An organization, two senders and a campaign they are on (users straight in the database)."""
+    db = Database(database_url)
+    try:
+        org_id, ids = await seed_team(db)
+    finally:
+        await db.dispose()
+    members = {key: Member(uid, issue_token(secret, uid, org_id, 3600)) for key, uid in ids.items()}
+    owner = members["owner"]
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        owner = await _login(http, "owner@example.org", PASSWORD)
-        members = []
-        for email, first in (("sam@example.org", "Sam"), ("ria@example.org", "Ria")):
-            body = {
-                "email": email,
-                "password": PASSWORD,
-                "first_name": first,
-                "last_name": "T",
-                "role": "sender",
-            }
-            response = await http.post("/api/users", headers=owner.headers, json=body)
-            assert response.status_code == 201, response.text
-            members.append(await _login(http, email, PASSWORD))
         response = await http.post(
             "/api/campaigns", headers=owner.headers, json={"title": "GOTV", "initial_message": "Hi!"}
         )
@@ -78,10 +67,10 @@ async def http_team(base_url: str, database_url: str) -> HttpTeam:
         response = await http.post(
             f"/api/campaigns/{cid}/senders",
             headers=owner.headers,
-            json={"user_ids": [m.user_id for m in members]},
+            json={"user_ids": [ids["sam"], ids["ria"]]},
         )
         assert response.status_code in (200, 201), response.text
-    return HttpTeam(owner, members[0], members[1], cid)
+    return HttpTeam(owner, members["sam"], members["ria"], cid)
 
 
 async def upload(base_url: str, team: HttpTeam, count: int, start: int = 0) -> None:

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import _truncate
+from tests.live.cluster import SECRET
 from tests.live.servers import ServerProcess
 from tests.services import REDIS_URL
-
-SECRET = "live-test-secret"
 
 
 @pytest.fixture

@@ -1,22 +1,37 @@
-"""Steps the live stories share: a team with a campaign, sockets, events caused on demand."""
+"""Steps the live stories share: a team with a campaign, sockets, events caused on demand.
+
+Users are written straight to the database with one password hash computed
+once, and tokens are issued directly: password hashing is deliberately slow,
+and these stories are about live updates, not logins.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
+from persistence.accounts import create_organization, create_user
+from persistence.database import Database
 from persistence.events import campaign_channel, emit, sender_channel
 from server.services import Services
-from tests.server.campaign_helpers import add_user, make_campaign
-from tests.world import Login, login, make_org
+from server.tokens import issue_token
+from tests.world import PASSWORD, Login
 
-__all__ = ["Team", "cause", "make_team"]
+__all__ = ["Team", "add_member", "cause", "make_team", "password_hash", "seed_team"]
+
+
+@cache
+def password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)
 
 
 @dataclass(frozen=True)
 class Team:
+    org_id: int
     owner: Login
     sam: Login  # a sender of the campaign
     ria: Login  # another sender of the campaign
@@ -31,26 +46,79 @@ class Team:
         return sender_channel(self.campaign_id, who.user_id)
 
 
-def make_team(client: TestClient, database_url: str) -> Team:
-    """An organization with an owner, a moderator, two senders and a campaign they are on."""
-    make_org(database_url)
-    owner = login(client, "owner@example.org")
-    sam = add_user(client, owner, "sam@example.org", first="Sam")
-    ria = add_user(client, owner, "ria@example.org", first="Ria")
-    moe = add_user(client, owner, "moe@example.org", role="moderator", first="Moe")
-    campaign = make_campaign(client, owner)
+async def seed_team(
+    db: Database, name: str = "Texters United", domain: str = "example.org"
+) -> tuple[int, dict[str, int]]:
+    """An organization and its owner, sam, ria (senders) and moe (moderator): (org id, user ids)."""
+    async with db.transaction() as session:
+        org = await create_organization(session, name)
+        users = {}
+        for key, role in (("owner", "owner"), ("sam", "sender"), ("ria", "sender"), ("moe", "moderator")):
+            user = await create_user(
+                session,
+                org.id,
+                email=f"{key}@{domain}",
+                password_hash=password_hash(),
+                first_name=key.title(),
+                last_name="T",
+                role=role,
+            )
+            users[key] = user.id
+    return org.id, users
+
+
+def _svc(client: TestClient) -> Services:
+    svc: Services = client.app.state.services  # type: ignore[attr-defined]
+    return svc
+
+
+def add_member(
+    client: TestClient, org_id: int, role: str = "sender", email: str = "new@example.org"
+) -> Login:
+    svc = _svc(client)
+
+    async def build() -> int:
+        async with svc.db.transaction() as session:
+            user = await create_user(
+                session,
+                org_id,
+                email=email,
+                password_hash=password_hash(),
+                first_name="New",
+                last_name="T",
+                role=role,
+            )
+            return user.id
+
+    user_id = client.portal.call(build)  # type: ignore[union-attr]
+    return Login(user_id, issue_token(svc.secret, user_id, org_id, 3600))
+
+
+def make_team(
+    client: TestClient, database_url: str, *, name: str = "Texters United", domain: str = "example.org"
+) -> Team:
+    """An organization with an owner, a moderator, two senders and a campaign the senders are on."""
+    svc = _svc(client)
+    org_id, ids = client.portal.call(seed_team, svc.db, name, domain)  # type: ignore[union-attr]
+    logins = {key: Login(uid, issue_token(svc.secret, uid, org_id, 3600)) for key, uid in ids.items()}
+    owner = logins["owner"]
     response = client.post(
-        f"/api/campaigns/{campaign['id']}/senders",
+        "/api/campaigns", headers=owner.headers, json={"title": "Get out the vote", "initial_message": "Hi!"}
+    )
+    assert response.status_code == 201, response.text
+    campaign_id = response.json()["id"]
+    response = client.post(
+        f"/api/campaigns/{campaign_id}/senders",
         headers=owner.headers,
-        json={"user_ids": [sam.user_id, ria.user_id]},
+        json={"user_ids": [ids["sam"], ids["ria"]]},
     )
     assert response.status_code in (200, 201), response.text
-    return Team(owner, sam, ria, moe, campaign["id"])
+    return Team(org_id, owner, logins["sam"], logins["ria"], logins["moe"], campaign_id)
 
 
 def cause(client: TestClient, channel: str, count: int = 1, kind: str = "conversation", **data: Any) -> None:
     """Commit ``count`` events on ``channel`` through the app's own database (so they are published)."""
-    svc: Services = client.app.state.services  # type: ignore[attr-defined]
+    svc = _svc(client)
 
     async def run() -> None:
         for number in range(count):
