@@ -28,7 +28,7 @@ async def run(cfg: Config, command: str) -> tuple[Outcome, Path]:
     # Short and unique: it ends up in e-mail addresses and the database name.
     run_id = f"{int(time.time()) % 10**8:08d}"
     if cfg.scenario == "fanout":
-        from .fanout import run_fanout
+        from .fanout_scenario import run_fanout
 
         outcome = await run_fanout(cfg, directory, run_id, command)
     else:

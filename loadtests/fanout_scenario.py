@@ -1,10 +1,11 @@
-"""The ``fanout`` scenario: one change, seen live by N admin tabs, round after round.
+"""The ``fanout`` scenario (one change, seen live by N admin tabs, round after round).
 
 Each round reassigns one conversation (a single small transaction that emits
 a handful of campaign events) and waits until every connection has its
 ``reassigned`` event. Figures: per-delivery latency (from the trigger, in this
 process's clock, and from the commit when frames carry its time), deliveries
 per second over each round's burst, and the servers' CPU and memory.
+(Named apart from ``loadtests/fanout/``, the raw fan-out benchmark.)
 """
 
 from __future__ import annotations
