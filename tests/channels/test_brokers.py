@@ -1,0 +1,108 @@
+"""The broker interface, on the in-process and Redis backends."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from channels import GAP, Broker, BrokerUnavailable, Message, create_broker
+from channels.memory import MemoryBroker
+from tests.live.servers import PrivateRedis
+from tests.services import REDIS_URL, REQUIRED, reachable
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
+    if request.param == "redis":
+        if not reachable(REDIS_URL):
+            if REQUIRED:
+                pytest.fail("Redis is required")
+            pytest.skip("Redis is not reachable")
+        url: str | None = REDIS_URL
+    else:
+        url = None
+    async with create_broker(url, prefix=f"test-{secrets.token_hex(4)}") as b:
+        yield b
+
+
+async def _next(sub: AsyncIterator[Message], wait: float = 5.0) -> Message:
+    return await asyncio.wait_for(sub.__anext__(), wait)
+
+
+async def test_subscribers_get_what_is_published_on_their_channels_in_order(broker: Broker) -> None:
+    async with broker.subscribe("a") as one, broker.subscribe("a", "b") as two:
+        for n in range(3):
+            await broker.publish("a", b"a%d" % n)
+        await broker.publish("b", b"b0")
+        await broker.publish("c", b"nobody")
+        assert [(await _next(one)).payload for _ in range(3)] == [b"a0", b"a1", b"a2"]
+        got = [await _next(two) for _ in range(4)]
+        assert got == [Message("a", b"a0"), Message("a", b"a1"), Message("a", b"a2"), Message("b", b"b0")]
+        with pytest.raises(TimeoutError):
+            await _next(one, 0.2)
+
+
+async def test_channels_are_reference_counted(broker: Broker) -> None:
+    async with broker.subscribe() as sub:
+        await sub.add("x")
+        await sub.add("x")
+        await sub.remove("x")
+        await broker.publish_many([Message("x", b"still")])
+        assert (await _next(sub)).payload == b"still"
+        await sub.remove("x")
+        assert sub.channels == set()
+        await broker.publish("x", b"gone")
+        with pytest.raises(TimeoutError):
+            await _next(sub, 0.2)
+
+
+async def test_a_subscriber_too_far_behind_gets_a_gap_instead_of_unbounded_memory() -> None:
+    async with MemoryBroker() as broker, broker.subscribe("x", maxsize=10) as sub:
+        for n in range(25):
+            await broker.publish("x", b"%d" % n)
+        first = await _next(sub)
+        assert first is GAP or first == GAP
+        rest = [await _next(sub) for _ in range(4)]
+        assert [m.payload for m in rest] == [b"21", b"22", b"23", b"24"]
+
+
+async def test_a_closed_subscription_cannot_be_reused(broker: Broker) -> None:
+    async with broker.subscribe() as sub:
+        pass
+    with pytest.raises(Exception, match="closed"):
+        await sub.add("x")
+
+
+async def test_redis_outage_is_reported_and_followed_by_a_gap(tmp_path: Path) -> None:
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    try:
+        async with create_broker(redis.url) as broker, broker.subscribe("x") as sub:
+            assert broker.healthy
+            redis.stop()
+            with pytest.raises(BrokerUnavailable):
+                for _ in range(50):
+                    await broker.publish("x", b"lost")
+                    await asyncio.sleep(0.05)
+            for _ in range(100):
+                if not broker.healthy:
+                    break
+                await asyncio.sleep(0.05)
+            assert not broker.healthy
+            redis.start()
+            message = await _next(sub, 15)
+            assert message == GAP  # whatever was published meanwhile: catch up from the log
+            assert broker.healthy and broker.reconnects == 1
+            await broker.publish("x", b"back")
+            assert (await _next(sub)).payload == b"back"
+    finally:
+        redis.stop()
+
+
+def test_unknown_broker_urls_are_refused() -> None:
+    with pytest.raises(ValueError, match="redis://"):
+        create_broker("kafka://nope")
