@@ -11,9 +11,10 @@ a sender) take a transaction-scoped advisory lock on the campaign first, so
 they run one after the other: two of them never hold parts of the same rows,
 so they cannot deadlock, and the second one picks from what the first left.
 Every other writer (a send, an inbound text, an opt-out, moving one
-conversation, self-assign) locks at most one conversation of a campaign before
-it touches the counters, which a move updates only after all its rows, so no
-lock cycle can form with a move either. The ``UPDATE`` re-checks each row
+conversation) locks at most one conversation of a campaign before it touches
+the counters, which a move updates only after all its rows, and self-assign
+never waits for a row (``SKIP LOCKED``), so no lock cycle can form with a move
+either. The ``UPDATE`` re-checks each row
 against the source and status filters *and its old slot*: a conversation that
 someone changed after the pick was planned (a single move, a send) is
 re-checked on its newest version, moved only if it still qualifies, and
@@ -237,7 +238,7 @@ async def execute_plan(session: AsyncSession, campaign_id: int, plan: Plan) -> M
     """Move what ``plan`` picks, keep the counters right and queue the events.
 
     The caller holds :func:`serialize_moves` and has checked the plan against
-    the campaign (see :func:`lock_senders`).
+    the campaign's senders.
     """
     if session.get_bind().dialect.name == "postgresql":
         rows = await _move_postgresql(session, campaign_id, plan)
@@ -278,9 +279,11 @@ async def lock_senders(
 ) -> list[int]:
     """The campaign's sender ids, locked until the transaction ends.
 
-    A move locks them shared, so removing a sender (which locks its row
-    exclusively) waits for moves to it to commit, and a move after the removal
-    no longer sees the sender: no conversation is left with a removed sender.
+    Moving one conversation and self-assign lock their sender's row shared,
+    so removing that sender (which locks the row exclusively) waits for them to
+    commit, and one that starts after the removal no longer sees the sender: no
+    conversation is left with a removed sender. (Bulk moves and removals are
+    already serialized by :func:`serialize_moves`.)
     """
     stmt = select(CampaignSender.user_id).where(CampaignSender.campaign_id == campaign_id)
     if only is not None:
@@ -303,7 +306,12 @@ async def reassign(
     request = parse_request(body)
     await campaign_for(session, actor, campaign_id)
     await serialize_moves(session, campaign_id)
-    plan = plan_move(request, await lock_senders(session, campaign_id))
+    # No lock needed on the sender list: removing a sender is a bulk move too,
+    # so it waits on serialize_moves like this move does.
+    senders = await session.scalars(
+        select(CampaignSender.user_id).where(CampaignSender.campaign_id == campaign_id)
+    )
+    plan = plan_move(request, list(senders))
     return await execute_plan(session, campaign_id, plan)
 
 
