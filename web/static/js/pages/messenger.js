@@ -1,5 +1,5 @@
 // The sender's Messenger: their conversations in one campaign, live.
-import { get, post, requireSession } from "../api.js";
+import { get, isSweeper, post, requireSession } from "../api.js";
 import { campaignBanner } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
@@ -159,8 +159,9 @@ async function main() {
   });
   live.start();
   loadReplies(cid).then((r) => view.setReplies(r));
-  // Counters for the header, when the API lets a sender read them; live events keep them fresh.
-  get(`/api/campaigns/${cid}/overview`)
+  // Sweepers who send can read their counters at once; a sender gets them
+  // with the first sender_stats event of their channel.
+  if (isSweeper(user)) get(`/api/campaigns/${cid}/overview`)
     .then((o) => {
       const mine = (o.senders || []).find((r) => r.user_id === user.id);
       if (mine && !state.stats) {
