@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -35,9 +36,14 @@ from .verify import quiesce, verify_views
 from .watch import watch_cluster
 from .worlds import load_world, save_world, template_name, world_path
 
-__all__ = ["config_json", "connect_all", "run_shift", "server_failures"]
+__all__ = ["config_json", "connect_all", "run_shift", "say", "server_failures"]
 
 CATCH_UP_GOAL = 10.0
+
+
+def say(text: str) -> None:
+    """A phase of the run, on stderr next to the progress line."""
+    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
 
 async def connect_all(clients: Sequence[LiveClient], rate: int, tasks: list[asyncio.Task[None]]) -> None:
@@ -163,6 +169,8 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             world.urls = list(c.urls)
             figures.notes["world"] = f"copied from saved world {cfg.world!r}"
         else:
+            n = cfg.senders * cfg.contacts_per_sender
+            say(f"setting up {cfg.senders:,} senders, {cfg.admins} admins, {n:,} contacts")
             world = await provision(api, c, cfg, run, cfg.senders * cfg.contacts_per_sender)
             if cfg.world and template and c.secret:
                 await c.snapshot(template)
@@ -184,9 +192,12 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
         background: list[asyncio.Task[None]] = []
         try:
             t_connect = time.monotonic()
+            say(f"connecting {len(clients):,} clients")
             await connect_all(clients, cfg.connect_rate, tasks)
             figures.notes["connect_seconds"] = round(time.monotonic() - t_connect, 1)
+            say("loading first screens")
             await _bounded(32, [a.load for a in admins] + [s.load for s in senders])
+            say(f"shift running for {cfg.duration:g} s")
             figures.restart_clock()
             profiler = None
             if cfg.profile:
@@ -215,6 +226,7 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             elapsed = figures.now()
             if profiler is not None:
                 figures.notes["profile"] = await asyncio.to_thread(profiler.finish)
+            say("shift over: draining and checking every client's view")
             await contacts.close()
             for s in senders:
                 await s.settle()
