@@ -201,3 +201,27 @@ def test_survey_answers_are_recorded_checked_and_cleared(client: TestClient, dat
     assert [q["answer"] for q in response.json()["survey"]] == [None, "Needs a ride"]
     sue = login(client, "sue@example.org")
     assert client.put(url, headers=sue.headers, json={"answers": {str(vote): "No"}}).status_code == 403
+
+
+def test_the_sender_and_the_sweepers_see_the_text_arrive_live(client: TestClient, database_url: str) -> None:
+    world = _world(database_url)
+    sam = login(client, "sam@example.org")
+    owner = login(client, "owner@example.org")
+    own_channel = f"sender:{world.campaign_id}:{sam.user_id}"
+    with (
+        client.websocket_connect(f"/ws?token={sam.token}", subprotocols=["json"]) as sam_ws,
+        client.websocket_connect(f"/ws?token={owner.token}", subprotocols=["json"]) as admin_ws,
+    ):
+        sam_ws.send_json({"type": "subscribe", "channel": own_channel, "since": None})
+        assert sam_ws.receive_json()["type"] == "subscribed"
+        admin_ws.send_json({"type": "subscribe", "channel": f"campaign:{world.campaign_id}", "since": None})
+        assert admin_ws.receive_json()["type"] == "subscribed"
+        assert _send(client, sam, world.conversations[0])[0] == 201
+        for ws in (sam_ws, admin_ws):
+            kinds: dict[str, dict[str, object]] = {}
+            while "message" not in kinds or "conversation" not in kinds:
+                frame = ws.receive_json()
+                if frame["type"] == "event":
+                    kinds.setdefault(frame["kind"], frame["data"])
+            assert kinds["message"]["conversation_id"] == world.conversations[0]
+            assert kinds["conversation"]["status"] == "sent"
