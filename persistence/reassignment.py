@@ -3,8 +3,9 @@
 A move is one or two SQL statements whatever its size, never a loop over rows.
 The picked rows are numbered in pick order (``row_number()``), ``rank % k``
 maps each to the k-th target (an array lookup on PostgreSQL, a ``CASE`` on
-SQLite), and ``UPDATE ... FROM`` that numbered set moves them. The moved rows, aggregated by (old slot, new slot),
-give the counter deltas and the ids of the ``reassigned`` events.
+SQLite), and ``UPDATE ... FROM`` that numbered set moves them. The moved
+rows, aggregated by (old slot, new slot), give the counter deltas and the ids
+of the ``reassigned`` events.
 
 Concurrency (PostgreSQL). Bulk moves of one campaign (``reassign``, removing
 a sender) take a transaction-scoped advisory lock on the campaign first, so
