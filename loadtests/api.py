@@ -63,6 +63,7 @@ class Api:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         record_errors: bool = True,
+        timeout: float | None = None,
     ) -> Any:
         """Make one call; return the decoded JSON body (None when empty).
 
@@ -76,7 +77,13 @@ class Api:
         t0 = time.perf_counter()
         try:
             response = await self._client.request(
-                method, url, json=json, data=data, params=params, headers=all_headers
+                method,
+                url,
+                json=json,
+                data=data,
+                params=params,
+                headers=all_headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
             kind = f"transport {type(exc).__name__} {name}"

@@ -27,6 +27,8 @@ _AREA_CODES = (201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 
 _EXCHANGES = tuple(x for x in range(200, 1000) if x % 100 != 11)
 _PASSWORD = "load-test-password"
 _UPLOAD_CHUNK = 5_000
+# Set-up moves whole campaigns at once: on a busy 2-core host that can take minutes.
+_BULK_TIMEOUT = 900.0
 
 
 def contact_phone(index: int) -> str:
@@ -246,6 +248,7 @@ async def provision(api: Api, cluster: Cluster, cfg: Config, run: str, contacts:
             "/api/campaigns/{cid}/contacts",
             token=token,
             json=chunk,
+            timeout=_BULK_TIMEOUT,
         )
         if int(result.get("added", 0)) != len(chunk):
             raise RuntimeError(f"contacts upload added {result.get('added')} of {len(chunk)}: {result}")
@@ -266,5 +269,6 @@ async def provision(api: Api, cluster: Cluster, cfg: Config, run: str, contacts:
             "/api/campaigns/{cid}/reassign",
             token=token,
             json={"action": "reassign_all", "from": [None], "to": "all_senders"},
+            timeout=_BULK_TIMEOUT,
         )
     return world
