@@ -63,7 +63,7 @@ class Api:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         record_errors: bool = True,
-        timeout: float | None = None,
+        read_timeout: float | None = None,
     ) -> Any:
         """Make one call; return the decoded JSON body (None when empty).
 
@@ -83,7 +83,7 @@ class Api:
                 data=data,
                 params=params,
                 headers=all_headers,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=read_timeout if read_timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
             kind = f"transport {type(exc).__name__} {name}"

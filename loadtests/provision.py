@@ -248,7 +248,7 @@ async def provision(api: Api, cluster: Cluster, cfg: Config, run: str, contacts:
             "/api/campaigns/{cid}/contacts",
             token=token,
             json=chunk,
-            timeout=_BULK_TIMEOUT,
+            read_timeout=_BULK_TIMEOUT,
         )
         if int(result.get("added", 0)) != len(chunk):
             raise RuntimeError(f"contacts upload added {result.get('added')} of {len(chunk)}: {result}")
@@ -269,6 +269,6 @@ async def provision(api: Api, cluster: Cluster, cfg: Config, run: str, contacts:
             "/api/campaigns/{cid}/reassign",
             token=token,
             json={"action": "reassign_all", "from": [None], "to": "all_senders"},
-            timeout=_BULK_TIMEOUT,
+            read_timeout=_BULK_TIMEOUT,
         )
     return world
