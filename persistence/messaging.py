@@ -146,7 +146,7 @@ class Outbound:
     conversation: Conversation
     to: str | None
     from_: str | None
-    kind: str  # "initial", "reply", "follow_up" or "note"
+    kind: str  # "initial", "reply", "follow_up", "note" (or "retry" from ``undelivered``)
 
 
 async def send_message(
@@ -300,12 +300,18 @@ async def record_delivery(
     return message
 
 
-async def undelivered(session: AsyncSession, *, older_than: datetime, limit: int = 100) -> list[Message]:
+async def undelivered(session: AsyncSession, *, older_than: datetime, limit: int = 100) -> list[Outbound]:
     """Outbound messages still ``queued`` since before ``older_than`` (a crash between the steps)."""
-    rows = await session.scalars(
-        select(Message)
+    rows = await session.execute(
+        select(Message, Conversation, Contact.phone, Organization.sending_number)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .join(Organization, Organization.id == Message.organization_id)
         .where(Message.delivery_status == "queued", Message.created_at < older_than)
         .order_by(Message.id)
         .limit(limit)
     )
-    return list(rows)
+    return [
+        Outbound(message, conversation, phone, number, "retry")
+        for message, conversation, phone, number in rows
+    ]

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from starlette.requests import Request
@@ -15,21 +14,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from persistence.listing import SenderFilter, conversation_view, list_conversations
-from persistence.messaging import Outbound, message_data, record_delivery, send_message
-from persistence.models import Message
+from persistence.messaging import message_data, send_message
 from persistence.notify import conversation_data
 from persistence.optouts import change_opt_out
 from persistence.surveys import record_answers
 
 from ..auth import authenticate
 from ..errors import ApiError
-from ..providers import provider_for
-from ..services import Services, services
+from ..providers import deliver
+from ..services import services
 from ..validation import json_object, opt_bool, query_int
 
-__all__ = ["deliver", "routes"]
-
-logger = logging.getLogger("shiftline.sending")
+__all__ = ["routes"]
 
 
 def _invalid(message: str) -> ApiError:
@@ -73,28 +69,6 @@ async def view_route(request: Request) -> Response:
     async with services(request).db.session() as session:
         view = await conversation_view(session, actor, request.path_params["id"])
     return JSONResponse(view)
-
-
-async def deliver(svc: Services, out: Outbound) -> Message:
-    """Hand a committed, queued message to the provider and record the outcome.
-
-    Runs after the sending transaction, so no row is locked while the provider
-    answers. If the provider fails the message is marked ``failed``; if this
-    coroutine is cancelled midway the message stays ``queued`` (never lost).
-    """
-    if out.to is None:
-        return out.message
-    try:
-        provider_id: str | None = await provider_for(svc).send(out.to, out.from_, out.message.body)
-        status = "sent"
-    except Exception:
-        logger.exception("provider refused message %s", out.message.id)
-        provider_id, status = None, "failed"
-    async with svc.db.transaction() as session:
-        message = await record_delivery(
-            session, out.message.id, status=status, provider_message_id=provider_id
-        )
-    return message or out.message
 
 
 async def send_route(request: Request) -> Response:

@@ -7,9 +7,14 @@ from datetime import timedelta
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from persistence.database import Database
+from persistence.messaging import send_message, undelivered
+from persistence.models import Message
 from persistence.types import utcnow
-from server.providers import ProviderError, Simulator, provider_for
-from tests.messaging_world import World, build_sync, counters_true_sync
+from server.providers import ProviderError, Simulator, provider_for, redeliver
+from server.services import Services
+from server.settings import Settings
+from tests.messaging_world import World, build, build_sync, counters_true_sync
 from tests.world import Login, login
 
 QUESTIONS = [("Will you vote?", ["Yes", "No", "Maybe"]), ("Anything else?", [])]
@@ -225,3 +230,22 @@ def test_the_sender_and_the_sweepers_see_the_text_arrive_live(client: TestClient
                     kinds.setdefault(frame["kind"], frame["data"])
             assert kinds["message"]["conversation_id"] == world.conversations[0]
             assert kinds["conversation"]["status"] == "sent"
+
+
+async def test_a_queued_text_is_sent_once_by_redelivery(db: Database, settings: Settings) -> None:
+    world = await build(db, assign=["Sam"] * 6)
+    async with db.transaction() as session:
+        out = await send_message(session, world.senders["Sam"], world.conversations[0])
+    # ...and the process stopped here, before the provider was called.
+    svc = Services(settings=settings, db=db)
+    simulator = Simulator()
+    svc.extras["provider"] = simulator
+    assert await redeliver(svc, older_than=timedelta(hours=1)) == 0  # too recent: maybe still in flight
+    assert await redeliver(svc, older_than=timedelta(0)) == 1
+    assert [s.to for s in simulator.sent] == ["+14155552671"]
+    async with db.session() as session:
+        message = await session.get_one(Message, out.message.id)
+        assert message.delivery_status == "sent"
+        assert message.provider_message_id == simulator.sent[0].provider_message_id
+        assert await undelivered(session, older_than=utcnow()) == []
+    assert await redeliver(svc, older_than=timedelta(0)) == 0
