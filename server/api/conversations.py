@@ -73,7 +73,8 @@ async def view_route(request: Request) -> Response:
 
 async def send_route(request: Request) -> Response:
     actor = await authenticate(request)
-    body = await json_object(request)
+    # No request body at all means the same as {}: send the initial message.
+    body = await json_object(request) if (await request.body()).strip() else {}
     text = body.get("body")
     if text is not None and not isinstance(text, str):
         raise _invalid("'body' must be a string.")

@@ -40,6 +40,8 @@ def test_sender_sends_the_initial_message_and_the_simulator_records_it(
 ) -> None:
     world = _world(database_url)
     sam = login(client, "sam@example.org")
+    bare = client.post(f"/api/conversations/{world.conversations[1]}/messages", headers=sam.headers)
+    assert bare.status_code == 201 and bare.json()["kind"] == "initial"  # no body at all: same as {}
     status, body = _send(client, sam, world.conversations[0])
     assert status == 201, body
     assert body["kind"] == "initial"
@@ -55,8 +57,11 @@ def test_sender_sends_the_initial_message_and_the_simulator_records_it(
         "last_message_at": body["conversation"]["last_message_at"],  # type: ignore[index]
     }
     sent = list(_simulator(app).sent)
-    assert [(s.to, s.from_) for s in sent] == [("+14155552671", "+15005550006")]
-    assert sent[0].body == message["body"]
+    assert [(s.to, s.from_) for s in sent] == [
+        ("+14155552672", "+15005550006"),
+        ("+14155552671", "+15005550006"),
+    ]
+    assert sent[1].body == message["body"]
     counters_true_sync(database_url, world.campaign_id)
 
 

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from persistence.database import Database
 from persistence.models import Message, UnmatchedInbound
-from server.signature import compute_signature, valid_signature
+from server.signature import compute_signature, url_variants, valid_signature
 from tests.messaging_world import NUMBER, TOKEN, World, build_sync, counters_true_sync
 from tests.world import login
 
@@ -78,6 +78,11 @@ def test_signature_matches_the_providers_published_example() -> None:
     assert valid_signature("12345", url, params.items(), signature)
     assert not valid_signature("12345", url, params.items(), "GvWf1cFY/Q7PnoempGyD5oXAezc")
     assert not valid_signature("12345", url + "&baz=3", params.items(), signature)
+    # A proxy that writes out the default port does not break the check.
+    assert valid_signature(
+        "12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2", params.items(), signature
+    )
+    assert url_variants("http://h.example:8080/x") == ["http://h.example:8080/x"]
     assert not valid_signature(None, url, params.items(), signature)
 
 
