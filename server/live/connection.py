@@ -17,6 +17,7 @@ falls back to the ASGI ``websocket.send`` message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 from collections import deque
@@ -85,6 +86,10 @@ class ConnSub:
 class Connection:
     """A connected, authenticated client.
 
+    The endpoint's own task reads (see :meth:`bind`); a writer task exists only
+    while frames wait in the queue, owned by the connection and cancelled and
+    awaited by :meth:`stop` (one task per idle connection keeps memory low).
+
     Args:
         ws: the accepted WebSocket.
         fmt: the wire format (subprotocol).
@@ -92,6 +97,28 @@ class Connection:
         queue_limit: frames that may wait for a slow client before it is closed.
         write_limit: transport-buffered bytes above which frames queue instead.
     """
+
+    __slots__ = (
+        "_binary",
+        "_keys",
+        "_pending",
+        "_proto",
+        "_queue",
+        "_reader",
+        "_room",
+        "_transport",
+        "_writer",
+        "actor",
+        "close_code",
+        "close_reason",
+        "fmt",
+        "id",
+        "metrics",
+        "queue_limit",
+        "subs",
+        "write_limit",
+        "ws",
+    )
 
     def __init__(
         self,
@@ -116,12 +143,11 @@ class Connection:
         self._binary = fmt == "msgpack"
         self._proto, self._transport = _fast_path(ws)
         self._queue: deque[_Entry] | None = None
-        self._keys: dict[tuple[str, ...], _Entry] = {}
+        self._keys: dict[tuple[str, ...], _Entry] | None = None
         self._pending = 0
         self._room: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._group: asyncio.TaskGroup | None = None
-        self._reader: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[Any] | None = None
 
     def __repr__(self) -> str:
         return f"<Connection {self.id} user={self.actor.user_id} {self.fmt}>"
@@ -136,10 +162,17 @@ class Connection:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def attach(self, group: asyncio.TaskGroup, reader: asyncio.Task[None]) -> None:
-        """Give the connection its task group and reader task (the endpoint owns both)."""
-        self._group = group
+    def bind(self, reader: asyncio.Task[Any] | None) -> None:
+        """Name the task reading this connection (None once it stopped reading)."""
         self._reader = reader
+
+    async def stop(self) -> None:
+        """Cancel the writer and wait for it. Idempotent."""
+        writer = self._writer
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
 
     def kill(self, code: int, reason: str = "") -> None:
         """Close soon with ``code``: stop reading and writing; the endpoint sends the close."""
@@ -149,8 +182,10 @@ class Connection:
         self.close_reason = reason
         if self._writer is not None:
             self._writer.cancel()
-        if self._reader is not None:
-            self._reader.cancel()
+        reader = self._reader
+        if reader is not None and reader is not asyncio.current_task():
+            # The reader notices by itself when it is the one killing.
+            reader.cancel()
 
     @property
     def dead(self) -> bool:
@@ -211,6 +246,8 @@ class Connection:
             self._queue = deque()
         key = entry.key
         if key is not None:
+            if self._keys is None:
+                self._keys = {}
             older = self._keys.get(key)
             if older is not None and not older.dead and older.frames is not None:
                 # A newer stats event makes the queued one worthless: drop it, say so.
@@ -225,13 +262,8 @@ class Connection:
             self.metrics.slow_closes += 1
             self.kill(CLOSE_SLOW_CONSUMER, "send queue overflow: reconnect with since")
             return
-        # Before the endpoint attached its task group, start_writer() runs later.
-        if self._writer is None and self._group is not None:
-            self._writer = self._group.create_task(self._write_loop())
-
-    def start_writer(self) -> None:
-        if self._queue and self._writer is None and self._group is not None:
-            self._writer = self._group.create_task(self._write_loop())
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     def _payload(self, entry: _Entry) -> bytes:
         if entry.payload is not None:
@@ -251,7 +283,7 @@ class Connection:
                 if entry.dead:
                     continue
                 self._pending -= 1
-                if entry.key is not None and self._keys.get(entry.key) is entry:
+                if entry.key is not None and self._keys is not None and self._keys.get(entry.key) is entry:
                     del self._keys[entry.key]
                 payload = self._payload(entry)
                 transport = self._transport
@@ -275,7 +307,7 @@ class Connection:
         finally:
             if self._queue is queue and not queue:
                 self._queue = None
-                self._keys.clear()
+                self._keys = None
             self._writer = None
             if self._room is not None:
                 self._room.set()

@@ -97,16 +97,21 @@ async def live_endpoint(ws: WebSocket) -> None:
         return
     conn = Connection(ws, fmt, actor, hub.metrics, queue_limit=settings.live_queue_limit)
     hub.add(conn)
+    task = asyncio.current_task()
+    conn.bind(task)
     try:
-        async with asyncio.TaskGroup() as group:
-            reader = group.create_task(_read(ws, conn, hub, settings.ws_max_message_bytes))
-            conn.attach(group, reader)
-            conn.start_writer()
+        await _read(ws, conn, hub, settings.ws_max_message_bytes)
+    except asyncio.CancelledError:
+        if conn.close_code is None or task is None:
+            raise  # the server is stopping this task, not the connection
+        task.uncancel()  # conn.kill() stopped the reading
     except Exception:
         logger.exception("live connection %r failed", conn)
         conn.close_code = conn.close_code or CLOSE_INTERNAL_ERROR
     finally:
+        conn.bind(None)
         hub.remove(conn)
+        await conn.stop()
     if conn.close_code is not None:
         transport = conn._transport
         try:
@@ -142,7 +147,7 @@ async def _read(ws: WebSocket, conn: Connection, hub: Hub, max_bytes: int) -> No
     """Read and handle client frames until the client leaves. Cancelled by ``conn.kill``."""
     tokens = RATE_BURST
     stamp = time.monotonic()
-    while True:
+    while conn.close_code is None:
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return

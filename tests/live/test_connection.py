@@ -36,17 +36,16 @@ def _event(seq: int, kind: str = "conversation", **data: Any) -> EventFrames:
     return EventFrames(record)
 
 
-async def _connection(ws: StalledSocket, limit: int) -> tuple[Connection, asyncio.TaskGroup]:
-    conn = Connection(ws, "json", Actor(1, 1, "owner"), Metrics(), queue_limit=limit)  # type: ignore[arg-type]
-    return conn, asyncio.TaskGroup()
+def _connection(ws: StalledSocket, limit: int) -> Connection:
+    return Connection(ws, "json", Actor(1, 1, "owner"), Metrics(), queue_limit=limit)  # type: ignore[arg-type]
 
 
 async def test_a_stalled_client_gets_merged_stats_then_everything_in_order() -> None:
     ws = StalledSocket()
-    conn, group = await _connection(ws, limit=10)
-    async with group:
+    conn = _connection(ws, limit=10)
+    async with asyncio.TaskGroup() as group:
         reader = group.create_task(asyncio.sleep(3600))
-        conn.attach(group, reader)
+        conn.bind(reader)
         conn.send_event(_event(1))
         conn.send_event(_event(2, "stats", total=1))
         conn.send_event(_event(3, "sender_stats", user_id=5, assigned=1))
@@ -61,6 +60,7 @@ async def test_a_stalled_client_gets_merged_stats_then_everything_in_order() -> 
                 break
             await asyncio.sleep(0.01)
         reader.cancel()
+        await conn.stop()
     assert [(f["seq"], f.get("supersedes")) for f in ws.sent] == [(1, None), (5, None), (6, [3]), (7, [2, 4])]
     assert ws.sent[-1]["data"] == {"total": 3}
     assert conn.metrics.merged == 3
@@ -68,12 +68,13 @@ async def test_a_stalled_client_gets_merged_stats_then_everything_in_order() -> 
 
 async def test_a_client_past_the_bound_is_closed_with_4008_and_others_are_not_waited_for() -> None:
     ws = StalledSocket()
-    conn, group = await _connection(ws, limit=5)
-    async with group:
+    conn = _connection(ws, limit=5)
+    async with asyncio.TaskGroup() as group:
         reader = group.create_task(asyncio.sleep(3600))
-        conn.attach(group, reader)
+        conn.bind(reader)
         for seq in range(1, 10):
             conn.send_event(_event(seq))  # returns at once: nothing awaits the client
+        await conn.stop()
     assert conn.close_code == CLOSE_SLOW_CONSUMER
     assert reader.cancelled()
     assert conn.metrics.slow_closes == 1
