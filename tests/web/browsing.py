@@ -6,8 +6,13 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
-__all__ = ["DESKTOP", "PHONE", "open_as"]
+__all__ = ["BROWSER", "DESKTOP", "PHONE", "open_as"]
+
+# The marks of a browser test: slow, needs Chromium, and runs in the session's
+# event loop, which owns the browser (conftest.browser).
+BROWSER = [pytest.mark.browser, pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

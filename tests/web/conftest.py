@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from server.settings import Settings
 from tests.services import REQUIRED
@@ -26,15 +27,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 HAVE_CHROMIUM = CHROMIUM.exists()
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser() -> AsyncIterator[Any]:
-    """Headless Chromium (Debian's), driven through Playwright's async API.
+    """Headless Chromium (Debian's), launched once, driven through Playwright's async API.
 
     Async, because Playwright's sync API keeps an event loop running in the
-    test's thread, and the database fixtures need ``asyncio.run`` there.
+    test's thread, and the database fixtures need ``asyncio.run`` there. The
+    browser tests run in the session's event loop (see ``browsing.BROWSER``), which
+    owns the browser; each test works in contexts of its own.
     """
     if not HAVE_CHROMIUM:
         message = f"{CHROMIUM} is missing (apt-get install chromium)"

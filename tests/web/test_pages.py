@@ -30,6 +30,7 @@ def test_the_pages_and_their_static_files_are_served(live_server: LiveServer) ->
     assert home.status_code == 302 and home.headers["location"] == "/campaigns"
 
 
+@pytest.mark.asyncio(loop_scope="session")
 async def test_a_user_logs_in_by_keyboard_and_lands_on_the_campaign_list(
     live_server: LiveServer, database_url: str, browser: Any, screenshots: Path
 ) -> None:

@@ -6,16 +6,15 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.async_api import expect
 
 from tests.world import PASSWORD
 
-from .browsing import open_as
+from .browsing import BROWSER, open_as
 from .server import LiveServer
 from .story import build_world, signed_inbound
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = BROWSER
 
 SAM = "sam@example.org"
 

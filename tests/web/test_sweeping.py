@@ -6,16 +6,15 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.async_api import expect
 
 from tests.world import PASSWORD
 
-from .browsing import PHONE, open_as
+from .browsing import BROWSER, PHONE, open_as
 from .server import LiveServer
 from .story import build_world
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = BROWSER
 
 SAM, RITA, ZOE = "sam@example.org", "rita@example.org", "zoe@example.org"
 
@@ -68,7 +67,7 @@ async def test_the_admin_sorts_searches_and_unassigns_everything_after_confirmin
     await dialog.get_by_role("button", name="Yes, unassign all").click()
     await expect(dialog).to_be_hidden()
     await expect(page.locator('#senders-body tr[data-sender="unassigned"] .col-progress')).to_contain_text(
-        "0/6", timeout=1000
+        "0/6", timeout=3000
     )
     await expect(page.get_by_text("Moved 4 conversations.")).to_be_visible()
 
@@ -94,5 +93,5 @@ async def test_a_sender_asks_for_more_conversations(
     await expect(page.get_by_text("You got 3 more conversations.")).to_be_visible()
     await expect(page.locator(".conv-list")).to_have_attribute("data-count", "3")
     await expect(page.get_by_role("button", name="Send initial message")).to_be_focused()
-    await expect(page.locator("#my-stats")).to_contain_text("0/3", timeout=1000)
+    await expect(page.locator("#my-stats")).to_contain_text("0/3", timeout=3000)
     await page.context.close()

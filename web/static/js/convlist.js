@@ -49,7 +49,7 @@ export class ConversationList {
     this.cursor = null;
     this.loading = null;
     this.again = false;
-    this.reloadSoon = debounce(() => this.reload(), 120);
+    this.reloadSoon = debounce(() => this.reload(), 60);
 
     this.tabButtons = TABS.map(([key, label]) =>
       h(
