@@ -188,21 +188,36 @@ async def list_conversations(
         where.append(c.assigned_to.is_(None))
     elif sender is not None:
         where.append(c.assigned_to == sender)
+    needs_contact = False
     if search and search.strip():
         needle = f"%{_escape_like(search.strip().lower())}%"
         where.append(func.lower(Contact.first_name + " " + Contact.last_name).like(needle, escape="\\"))
+        needs_contact = True
     sort = sort or "needs_reply"
     keys = _keys(tab, sort)
+    needs_contact = needs_contact or (sort == "az" and tab not in ("initial", "follow_ups"))
     signature = f"{campaign.id}:{tab}:{sort}"
     if cursor:
         where.append(_after(keys, _decode(cursor, signature, keys)))
-    order = [expr.desc() if desc else expr.asc() for expr, desc, _kind in keys]
-    stmt = (
-        select(c, Contact.first_name, Contact.last_name, Contact.phone, *(k[0] for k in keys))
-        .join(Contact, Contact.id == c.contact_id)
-        .where(*where)
-        .order_by(*order)
+    # Pick the page's ids first, joining contacts only when a filter or key
+    # needs them: on a big campaign the join then touches one page of rows.
+    picked = select(c.id.label("picked_id"), *(expr.label(f"k{i}") for i, (expr, _d, _k) in enumerate(keys)))
+    if needs_contact:
+        picked = picked.join(Contact, Contact.id == c.contact_id)
+    page = (
+        picked.where(*where)
+        .order_by(*(expr.desc() if desc else expr.asc() for expr, desc, _kind in keys))
         .limit(limit + 1)
+        .subquery("page")
+    )
+    page_keys = [page.c[f"k{i}"] for i in range(len(keys))]
+    stmt = (
+        select(c, Contact.first_name, Contact.last_name, Contact.phone, *page_keys)
+        .join(page, page.c.picked_id == c.id)
+        .join(Contact, Contact.id == c.contact_id)
+        .order_by(
+            *(key.desc() if desc else key.asc() for key, (_e, desc, _k) in zip(page_keys, keys, strict=True))
+        )
     )
     result = (await session.execute(stmt)).all()
     redact = await _redacts(session, actor.organization_id)
