@@ -103,6 +103,11 @@ async def test_admin_and_sender_see_each_other_live(
     await admin.get_by_role("button", name="Save answers").click()
     await expect(admin.get_by_text("Survey answers saved.")).to_be_visible()
     await admin.screenshot(path=screenshots / "admin-messenger.png")
+    search = admin.get_by_label("Search contacts by name")
+    await search.fill("nobody by that name")
+    await expect(admin.locator(".conv-list")).to_have_attribute("data-count", "0")
+    await search.fill("ada")
+    await expect(admin.locator(".conv-list")).to_have_attribute("data-count", "1")
 
     # The admin hands this one conversation back to Sam, who is told at once.
     await admin.get_by_label("Reassign to").select_option(str(sam))

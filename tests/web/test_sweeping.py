@@ -56,6 +56,17 @@ async def test_the_admin_sorts_searches_and_unassigns_everything_after_confirmin
     assert await table_order(page) == ["Unassigned", "Rita Runner"]
     await page.get_by_label("Search senders by name").fill("")
 
+    # The row menus work by keyboard.
+    menu_button = page.get_by_role("button", name="Reassign menu for Rita Runner")
+    await menu_button.focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("menuitem", name="Unassign All")).to_be_focused()
+    await page.keyboard.press("ArrowDown")
+    await expect(page.get_by_role("menuitem", name="Reassign Some")).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("menu")).to_have_count(0)
+    await expect(menu_button).to_be_focused()
+
     await page.get_by_role("button", name="Bulk Reassign").click()
     dialog = page.get_by_role("dialog")
     await dialog.get_by_label("Unassign All").check()
