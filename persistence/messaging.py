@@ -149,6 +149,43 @@ class Outbound:
     kind: str  # "initial", "reply", "follow_up", "note" (or "retry" from ``undelivered``)
 
 
+def _compose(
+    campaign: Campaign,
+    conversation: Conversation,
+    contact: Contact,
+    sender: User | None,
+    body: str | None,
+    *,
+    follow_up: bool,
+    now: datetime,
+) -> tuple[str, str]:
+    """Which kind of message this is and its text (not yet checked), or the refusal (pure)."""
+    if conversation.initial_sent_at is None:
+        if follow_up:
+            raise Conflict("The initial message has not been sent yet.", code="not_started")
+        state = window_state(campaign, now)
+        if state == "passed":
+            raise Locked(WINDOW_PASSED_MESSAGE, code="window_passed")
+        if state == "not_open":
+            raise Locked("Initial message sending window has not opened yet", code="window_not_open")
+        if body is None:
+            body = fill_template(campaign.initial_message, sender=sender, contact=contact)
+        return "initial", body
+    if follow_up:
+        if not (campaign.follow_up_message or "").strip():
+            raise Conflict("This campaign has no follow-up message.", code="no_follow_up")
+        if conversation.has_replied:
+            raise Conflict("The contact has replied; answer them instead.", code="already_replied")
+        if conversation.follow_up_sent_at is not None:
+            raise Conflict("The follow-up message was already sent.", code="follow_up_sent")
+        if body is None:
+            body = fill_template(campaign.follow_up_message or "", sender=sender, contact=contact)
+        return "follow_up", body
+    if body is None:
+        raise InvalidInput("A reply needs a 'body'.", code="empty_body")
+    return "reply", body
+
+
 async def send_message(
     session: AsyncSession,
     actor: Actor,
@@ -199,38 +236,7 @@ async def send_message(
 
     now = utcnow()
     sender = await session.get(User, actor.user_id)
-    if conversation.initial_sent_at is None:
-        if follow_up:
-            raise Conflict("The initial message has not been sent yet.", code="not_started")
-        state = window_state(campaign, now)
-        if state == "passed":
-            raise Locked(WINDOW_PASSED_MESSAGE, code="window_passed")
-        if state == "not_open":
-            raise Locked("Initial message sending window has not opened yet", code="window_not_open")
-        kind = "initial"
-        text = (
-            body
-            if body is not None
-            else fill_template(campaign.initial_message, sender=sender, contact=contact)
-        )
-    elif follow_up:
-        if not (campaign.follow_up_message or "").strip():
-            raise Conflict("This campaign has no follow-up message.", code="no_follow_up")
-        if conversation.has_replied:
-            raise Conflict("The contact has replied; answer them instead.", code="already_replied")
-        if conversation.follow_up_sent_at is not None:
-            raise Conflict("The follow-up message was already sent.", code="follow_up_sent")
-        kind = "follow_up"
-        text = (
-            body
-            if body is not None
-            else fill_template(campaign.follow_up_message or "", sender=sender, contact=contact)
-        )
-    else:
-        if body is None:
-            raise InvalidInput("A reply needs a 'body'.", code="empty_body")
-        kind = "reply"
-        text = body
+    kind, text = _compose(campaign, conversation, contact, sender, body, follow_up=follow_up, now=now)
     text = check_body(text)
 
     org_number = await session.scalar(
