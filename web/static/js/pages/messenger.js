@@ -120,7 +120,13 @@ function onEvent(kind, data) {
   }
   if (kind === "reassigned") {
     const n = (data.conversation_ids || []).length;
-    if (data.to === user.id) notice(`${plural(n, "conversation")} reassigned to you.`);
+    if (data.to === user.id) {
+      notice(`${plural(n, "conversation")} reassigned to you.`);
+      // Nothing open on a queue tab: open the first newcomer, ready to send.
+      if (QUEUE_TABS.has(list.tab) && view.id === null) {
+        list.reload().then(() => view.id === null && nextInQueue(false));
+      }
+    }
     else if (data.from === user.id) notice(`${plural(n, "conversation")} moved away from you.`);
     if (data.from === user.id && (data.conversation_ids || []).includes(view.id)) {
       view.close();
