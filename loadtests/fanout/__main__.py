@@ -69,7 +69,8 @@ def _run_one(strategy: str, instances: int, n: int, args: argparse.Namespace) ->
     try:
         if instances > 1 and strategy == "hub":
             token, channel = first.info["token"], first.info["channel"]
-            started.append(_start(strategy, *extra, "--token", token, "--channel", channel))
+            quiet = first.info["quiet"]
+            started.append(_start(strategy, *extra, "--token", token, "--channel", channel, "--quiet", quiet))
         elif instances > 1:
             started.append(_start(strategy, *extra))
         time.sleep(1.0)
@@ -83,6 +84,7 @@ def _run_one(strategy: str, instances: int, n: int, args: argparse.Namespace) ->
             f"http://127.0.0.1:{first.port}",
             first.info["token"],
             first.info["channel"],
+            first.info["quiet"],
             [s.proc.pid for s in started],
             n=n,
             singles=args.singles,

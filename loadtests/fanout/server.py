@@ -32,11 +32,11 @@ def _event(seq: int) -> dict[str, Any]:
     return {"type": "event", "channel": "campaign:1", "seq": seq, "kind": "stats", "data": {"t": time.time()}}
 
 
-async def _seed(database_url: str, secret: str) -> tuple[str, str]:
-    """A migrated database with an owner and a campaign: (token, channel)."""
+async def _seed(database_url: str, secret: str) -> tuple[str, str, str]:
+    """A migrated database with an owner and a campaign: (token, channel, a channel nobody emits on)."""
     from persistence.accounts import create_organization, create_user
     from persistence.database import Database
-    from persistence.events import campaign_channel
+    from persistence.events import campaign_channel, sender_channel
     from persistence.migrate import upgrade
     from persistence.models import Campaign
     from server.tokens import issue_token
@@ -58,7 +58,8 @@ async def _seed(database_url: str, secret: str) -> tuple[str, str]:
             campaign = Campaign(organization_id=org.id, title="Bench", initial_message="Hi")
             session.add(campaign)
             await session.flush()
-            return issue_token(secret, owner.id, org.id, 24 * 3600), campaign_channel(campaign.id)
+            token = issue_token(secret, owner.id, org.id, 24 * 3600)
+            return token, campaign_channel(campaign.id), sender_channel(campaign.id, owner.id)
     finally:
         await db.dispose()
 
@@ -77,9 +78,9 @@ def run_hub(args: argparse.Namespace) -> None:
     database_url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     secret = "bench-secret"
     if args.token:
-        token, channel = args.token, args.channel
+        token, channel, quiet = args.token, args.channel, args.quiet
     else:
-        token, channel = asyncio.run(_seed(database_url, secret))
+        token, channel, quiet = asyncio.run(_seed(database_url, secret))
     settings = Settings(
         database_url=database_url,
         redis_url=args.redis_url,
@@ -99,10 +100,7 @@ def run_hub(args: argparse.Namespace) -> None:
         return JSONResponse({"emitted": count})
 
     app.router.routes.append(Route("/bench/emit", bench_emit, methods=["POST"]))
-    print(
-        json.dumps({"pid": _pid(), "token": token, "channel": channel, "database_url": database_url}),
-        flush=True,
-    )
+    print(json.dumps({"pid": _pid(), "token": token, "channel": channel, "quiet": quiet}), flush=True)
     # The same uvicorn settings as `shiftline serve` (server/cli.py).
     uvicorn.run(
         app,
@@ -137,11 +135,9 @@ async def _bare(args: argparse.Namespace) -> None:
 
     async def handler(ws: ServerConnection) -> None:
         nonlocal seq
-        clients.add(ws)
         try:
             async for message in ws:
                 if isinstance(message, str) and message.startswith("emit:"):
-                    clients.discard(ws)  # the trigger connection is not a recipient
                     for _ in range(int(message[5:])):
                         seq += 1
                         payload: bytes = msgpack.packb(_event(seq))
@@ -150,7 +146,10 @@ async def _bare(args: argparse.Namespace) -> None:
                         else:
                             broadcast(payload)
                 elif isinstance(message, bytes):
-                    await ws.send(msgpack.packb({"type": "subscribed", "channel": "campaign:1", "seq": seq}))
+                    channel = msgpack.unpackb(message).get("channel")
+                    if channel == "campaign:1":
+                        clients.add(ws)
+                    await ws.send(msgpack.packb({"type": "subscribed", "channel": channel, "seq": seq}))
         except websockets.ConnectionClosed:
             pass  # the benchmark ends by dropping its clients
         finally:
@@ -169,7 +168,8 @@ async def _bare(args: argparse.Namespace) -> None:
     async with serve(
         handler, "127.0.0.1", args.port, compression=None, subprotocols=[Subprotocol("msgpack")], backlog=4096
     ):
-        print(json.dumps({"pid": _pid(), "token": "-", "channel": "campaign:1"}), flush=True)
+        info = {"pid": _pid(), "token": "-", "channel": "campaign:1", "quiet": "campaign:2"}
+        print(json.dumps(info), flush=True)
         if args.redis_url:
             import redis.asyncio as aioredis
 
@@ -188,6 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-prefix", default="bench-fanout")
     parser.add_argument("--token", help="hub: reuse another instance's seeded owner token")
     parser.add_argument("--channel", help="hub: with --token, the channel to emit on")
+    parser.add_argument("--quiet", help="hub: with --token, a channel with no events (warm-up clients)")
     args = parser.parse_args(argv)
     if args.strategy == "hub":
         run_hub(args)
