@@ -64,6 +64,7 @@ __all__ = [
     "MoveResult",
     "execute_plan",
     "lock_senders",
+    "pick_order",
     "reassign",
     "reassign_conversation",
     "remove_sender",
