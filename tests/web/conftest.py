@@ -32,7 +32,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def browser() -> AsyncIterator[Any]:
+async def chromium() -> AsyncIterator[Any]:
     """Headless Chromium (Debian's), launched once, driven through Playwright's async API.
 
     Async, because Playwright's sync API keeps an event loop running in the
@@ -53,6 +53,14 @@ async def browser() -> AsyncIterator[Any]:
             yield chromium
         finally:
             await chromium.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser(chromium: Any) -> AsyncIterator[Any]:
+    """The shared browser; whatever contexts a test leaves open (a failed one) are closed after it."""
+    yield chromium
+    for context in list(chromium.contexts):
+        await context.close()
 
 
 @pytest.fixture
