@@ -4,7 +4,9 @@ Each example builds a fresh campaign (senders Ana, Ben, Cam, Dee; a dozen
 conversations in random states and slots), runs a few random requests, and
 checks every outcome against a small model of the rules: which conversations
 are eligible, the pick order, the round-robin division, and that the stored
-counters equal a recount from scratch.
+counters equal a recount from scratch. A second property mixes bulk moves with
+single moves, self-assign and sender removals, and checks the counters and
+that no removed sender keeps a conversation.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from sqlalchemy import select
 
 from persistence.counters import recount, stored_counts
 from persistence.database import Database
-from persistence.errors import InvalidInput
+from persistence.errors import DomainError, InvalidInput
 from persistence.models import Conversation
 from persistence.reassign_plan import divide, parse_request, plan_move
-from persistence.reassignment import reassign
+from persistence.reassignment import reassign, reassign_conversation, remove_sender
 from persistence.scope import Actor
+from persistence.selfassign import self_assign
 from tests.sweep_world import State, add_conversations, build_world
 
 NAMES = ("Ana", "Ben", "Cam", "Dee")
@@ -177,3 +180,66 @@ def test_any_sequence_of_moves_follows_the_rules(
     database_url: str, conversations: list[tuple[State, int | None, int]], requests: list[dict[str, Any]]
 ) -> None:
     asyncio.run(_story(database_url, conversations, requests))
+
+
+op_st = st.one_of(
+    st.tuples(st.just("bulk"), request_st),
+    st.tuples(st.just("one"), st.tuples(st.integers(0, 11), slot_index)),
+    st.tuples(st.just("self"), st.tuples(st.integers(0, len(NAMES) - 1), st.integers(1, 5))),
+    st.tuples(st.just("remove"), st.integers(0, len(NAMES) - 1)),
+)
+
+
+async def _mixed(
+    url: str, conversations: list[tuple[State, int | None, int]], ops: list[tuple[str, Any]]
+) -> None:
+    db = Database(url)
+    try:
+        world = await build_world(db, senders=NAMES, self_assign=True)
+        ids = [world.senders[n] for n in NAMES]
+        conv_ids: list[int] = []
+        for state, slot, minute in conversations:
+            owner = None if slot is None else ids[slot]
+            conv_ids += await add_conversations(
+                db, world, 1, state=state, assigned_to=owner, first_minute=minute
+            )
+        admin = Actor(world.owner_id, world.organization_id, "admin")
+        members = set(ids)
+        for kind, arg in ops:
+            try:
+                async with db.transaction() as session:
+                    if kind == "bulk":
+                        await reassign(session, admin, world.campaign_id, _body(arg, ids))
+                    elif kind == "one" and conv_ids:
+                        index, slot = arg
+                        to = None if slot is None else ids[slot]
+                        await reassign_conversation(
+                            session, admin, conv_ids[index % len(conv_ids)], {"to": to}
+                        )
+                    elif kind == "self":
+                        who, count = arg
+                        sender = Actor(ids[who], world.organization_id, "sender")
+                        await self_assign(session, sender, world.campaign_id, {"count": count})
+                    elif kind == "remove":
+                        await remove_sender(session, admin, world.campaign_id, ids[arg])
+                        members.discard(ids[arg])
+            except DomainError:
+                pass
+            after = await _rows(db, world.campaign_id)
+            assert len(after) == len(conv_ids)
+            # Nobody holds a conversation in a campaign they were removed from.
+            assert {r.slot for r in after.values()} <= members | {None}
+            async with db.session() as session:
+                stored = await stored_counts(session, world.campaign_id)
+                truth = await recount(session, world.campaign_id)
+            assert {k: v for k, v in stored.items() if not v.is_zero()} == truth
+    finally:
+        await db.dispose()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(conversations=conversations_st, ops=st.lists(op_st, min_size=1, max_size=5))
+def test_counters_equal_a_recount_after_any_mix_of_moves(
+    database_url: str, conversations: list[tuple[State, int | None, int]], ops: list[tuple[str, Any]]
+) -> None:
+    asyncio.run(_mixed(database_url, conversations, ops))
