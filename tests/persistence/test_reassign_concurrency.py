@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from persistence.counters import UNASSIGNED, apply_deltas, recount, stored_counts
 from persistence.database import Database
 from persistence.models import Conversation
-from persistence.reassignment import MoveResult, reassign, reassign_conversation
+from persistence.reassignment import MoveResult, reassign, reassign_conversation, remove_sender
 from persistence.scope import Actor
 from persistence.status import Counts
 from tests.sweep_world import BASE_TIME, SweepWorld, add_conversations, build_world, snapshot
@@ -147,4 +147,26 @@ async def test_a_send_during_a_bulk_move_counts_with_the_newest_status(db: Datab
     result = await _racing(db, world, send(fresh), body)
     assert result.moved == 4
     assert (await snapshot(db, world.campaign_id))[fresh] == ana
+    await _counters_true(db, world)
+
+
+async def test_removing_a_sender_while_a_conversation_moves_to_them_leaves_them_nothing(db: Database) -> None:
+    world = await build_world(db, senders=["Ana", "Ben"])
+    ben = world.senders["Ben"]
+    ids = await add_conversations(db, world, 3)
+    actor = Actor(world.owner_id, world.organization_id, "admin")
+
+    async def remove() -> MoveResult:
+        async with db.transaction() as session:
+            return await remove_sender(session, actor, world.campaign_id, ben)
+
+    async with db.transaction() as session:
+        await reassign_conversation(session, actor, ids[1], {"to": ben})
+        removal = asyncio.create_task(remove())
+        await asyncio.sleep(0.3)
+        assert not removal.done()  # it waits for the move to Ben to commit
+    result = await removal
+
+    assert result.moved == 1
+    assert set((await snapshot(db, world.campaign_id)).values()) == {None}
     await _counters_true(db, world)
