@@ -184,7 +184,11 @@ export class ConversationList {
       message(this.list, empty);
       return;
     }
+    // Keep the keyboard focus on the same conversation across live refreshes.
+    const active = document.activeElement;
+    const focusedId = active && this.list.contains(active) ? active.closest("li")?.dataset.conversation : null;
     fill(this.list, ...this.rows.map((r) => this.rowEl(r)));
+    if (focusedId) this.list.querySelector(`li[data-conversation="${focusedId}"] button`)?.focus();
   }
 
   rowEl(row) {

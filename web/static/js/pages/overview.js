@@ -79,7 +79,7 @@ function setSort(k) {
   state.sort = s.key === k ? { key: k, order: s.order === "asc" ? "desc" : "asc" } : { key: k, order: "asc" };
   saveSort(cid, state.sort);
   renderHead();
-  renderRows();
+  renderRowsNow();
 }
 
 function renderCounts() {
@@ -92,9 +92,35 @@ function senderName(row) {
   return row.user_id === null ? "Unassigned" : fullName(row) || `Sender ${row.user_id}`;
 }
 
+// Rows are built once per sender and patched in place, so an open row menu
+// or a focused button survives the live updates; renders are batched.
+const rowEls = new Map(); // key -> { tr, name, update(row) }
+let renderPending = false;
+
 function renderRows() {
+  if (renderPending) return;
+  renderPending = true;
+  setTimeout(() => {
+    renderPending = false;
+    renderRowsNow();
+  }, 0);
+}
+
+function renderRowsNow() {
   const rows = sortRows(filterRows([...state.rows.values()], state.search), state.sort);
-  fill(tbody, ...rows.map(rowEl));
+  const wanted = rows.map((row) => {
+    const key = rowKey(row.user_id);
+    let el = rowEls.get(key);
+    if (!el || el.name !== senderName(row)) {
+      el = rowEl(row);
+      rowEls.set(key, el);
+    }
+    el.update(row);
+    return el.tr;
+  });
+  const current = [...tbody.children];
+  const same = current.length === wanted.length && current.every((tr, i) => tr === wanted[i]);
+  if (!same) fill(tbody, wanted);
   if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: 5 }, "No senders match.")));
 }
 
@@ -102,36 +128,33 @@ function rowEl(row) {
   const key = rowKey(row.user_id);
   const name = senderName(row);
   const unassigned = row.user_id === null;
-  const pct = row.assigned ? Math.round((100 * row.sent) / row.assigned) : 0;
-  return h(
+  const dot = unassigned ? null : h("span", { class: "dot", role: "img" });
+  const text = h("span", { class: "progress-text" });
+  const bar = h("progress", { max: 100 });
+  const needs = h("span", { class: "needs" });
+  const tr = h(
     "tr",
     { dataset: { sender: key }, class: unassigned ? "row-unassigned" : "" },
-    h(
-      "td",
-      { class: "col-dot" },
-      unassigned
-        ? null
-        : h("span", {
-            class: `dot ${row.online ? "dot-online" : "dot-offline"}`,
-            role: "img",
-            "aria-label": row.online ? "Online" : "Offline",
-            title: row.online ? "Online" : "Offline",
-          }),
-    ),
+    h("td", { class: "col-dot" }, dot),
     h("td", { class: "col-name" }, h("a", { href: `/campaigns/${cid}/messenger/${key}` }, name)),
-    h(
-      "td",
-      { class: "col-progress" },
-      h("span", { class: "progress-text" }, `${row.sent}/${row.assigned}`),
-      h("progress", { max: 100, value: pct, "aria-label": `${name}: ${row.sent} sent of ${row.assigned} assigned` }),
-    ),
-    h(
-      "td",
-      { class: "col-needs" },
-      h("span", { class: `needs ${row.needs_reply > 0 ? "needs-some" : ""}` }, String(row.needs_reply)),
-    ),
+    h("td", { class: "col-progress" }, text, bar),
+    h("td", { class: "col-needs" }, needs),
     h("td", { class: "col-actions" }, rowMenu(row, name)),
   );
+  const update = (r) => {
+    if (dot) {
+      const label = r.online ? "Online" : "Offline";
+      dot.className = `dot ${r.online ? "dot-online" : "dot-offline"}`;
+      dot.setAttribute("aria-label", label);
+      dot.title = label;
+    }
+    text.textContent = `${r.sent}/${r.assigned}`;
+    bar.value = r.assigned ? Math.round((100 * r.sent) / r.assigned) : 0;
+    bar.setAttribute("aria-label", `${name}: ${r.sent} sent of ${r.assigned} assigned`);
+    needs.textContent = String(r.needs_reply);
+    needs.className = `needs ${r.needs_reply > 0 ? "needs-some" : ""}`;
+  };
+  return { tr, name, update };
 }
 
 function rowMenu(row, name) {
@@ -213,7 +236,7 @@ const reload = reloader(async () => {
     state.rows.set("unassigned", { user_id: null, first_name: "", last_name: "", online: false, assigned: 0, sent: 0, needs_reply: 0 });
   }
   renderCounts();
-  renderRows();
+  renderRowsNow();
   document.body.dataset.loaded = "true";
 });
 
@@ -250,7 +273,7 @@ async function main() {
   const root = document.getElementById("main");
   searchBox.addEventListener("input", () => {
     state.search = searchBox.value;
-    renderRows();
+    renderRowsNow();
   });
   bulkButton.addEventListener("click", () => bulk(undefined, null, "reassign_some"));
   renderHead();
