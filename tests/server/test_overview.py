@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from starlette.testclient import TestClient
 
 from tests.sweep_world import add_conversations, build_world_sync, sync
@@ -54,3 +56,28 @@ def test_bad_queries_and_the_wrong_people_get_json_errors(database_url: str, cli
         client.get(f"/api/campaigns/{world.campaign_id + 100}/overview", headers=owner.headers).status_code
         == 404
     )
+
+
+def test_a_sender_watching_their_channel_is_online_in_the_overview(
+    database_url: str, client: TestClient
+) -> None:
+    org = make_org(database_url)
+    world = build_world_sync(database_url, org, senders=["Ana", "Ben"])
+    owner = login(client, "owner@example.org")
+    ana = login(client, f"ana.{world.campaign_id}@example.org")
+    url = f"/api/campaigns/{world.campaign_id}/overview"
+
+    def online() -> dict[str, bool]:
+        rows = client.get(url, headers=owner.headers).json()["senders"]
+        return {row["first_name"]: row["online"] for row in rows}
+
+    assert online() == {"Unassigned": False, "Ana": False, "Ben": False}
+    with client.websocket_connect(f"/ws?token={ana.token}") as ws:
+        ws.send_json(
+            {"type": "subscribe", "channel": f"sender:{world.campaign_id}:{ana.user_id}", "since": None}
+        )
+        assert ws.receive_json()["type"] == "subscribed"
+        deadline = time.monotonic() + 5
+        while online()["Ana"] is not True and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert online() == {"Unassigned": False, "Ana": True, "Ben": False}
