@@ -7,8 +7,10 @@ Creates a scratch database next to the one named (dropped at the end unless
 ``--senders`` senders with bulk ``INSERT ... SELECT generate_series``, then
 measures, each next to a baseline taken in the same run:
 
-- the overview (``persistence.overview.overview``, the code the endpoint runs)
-  against a plain ``SELECT count(*)`` over the campaign's conversations;
+- the overview (``persistence.overview.overview``, the code the endpoint runs,
+  and the endpoint itself through an in-process HTTP client, token check and
+  JSON included) against a plain ``SELECT count(*)`` over the campaign's
+  conversations;
 - moving ``--move`` conversations from the Unassigned pool to ``--targets``
   senders (``persistence.reassignment.reassign``, one transaction with counters
   and events) against a plain ``UPDATE`` of the same rows.
@@ -19,9 +21,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 from sqlalchemy import text
@@ -33,6 +37,8 @@ from persistence.migrate import upgrade
 from persistence.overview import overview, parse_query
 from persistence.reassignment import reassign
 from persistence.scope import Actor
+from server.auth import hash_password
+from server.settings import Settings
 
 __all__ = ["Timing", "main", "run"]
 
@@ -143,6 +149,38 @@ async def _reset_pool(db: Database, pool: int) -> None:
     await _vacuum(db)
 
 
+_PASSWORD = "bench-password"
+
+
+def _http_overview(database_url: str, calls: int) -> Timing:
+    """The endpoint itself: token check, overview, presence, JSON of every row."""
+    from starlette.testclient import TestClient
+
+    from server.app import create_app
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(
+            database_url=database_url,
+            data_dir=Path(data_dir),
+            secret_key="bench-secret",
+            auto_migrate=False,
+        )
+        with TestClient(create_app(settings)) as client:
+            login = client.post("/api/login", json={"email": "owner@bench.example", "password": _PASSWORD})
+            headers = {"Authorization": f"Bearer {login.json()['token']}"}
+            samples = []
+            for i in range(calls + 5):
+                start = time.perf_counter()
+                response = client.get(
+                    "/api/campaigns/1/overview?sort=needs_reply&order=desc", headers=headers
+                )
+                if response.status_code != 200 or len(response.json()["senders"]) < 2:
+                    raise RuntimeError(f"overview failed: {response.status_code} {response.text[:200]}")
+                if i >= 5:
+                    samples.append((time.perf_counter() - start) * 1000)
+    return Timing(samples)
+
+
 async def run(
     url: str, *, conversations: int, senders: int, move: int, targets: int, calls: int, keep: bool
 ) -> None:
@@ -170,6 +208,13 @@ async def run(
         base = await _timed(max(5, calls // 10), plain_count)
         print(ours.line(f"overview (counters, {senders + 1:,} rows)"))
         print(base.line("baseline: SELECT count(*) over the campaign"))
+        async with db.transaction() as session:
+            await session.execute(
+                text("UPDATE users SET password_hash = :h WHERE id = 1"),
+                {"h": await hash_password(_PASSWORD)},
+            )
+        http = await asyncio.to_thread(_http_overview, _dsn(url, name), calls)
+        print(http.line("GET .../overview over HTTP (in-process)"))
 
         target_ids = list(range(2, 2 + targets))
         body = {"action": "reassign_all", "from": None, "to": target_ids}
