@@ -173,3 +173,12 @@ def test_missing_fields_are_refused_after_the_signature(client: TestClient, data
     status, text = _post(client, params)
     assert status == 422 and "MessageSid" in text
     assert _stored(database_url) == (0, 0)
+
+
+def test_a_huge_request_is_refused_unread(client: TestClient, database_url: str) -> None:
+    _world(database_url)
+    status, text = _post(client, _sms("x" * 300_000, "SM-huge"))
+    assert status == 413 and '"too_large"' in text
+    status, text = _post(client, _sms("x" * 20_001, "SM-long"))
+    assert status == 422 and '"body_too_long"' in text
+    assert _stored(database_url) == (0, 0)
