@@ -72,6 +72,8 @@ async def self_assign(
             "This campaign does not allow senders to assign themselves conversations.",
             code="self_assign_disabled",
         )
+    if campaign.status == "draft":
+        raise Locked("This campaign has not been launched yet.", code="campaign_not_active")
     if campaign.status != "active":
         raise Locked("Campaign is currently closed.", code="campaign_not_active")
     c = Conversation

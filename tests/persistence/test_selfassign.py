@@ -94,11 +94,14 @@ async def test_self_assign_is_refused_where_the_campaign_does_not_allow_it(db: D
     assert set((await snapshot(db, world.campaign_id)).values()) == {None}
 
 
-async def test_self_assign_needs_an_active_campaign(db: Database) -> None:
-    world = await build_world(db, senders=["Ana"], self_assign=True, status="paused")
+@pytest.mark.parametrize("status", ["draft", "paused", "closed"])
+async def test_self_assign_needs_an_active_campaign(db: Database, status: str) -> None:
+    world = await build_world(db, senders=["Ana"], self_assign=True, status=status)
     await add_conversations(db, world, 2)
-    with pytest.raises(Locked):
+    with pytest.raises(Locked) as caught:
         await take(db, world, "Ana", {"count": 1})
+    assert caught.value.code == "campaign_not_active"
+    assert set((await snapshot(db, world.campaign_id)).values()) == {None}
 
 
 @pytest.mark.parametrize("count", [0, -1, 1.5, "3", None, True])
