@@ -39,12 +39,12 @@ async def get_route(request: Request) -> Response:
 
 async def patch_route(request: Request) -> Response:
     actor = await authenticate(request)
+    require_admin(actor)
     body = await json_object(request)
     unknown = set(body) - {"redact_phones"}
     if unknown:
         raise ApiError(422, "invalid_input", f"Unknown field(s): {', '.join(sorted(unknown))}.")
     redact = opt_bool(body, "redact_phones")
-    require_admin(actor)
     async with services(request).db.transaction() as session:
         org = await session.scalar(
             select(Organization).where(Organization.id == actor.organization_id).with_for_update()
