@@ -182,3 +182,22 @@ def test_a_huge_request_is_refused_unread(client: TestClient, database_url: str)
     status, text = _post(client, _sms("x" * 20_001, "SM-long"))
     assert status == 422 and '"body_too_long"' in text
     assert _stored(database_url) == (0, 0)
+
+
+def test_a_contact_who_texted_stop_is_not_added_to_the_next_campaign(
+    client: TestClient, database_url: str
+) -> None:
+    world = _world(database_url)
+    _post(client, _sms("STOP", "SM1"))
+    owner = login(client, "owner@example.org")
+    made = client.post(
+        "/api/campaigns", headers=owner.headers, json={"title": "Runoff", "initial_message": "Hi!"}
+    )
+    assert made.status_code == 201, made.text
+    contacts = [
+        {"first_name": "Ada", "last_name": "Lovelace", "phone": world.phones[0]},
+        {"first_name": "Grace", "last_name": "Hopper", "phone": world.phones[1]},
+    ]
+    added = client.post(f"/api/campaigns/{made.json()['id']}/contacts", headers=owner.headers, json=contacts)
+    assert added.status_code in (200, 201), added.text
+    assert added.json()["added"] == 1 and added.json()["opted_out"] == 1
