@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -21,7 +22,14 @@ __all__ = ["main", "run"]
 
 
 async def run(cfg: Config, command: str) -> tuple[Outcome, Path]:
-    """Run the configured scenario; return its outcome and results folder."""
+    """Run the configured scenario; return its outcome and results folder.
+
+    SIGTERM (``timeout``, a CI runner) cancels the run like Ctrl-C: the servers
+    it started are stopped and its database dropped on the way out.
+    """
+    main_task = asyncio.current_task()
+    if main_task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     name = cfg.run_name or f"{time.strftime('%Y%m%d-%H%M%S')}-{cfg.scenario}"
     directory = Path(cfg.results) / name
     directory.mkdir(parents=True, exist_ok=True)
@@ -53,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RuntimeError, OSError, TimeoutError) as exc:
         print(f"error: the run could not complete: {exc}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted: servers stopped, run's data removed", file=sys.stderr)
+        return 130
     print(render_markdown(outcome))
     print(f"results: {directory}")
     return 0 if outcome.passed else 1

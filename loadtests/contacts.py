@@ -86,6 +86,10 @@ class Contacts:
             self._figures.action("stop" if stop else "inbound")
             return
 
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """Answers under way (to cancel when the run is interrupted)."""
+        return list(self._tasks)
+
     async def close(self) -> None:
         """Stop answering: drop answers not yet due, wait for those being posted."""
         self._closed = True

@@ -19,7 +19,7 @@ from typing import Any
 from .api import Api
 from .config import Config
 from .figures import Figures
-from .live import LiveClient
+from .live import LiveClient, close_all
 from .progress import Progress
 from .provision import provision
 from .report import Goal, Outcome
@@ -110,11 +110,7 @@ async def run_fanout(cfg: Config, directory: Path, run: str, command: str) -> Ou
         finally:
             for task in background:
                 task.cancel()
-            for client in clients:
-                await client.stop()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, *background, return_exceptions=True)
+            await close_all(clients, tasks + background)
         anomalies = [a for client in clients for a in client.checker.finish()]
         failures = (
             [str(a) for a in anomalies[:200]]

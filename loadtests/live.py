@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - orjson is in the loadtest extra
         return json.dumps(value).encode()
 
 
-__all__ = ["LATENCY", "EventHandler", "LiveClient", "event_time"]
+__all__ = ["LATENCY", "EventHandler", "LiveClient", "close_all", "event_time"]
 
 # The primary latency figure: from the change's commit (the time the server
 # stamped on it) to this client's receipt.
@@ -146,6 +146,7 @@ class LiveClient:
                     max_size=2**24,
                     compression=None,
                     ping_interval=None,
+                    close_timeout=2,
                 ) as ws:
                     self._figures.record_http("WS connect", time.perf_counter() - t0)
                     self._ws = ws
@@ -239,3 +240,15 @@ class LiveClient:
         ws = self._ws
         if ws is not None:
             await ws.close()
+
+
+async def close_all(clients: Sequence[LiveClient], tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Close every client at once (a jammed server must not make this take minutes), then end their tasks."""
+    try:
+        async with asyncio.timeout(15):
+            await asyncio.gather(*(c.stop() for c in clients), return_exceptions=True)
+    except TimeoutError:
+        pass
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

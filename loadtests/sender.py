@@ -165,6 +165,10 @@ class SimSender:
         self._figures.action("reply" if reply else "initial")
         self._contacts.texted(cid)
 
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """Conversation loads under way (to cancel when the run is interrupted)."""
+        return list(self._fetches)
+
     async def settle(self) -> None:
         """Wait for conversation loads still under way."""
         while self._fetches:

@@ -24,7 +24,7 @@ from .api import Api, ApiFailure
 from .config import Config
 from .contacts import Contacts
 from .figures import Figures
-from .live import LiveClient
+from .live import LiveClient, close_all
 from .pgwait import PgWaits
 from .profile import Profiler
 from .progress import Progress
@@ -97,6 +97,18 @@ async def _bulk_moves(api: Api, world: World, rng: random.Random, figures: Figur
             figures.notes.setdefault("bulk_reassign_failures", []).append(
                 f"{body['action']}: {exc.kind} {exc.body}"
             )
+
+
+async def _verify(
+    api: Api, world: World, senders: Sequence[SimSender], admins: Sequence[SimAdmin], rng: random.Random
+) -> list[str]:
+    try:
+        async with asyncio.timeout(600):
+            return await verify_views(api, world, senders, admins, rng)
+    except TimeoutError:
+        return ["the server did not answer the end-of-run checks within 600 s"]
+    except ApiFailure as exc:
+        return [f"the end-of-run checks failed: {exc.kind}"]
 
 
 def server_failures(figures: Figures, *, expect_transport_errors: bool) -> list[str]:
@@ -190,6 +202,7 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
         clients = [a.live for a in admins] + [s.live for s in senders]
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
+        work: list[asyncio.Task[None]] = []
         try:
             t_connect = time.monotonic()
             say(f"connecting {len(clients):,} clients")
@@ -210,7 +223,7 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
                 background.append(asyncio.create_task(pg.run()))
                 figures.notes["postgres_activity"] = pg
             background.append(asyncio.create_task(Progress(figures, cfg.duration).run()))
-            work = [asyncio.create_task(s.work(stop)) for s in senders]
+            work += [asyncio.create_task(s.work(stop)) for s in senders]
             work += [asyncio.create_task(a.work(stop)) for a in admins]
             killed_at: float | None = None
             if kill:
@@ -219,11 +232,21 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
                 await asyncio.sleep(cfg.duration * 0.1)
             else:
                 await asyncio.sleep(cfg.duration / 2)
-            await _bulk_moves(api, world, rng, figures)
+            # The admin's moves run beside the shift: on a slow server they must not stretch it.
+            work.append(asyncio.create_task(_bulk_moves(api, world, rng, figures)))
             await asyncio.sleep(max(0.0, cfg.duration - figures.now()))
             stop.set()
-            await asyncio.gather(*work)
             elapsed = figures.now()
+            # Requests under way finish (people finish their click), within reason.
+            _, stuck = await asyncio.wait(work, timeout=60)
+            for task in stuck:
+                task.cancel()
+            await asyncio.gather(*work, return_exceptions=True)
+            if stuck:
+                failures.append(
+                    f"{len(stuck)} people still waiting for the server 60 s after the shift ended"
+                )
+            figures.notes["shift_end_wait_seconds"] = round(figures.now() - elapsed, 1)
             if profiler is not None:
                 figures.notes["profile"] = await asyncio.to_thread(profiler.finish)
             say("shift over: draining and checking every client's view")
@@ -233,11 +256,11 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             figures.notes["quiesce_seconds"] = round(await quiesce(clients), 1)
             for s in senders:
                 await s.settle()
-            mismatches = await verify_views(api, world, senders, admins, rng)
+            mismatches = await _verify(api, world, senders, admins, rng)
             if mismatches:
                 # An event may still be in flight: look once more before calling it a loss.
                 await asyncio.sleep(3.0)
-                mismatches = await verify_views(api, world, senders, admins, rng)
+                mismatches = await _verify(api, world, senders, admins, rng)
             failures += mismatches
             checks["views_checked"] = len(clients)
             checks["view_mismatches"] = len(mismatches)
@@ -258,13 +281,12 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
                 if not times:
                     failures.append("no client was on the killed instance")
         finally:
-            for task in background:
+            # Nothing may outlive the HTTP client and the servers (an interrupted run included).
+            owned = background + work + contacts.tasks() + [t for s in senders for t in s.tasks()]
+            for task in owned:
                 task.cancel()
-            for client in clients:
-                await client.stop()
-            for task in tasks + background:
-                task.cancel()
-            await asyncio.gather(*tasks, *background, return_exceptions=True)
+            await asyncio.gather(*owned, return_exceptions=True)
+            await close_all(clients, tasks)
         anomalies = [a for client in clients for a in client.checker.finish()]
         by_kind: dict[str, int] = {}
         for a in anomalies:
