@@ -82,7 +82,7 @@ async def _password_hash() -> str:
 async def add_sender(
     db: Database, world: SweepWorld, first_name: str, last_name: str = "Sender", *, member: bool = True
 ) -> int:
-    """A sender of the world's organization (email ``<first>@example.org``, password PASSWORD)."""
+    """A sender of the world's organization: ``<first>.<campaign id>@example.org``, PASSWORD."""
     async with db.transaction() as session:
         user = User(
             organization_id=world.organization_id,
