@@ -73,7 +73,8 @@ class RedisBroker(Broker):
             self._task = asyncio.create_task(self._run(), name="redis-broker-subscriber")
             # Give the first connection a moment, so a healthy Redis is healthy at start-up.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._connected_once.wait(), 3.0)
+                async with asyncio.timeout(3.0):
+                    await self._connected_once.wait()
 
     async def stop(self) -> None:
         await super().stop()
@@ -109,7 +110,8 @@ class RedisBroker(Broker):
         self._confirm[key] = waiter
         try:
             await pubsub.subscribe(key)
-            await asyncio.wait_for(asyncio.shield(waiter), 2.0)
+            async with asyncio.timeout(2.0):
+                await asyncio.shield(waiter)
         except (RedisError, OSError, TimeoutError) as exc:
             # The subscriber task notices the broken connection and reconnects.
             logger.warning("subscribing to %s failed: %s", channel, exc)

@@ -24,6 +24,7 @@ __all__ = [
     "history",
     "lock_channel",
     "mark_published",
+    "online_in_log",
     "prune",
     "read_after",
     "unpublished",
@@ -98,6 +99,23 @@ async def lock_channel(session: AsyncSession, channel: str) -> None:
         index_elements=[ChannelSeq.channel], set_={"seq": ChannelSeq.seq}
     )
     await session.execute(stmt)
+
+
+async def online_in_log(session: AsyncSession, *, since: datetime) -> list[tuple[str, int]]:
+    """(channel, user_id) whose latest ``presence`` event since ``since`` says online.
+
+    After a single-process server restarts, nobody is connected: these are
+    the users whose "offline" was never written.
+    """
+    stmt = (
+        select(Event.channel, Event.data)
+        .where(Event.kind == "presence", Event.created_at >= since)
+        .order_by(Event.channel, Event.seq)
+    )
+    state: dict[tuple[str, int], bool] = {}
+    for channel, data in (await session.execute(stmt)).all():
+        state[(channel, int(data["user_id"]))] = bool(data["online"])
+    return sorted(key for key, online in state.items() if online)
 
 
 async def unpublished(session: AsyncSession, *, older_than: datetime, limit: int = 1000) -> list[EventRecord]:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from channels import create_broker
 from persistence.eventlog import unpublished_lag
+from persistence.types import utcnow
 from presence import PresenceUnavailable, create_tracker
 
 from ..services import Services, services
@@ -29,6 +30,7 @@ from .metrics import Metrics, render
 from .presence_sync import PresenceSync
 from .protocol import CLOSE_RESTART
 from .relay import Publisher
+from .tasks import reraise_if_cancelled
 
 __all__ = ["online_users", "revoke_access", "routes", "running"]
 
@@ -80,6 +82,11 @@ async def running(svc: Services) -> AsyncIterator[None]:
     tracker = create_tracker(settings.redis_url, settings.instance_id, prefix=settings.redis_prefix, ttl=ttl)
     async with broker, tracker:
         presence = PresenceSync(svc.db, tracker, interval=max(0.5, ttl / 3))
+        if settings.redis_url is None:
+            retention = timedelta(hours=settings.event_retention_hours)
+            stale = await presence.forget_stale(since=utcnow() - retention)
+            if stale:
+                logger.info("reported %d senders offline left online by the previous run", stale)
         hub = Hub(svc.db, broker, presence, metrics, max_subscriptions=settings.live_max_subscriptions)
         publisher = Publisher(
             svc.db, broker, hub, metrics, retention=timedelta(hours=settings.event_retention_hours)
@@ -122,10 +129,12 @@ async def running(svc: Services) -> AsyncIterator[None]:
 
 async def _sweep_channels(hub: Hub) -> None:
     while True:
+        reraise_if_cancelled()
         await asyncio.sleep(10.0)
         try:
             await hub.sweep_idle()
         except Exception as exc:
+            reraise_if_cancelled()
             logger.warning("idle channel sweep failed: %s", exc)
 
 

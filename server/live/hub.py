@@ -28,6 +28,7 @@ from .connection import Connection, ConnSub
 from .metrics import Metrics
 from .presence_sync import PresenceSync
 from .protocol import CLOSE_FORBIDDEN, EventFrames, ProtocolError, decode_event, parse_channel
+from .tasks import reraise_if_cancelled
 
 __all__ = ["CONTROL_CHANNEL", "Hub"]
 
@@ -93,6 +94,7 @@ class Hub:
                         else:
                             self.dispatch(decode_event(message.payload))
                     except Exception:
+                        reraise_if_cancelled()
                         logger.exception("dropping a broker message that could not be handled")
             finally:
                 self._sub = None
@@ -100,6 +102,7 @@ class Hub:
     async def catch_up_loop(self) -> None:
         """Fill gaps from the event log whenever asked (owned by ``running``)."""
         while True:
+            reraise_if_cancelled()
             await self._catch_up_wake.wait()
             self._catch_up_wake.clear()
             await asyncio.sleep(0.02)  # let publications already in flight land first
@@ -107,6 +110,7 @@ class Hub:
             try:
                 await self._fill(names)
             except Exception as exc:  # the database is away: try again shortly
+                reraise_if_cancelled()
                 logger.warning("catch-up from the event log failed: %s", exc)
                 self._catch_up |= names
                 await asyncio.sleep(1.0)

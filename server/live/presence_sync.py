@@ -16,11 +16,14 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
+from datetime import datetime
 
 from persistence.database import Database
-from persistence.eventlog import lock_channel
+from persistence.eventlog import lock_channel, online_in_log
 from persistence.events import campaign_channel, emit
 from presence import Key, Tracker
+
+from .tasks import reraise_if_cancelled
 
 __all__ = ["PresenceSync"]
 
@@ -61,18 +64,36 @@ class PresenceSync:
     async def settle(self, seconds: float) -> None:
         """Wait (up to ``seconds``) until every queued change has been applied."""
         try:
-            await asyncio.wait_for(self._idle.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._idle.wait()
         except TimeoutError:
             logger.warning("presence changes still pending at shutdown: %d", len(self._dirty))
+
+    async def forget_stale(self, *, since: datetime) -> int:
+        """Report offline everyone the log still shows online (one process, just started).
+
+        Only for the in-process tracker: a process that stopped without saying
+        goodbye (kill -9, power loss) left its users online in the log.
+        """
+        async with self.db.transaction() as session:
+            stale = await online_in_log(session, since=since)
+            for channel, user_id in stale:
+                await lock_channel(session, channel)
+                emit(session, channel, "presence", {"user_id": user_id, "online": False})
+        return len(stale)
 
     async def run(self) -> None:
         """Apply changes, heartbeat and sweep until cancelled (owned by ``running``)."""
         loop = asyncio.get_running_loop()
         next_beat = loop.time()
         while True:
+            reraise_if_cancelled()
             timeout = max(0.0, next_beat - loop.time())
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow
+            # the cancellation that stops this task when both race.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self._apply_dirty()
@@ -81,6 +102,7 @@ class PresenceSync:
                     await self._heartbeat()
                     await self._sweep()
             except Exception as exc:  # tracker or database away: keep the state, retry
+                reraise_if_cancelled()
                 logger.warning("presence update failed, retrying: %s", exc)
                 await asyncio.sleep(min(1.0, self.interval))
                 self._wake.set()

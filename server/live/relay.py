@@ -22,6 +22,7 @@ from persistence.types import utcnow
 from .hub import Hub
 from .metrics import Metrics
 from .protocol import encode_event
+from .tasks import reraise_if_cancelled
 
 __all__ = ["Publisher"]
 
@@ -70,6 +71,7 @@ class Publisher:
         loop = asyncio.get_running_loop()
         next_prune = loop.time() + 5.0
         while True:
+            reraise_if_cancelled()
             await asyncio.sleep(self.relay_interval)
             try:
                 await self.flush()
@@ -78,6 +80,7 @@ class Publisher:
                     next_prune = loop.time() + self.prune_interval
                     await self.prune()
             except Exception as exc:  # the database or broker is away: next round
+                reraise_if_cancelled()
                 logger.warning("event relay round failed: %s", exc)
 
     async def flush(self) -> None:
