@@ -299,3 +299,24 @@ def test_a_large_upload_is_quick(client: TestClient, database_url: str) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["added"] == 100_000
     assert elapsed < 20, f"100,000 contacts took {elapsed:.1f} s"
+
+
+def test_text_the_database_cannot_hold_is_rejected_per_row(client: TestClient, database_url: str) -> None:
+    owner, cid = _setup(client, database_url)
+    # JSON text as a client may send it: escapes for NUL and a lone surrogate.
+    body = (
+        b'[{"first_name": "Nul\\u0000l", "last_name": "A", "phone": "2125550101"},'
+        b' {"first_name": "Ok", "last_name": "B", "phone": "2125550102", "note": "\\ud800"},'
+        b' {"first_name": "Ok", "last_name": "C", "phone": "2125550103", "note": "\\u0000"},'
+        b' {"first_name": "Fine", "last_name": "D", "phone": "2125550104"}]'
+    )
+    response = client.post(
+        f"/api/campaigns/{cid}/contacts",
+        headers={**owner.headers, "content-type": "application/json"},
+        content=body,
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["added"], response.json()["invalid"]) == (1, 3)
+    csv_nul = _upload_csv(client, owner, cid, b"first_name,phone\nA\x00b,2125550105\n")
+    assert (csv_nul.json()["added"], csv_nul.json()["invalid"]) == (0, 1)
+    assert [c[0] for c in contacts(database_url, cid)] == ["Fine"]
