@@ -64,6 +64,10 @@ async def test_both_pages_catch_up_after_a_server_restart(
         await expect(sender.get_by_role("alert")).to_be_hidden(timeout=15000)
         await expect(admin.locator("#count-needs_reply")).to_have_text("1", timeout=2000)
         await expect(admin.locator(f'#senders-body tr[data-sender="{sam}"] .col-needs')).to_have_text("1")
+        # Sam's Messenger is connected again, so he shows as online again.
+        await expect(
+            admin.locator(f'#senders-body tr[data-sender="{sam}"]').get_by_role("img", name="Online")
+        ).to_be_visible(timeout=3000)
         await expect(sender.locator(".conv-list").get_by_role("img", name="Needs reply")).to_have_count(
             1, timeout=2000
         )
