@@ -173,7 +173,7 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             template=template if saved else None,
             secret=saved[1] if saved else None,
         ) as c,
-        Api(figures, max_connections=min(400, 20 + cfg.senders)) as api,
+        Api(figures, max_connections=min(2048, 32 + cfg.senders + cfg.admins)) as api,
     ):
         t_setup = time.monotonic()
         if saved is not None:

@@ -77,7 +77,7 @@ class ProcessWatcher:
         t = round(self._figures.now(), 1)
         self._ticks += 1
         # Scanning every process's command line is costly: look for new ones now and then.
-        if self._ticks % 10 == 0:
+        if self._ticks % 30 == 0:
             for name, find in self._finders.items():
                 for proc in find():
                     self._add(name, proc)

@@ -60,10 +60,10 @@ def _stop(started: list[Started]) -> None:
 def _run_one(strategy: str, instances: int, n: int, args: argparse.Namespace) -> Result:
     prefix = f"bench-{secrets.token_hex(3)}"
     extra: list[str] = []
+    if strategy == "hub" and args.database_url:
+        extra += ["--database-url", args.database_url]
     if instances > 1:
-        extra = ["--redis-url", args.redis_url, "--redis-prefix", prefix]
-        if strategy == "hub":
-            extra += ["--database-url", args.database_url]
+        extra += ["--redis-url", args.redis_url, "--redis-prefix", prefix]
     first = _start(strategy, *extra)
     started = [first]
     try:
