@@ -95,7 +95,23 @@ class CampaignView:
     contact_count: int = 0
 
 
+def _storable(name: str, value: str) -> str:
+    # The database stores neither NUL characters nor lone surrogates.
+    if "\x00" in value or _unencodable(value):
+        raise InvalidInput(f"'{name}' contains characters that cannot be stored (NUL or broken Unicode).")
+    return value
+
+
+def _unencodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _check_text(name: str, value: str, max_len: int) -> str:
+    _storable(name, value)
     if not value.strip():
         raise InvalidInput(f"'{name}' must not be empty.")
     if len(value) > max_len:
@@ -137,6 +153,7 @@ async def _views(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[C
 
 def _add_questions(session: AsyncSession, campaign_id: int, questions: Sequence[QuestionSpec]) -> None:
     for position, spec in enumerate(questions):
+        _storable("survey_questions", " ".join((spec.text, *spec.answers)))
         session.add(
             SurveyQuestion(
                 campaign_id=campaign_id, position=position, text=spec.text, answers=list(spec.answers)

@@ -70,6 +70,9 @@ async def update_user(session: AsyncSession, actor: Actor, user_id: int, changes
             "You cannot deactivate yourself or change your own role; ask another owner or admin.",
             code="own_account",
         )
+    for name in (changes.first_name, changes.last_name):
+        if name is not None and ("\x00" in name or not _encodable(name)):
+            raise InvalidInput("A name contains characters that cannot be stored (NUL or broken Unicode).")
     if changes.first_name is not None:
         if not changes.first_name.strip():
             raise InvalidInput("'first_name' must not be empty.")
@@ -82,3 +85,11 @@ async def update_user(session: AsyncSession, actor: Actor, user_id: int, changes
         user.active = changes.active
     await session.flush()
     return user
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

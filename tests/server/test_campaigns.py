@@ -239,3 +239,26 @@ def test_wrong_shapes_get_clear_errors_and_change_nothing(client: TestClient, da
         assert response.status_code == 422, (body, response.text)
     assert client.get("/api/campaigns/abc", headers=owner.headers).status_code == 404
     assert client.get("/api/campaigns/424242", headers=owner.headers).status_code == 404
+
+
+def test_text_the_database_cannot_hold_is_refused(client: TestClient, database_url: str) -> None:
+    make_org(database_url)
+    owner = login(client, "owner@example.org")
+    bodies = [
+        b'{"title": "Nul\\u0000", "initial_message": "hi"}',
+        b'{"title": "t", "initial_message": "broken \\ud800"}',
+        b'{"title": "t", "initial_message": "hi",'
+        b' "survey_questions": [{"text": "q", "answers": ["\\u0000"]}]}',
+    ]
+    for body in bodies:
+        response = client.post(
+            "/api/campaigns", headers={**owner.headers, "content-type": "application/json"}, content=body
+        )
+        assert response.status_code == 422, (body, response.text)
+    renamed = client.patch(
+        f"/api/users/{owner.user_id}",
+        headers={**owner.headers, "content-type": "application/json"},
+        content=b'{"first_name": "\\ud800"}',
+    )
+    assert renamed.status_code == 422
+    assert client.get("/api/campaigns", headers=owner.headers).json()["campaigns"] == []
