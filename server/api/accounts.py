@@ -28,6 +28,15 @@ _DUMMY_HASH = (
 )
 
 
+def _storable(text: str) -> bool:
+    # What the database (and argon2) can take: no NUL, no lone surrogates.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def user_json(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
@@ -78,6 +87,14 @@ async def create_user_route(request: Request) -> Response:
     first_name = req_str(body, "first_name", max_len=100)
     last_name = req_str(body, "last_name", max_len=100, allow_empty=True)
     role = req_str(body, "role", max_len=16)
+    for key, value in (
+        ("email", email),
+        ("password", password),
+        ("first_name", first_name),
+        ("last_name", last_name),
+    ):
+        if not _storable(value):
+            raise ApiError(422, "invalid_input", f"'{key}' contains a NUL character or broken Unicode.")
     password_hash = await hash_password(password)
     async with services(request).db.transaction() as session:
         user = await create_user(

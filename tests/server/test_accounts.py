@@ -144,3 +144,19 @@ def test_user_changes_follow_the_role_rules(client: TestClient, database_url: st
     assert status(owner, sam.user_id, {"email": "x@example.org"}) == 422
     assert status(owner, 999_999, {"active": False}) == 404
     assert client.patch("/api/users/abc", headers=owner.headers, json={}).status_code == 404
+
+
+def test_user_fields_the_database_cannot_hold_are_refused(client: TestClient, database_url: str) -> None:
+    make_org(database_url)
+    owner = login(client, "owner@example.org")
+    for field in ("first_name", "password"):
+        body = (
+            b'{"email": "x@example.org", "password": "long enough", "first_name": "X", "last_name": "",'
+            b' "role": "sender", "' + field.encode() + b'": "bad \\ud800 text"}'
+        )
+        response = client.post(
+            "/api/users", headers={**owner.headers, "content-type": "application/json"}, content=body
+        )
+        assert response.status_code == 422, response.text
+    listed = client.get("/api/users", headers=owner.headers).json()["users"]
+    assert [u["email"] for u in listed] == ["owner@example.org"]
