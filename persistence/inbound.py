@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .counters import apply_deltas
 from .messaging import contribution_of, emit_message, slot_delta
 from .models import Conversation, Message, UnmatchedInbound
-from .notify import emit_conversation, emit_counts
+from .notify import emit_conversation, emit_counts, iso
 from .optouts import lock_phone_conversations, set_opt_out
 from .phones import normalize_phone
+from .scope import Actor, require_sweeper
 from .types import utcnow
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "InboundResult",
     "InboundSms",
     "keyword",
+    "list_unmatched",
     "pick_conversation",
     "receive_inbound",
     "seen_before",
@@ -170,3 +172,29 @@ async def _apply_keyword(
         created_by=None,
         locked=locked,
     )
+
+
+async def list_unmatched(
+    session: AsyncSession, actor: Actor, *, limit: int = 50, before: int | None = None
+) -> list[dict[str, Any]]:
+    """The organization's texts that matched no conversation, newest first (sweepers).
+
+    ``before``: the smallest ``id`` of the previous page.
+    """
+    require_sweeper(actor)
+    stmt = select(UnmatchedInbound).where(UnmatchedInbound.organization_id == actor.organization_id)
+    if before is not None:
+        stmt = stmt.where(UnmatchedInbound.id < before)
+    rows = await session.scalars(stmt.order_by(UnmatchedInbound.id.desc()).limit(limit))
+    return [
+        {
+            "id": u.id,
+            "from": u.from_phone,
+            "to": u.to_phone,
+            "body": u.body,
+            "media_urls": list(u.media_urls or []),
+            "message_sid": u.provider_message_id,
+            "received_at": iso(u.received_at),
+        }
+        for u in rows
+    ]

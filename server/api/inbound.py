@@ -17,13 +17,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.inbound import InboundResult, InboundSms, receive_inbound, seen_before
+from persistence.inbound import InboundResult, InboundSms, list_unmatched, receive_inbound, seen_before
 from persistence.models import Organization
 from persistence.phones import normalize_phone
 
+from ..auth import authenticate
 from ..errors import ApiError
 from ..services import services
 from ..signature import valid_signature
+from ..validation import query_int
 
 __all__ = ["MAX_INBOUND_CHARS", "MAX_MEDIA", "routes"]
 
@@ -120,4 +122,19 @@ async def inbound_route(request: Request) -> Response:
     return _answer(request, result)
 
 
-routes: list[BaseRoute] = [Route("/api/sms/inbound", inbound_route, methods=["POST"])]
+async def unmatched_route(request: Request) -> Response:
+    """``GET /api/sms/unmatched?limit=&before=``: texts kept for review (sweepers)."""
+    actor = await authenticate(request)
+    limit = query_int(request, "limit", default=50, minimum=1) or 50
+    if limit > 500:
+        raise ApiError(422, "invalid_input", "'limit' must be at most 500.")
+    before = query_int(request, "before", minimum=1)
+    async with services(request).db.session() as session:
+        rows = await list_unmatched(session, actor, limit=limit, before=before)
+    return JSONResponse({"unmatched": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None})
+
+
+routes: list[BaseRoute] = [
+    Route("/api/sms/inbound", inbound_route, methods=["POST"]),
+    Route("/api/sms/unmatched", unmatched_route, methods=["GET"]),
+]

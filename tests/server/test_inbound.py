@@ -124,11 +124,24 @@ def test_wrong_or_missing_signature_gets_403_and_changes_nothing(
     assert _stored(database_url) == (0, 0)
 
 
-def test_unmatched_inbound_is_kept(client: TestClient, database_url: str) -> None:
+def test_unmatched_inbound_is_kept_for_review(client: TestClient, database_url: str) -> None:
     _world(database_url)
+    build_sync(database_url, name="Rivals", domain="rival.org", number="+15005550007", webhook_token="rival")
     status, text = _post(client, _sms("Who is this?", "SM9", from_="+13125550199"), accept="application/json")
     assert status == 200 and '"unmatched"' in text
-    assert _stored(database_url) == (0, 1)
+    _post(client, _sms("And you?", "SM10", from_="+13125550198"))
+    _post(client, {**_sms("Rival text", "SM11", from_="+13125550197"), "To": "+15005550007"}, token="rival")
+    assert _stored(database_url) == (0, 3)
+    owner = login(client, "owner@example.org")
+    first = client.get("/api/sms/unmatched", params={"limit": 1}, headers=owner.headers).json()
+    assert [u["body"] for u in first["unmatched"]] == ["And you?"]
+    rest = client.get(
+        "/api/sms/unmatched", params={"before": first["next_before"]}, headers=owner.headers
+    ).json()
+    assert [(u["from"], u["body"]) for u in rest["unmatched"]] == [("+13125550199", "Who is this?")]
+    assert rest["next_before"] is None
+    sam = login(client, "sam@example.org")
+    assert client.get("/api/sms/unmatched", headers=sam.headers).status_code == 403
 
 
 def test_stop_leaves_the_needs_reply_count(client: TestClient, database_url: str) -> None:
