@@ -65,8 +65,9 @@ async def login(request: Request) -> Response:
             headers={"Retry-After": str(int(wait) + 1)},
         )
     async with svc.db.session() as session:
-        user = await user_by_email(session, email)
-    ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+        user = await user_by_email(session, email) if _storable(email) else None
+    # A password no user can have (broken Unicode) is simply wrong.
+    ok = _storable(password) and await verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
         for k in keys:
             throttle.failed(k)

@@ -160,3 +160,9 @@ def test_user_fields_the_database_cannot_hold_are_refused(client: TestClient, da
         assert response.status_code == 422, response.text
     listed = client.get("/api/users", headers=owner.headers).json()["users"]
     assert [u["email"] for u in listed] == ["owner@example.org"]
+    for body in (
+        b'{"email": "owner@example.org", "password": "\\ud800"}',
+        b'{"email": "\\u0000", "password": "x"}',
+    ):
+        refused = client.post("/api/login", headers={"content-type": "application/json"}, content=body)
+        assert refused.status_code == 401, refused.text
