@@ -118,7 +118,9 @@ async def run_fanout(cfg: Config, directory: Path, run: str, command: str) -> Ou
             + server_failures(figures, expect_transport_errors=False)
         )
         data = figures.to_json(elapsed)
-    deliveries = len(clients) * len(spans)
+    # Every frame of a round counts (a move emits several events to each tab),
+    # over the time from the request to the last tab's reassigned event.
+    deliveries = sum(data["events_received"].values())
     burst = deliveries / sum(spans) if spans else 0.0
     data["fanout"] = {
         "clients": len(clients),
