@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from .errors import InvalidInput, PermissionDenied
-from .messaging import message_data, window_state
+from .messaging import message_data, storable, window_state
 from .models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
 from .notify import iso
 from .phones import mask_phone
@@ -108,7 +108,7 @@ def _decode(cursor: str, signature: str, keys: list[_Key]) -> list[Any]:
                     raise bad
                 out.append(value)
             else:
-                if not isinstance(value, str):
+                if not isinstance(value, str) or not storable(value):
                     raise bad
                 out.append(value)
         return out
@@ -189,6 +189,8 @@ async def list_conversations(
     elif sender is not None:
         where.append(c.assigned_to == sender)
     needs_contact = False
+    if search is not None and not storable(search):
+        raise InvalidInput("'search' has characters that cannot be searched for.")
     if search and search.strip():
         needle = f"%{_escape_like(search.strip().lower())}%"
         where.append(func.lower(Contact.first_name + " " + Contact.last_name).like(needle, escape="\\"))

@@ -45,6 +45,7 @@ __all__ = [
     "record_delivery",
     "send_message",
     "slot_delta",
+    "storable",
     "undelivered",
     "window_state",
 ]
@@ -69,9 +70,24 @@ def fill_template(template: str, *, sender: User | None, contact: Contact) -> st
     return template
 
 
+def storable(text: str) -> bool:
+    """Whether the database can store ``text``: PostgreSQL takes neither NUL nor lone surrogates (pure)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_body(body: str) -> str:
-    """The body to send, or 422: empty (after trimming) or longer than MAX_BODY_CHARS."""
+    """The body to send, or 422: empty (after trimming), longer than MAX_BODY_CHARS, or unstorable."""
     text = body.strip()
+    if not storable(text):
+        raise InvalidInput(
+            "The message has characters that cannot be sent (NUL or a lone surrogate).", code="invalid_text"
+        )
     if not text:
         raise InvalidInput("The message is empty.", code="empty_body")
     if len(text) > MAX_BODY_CHARS:

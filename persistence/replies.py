@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import InvalidInput
-from .messaging import MAX_BODY_CHARS
+from .messaging import MAX_BODY_CHARS, storable
 from .models import RecommendedReply
 from .notify import iso
 from .scope import Actor, campaign_for, require_sweeper
@@ -36,6 +36,8 @@ async def create_reply(
     if campaign_id is not None:
         await campaign_for(session, actor, campaign_id)
     title, body = title.strip(), body.strip()
+    if not (storable(title) and storable(body)):
+        raise InvalidInput("The reply has characters that cannot be stored (NUL or a lone surrogate).")
     if not title or len(title) > MAX_TITLE_CHARS:
         raise InvalidInput(f"'title' must have 1 to {MAX_TITLE_CHARS} characters.")
     if not body or len(body) > MAX_BODY_CHARS:

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import InvalidInput
+from .messaging import storable
 from .models import SurveyAnswer, SurveyQuestion
 from .scope import Actor, conversation_for
 from .types import utcnow
@@ -54,6 +55,8 @@ def _check(questions: Mapping[int, SurveyQuestion], answers: Mapping[str, Any]) 
         if not isinstance(value, str) or not value.strip():
             raise InvalidInput(f"The answer to question {key} must be a non-empty string or null.")
         value = value.strip()
+        if not storable(value):
+            raise InvalidInput(f"The answer to question {key} has characters that cannot be stored.")
         if len(value) > MAX_ANSWER_CHARS:
             raise InvalidInput(f"The answer to question {key} is longer than {MAX_ANSWER_CHARS} characters.")
         if question.answers and value not in question.answers:

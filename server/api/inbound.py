@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from persistence.inbound import InboundResult, InboundSms, list_unmatched, receive_inbound, seen_before
+from persistence.messaging import storable
 from persistence.models import Organization
 from persistence.phones import normalize_phone
 
@@ -102,6 +103,8 @@ async def inbound_route(request: Request) -> Response:
             raise ApiError(422, "invalid_input", f"'{name}' is required.")
     if not all(_is_utf8(name) and _is_utf8(value) for name, value in params):
         raise ApiError(400, "invalid_encoding", "The request is not valid UTF-8; nothing was stored.")
+    if not all(storable(value) for _name, value in params):
+        raise ApiError(400, "invalid_encoding", "The request holds NUL characters; nothing was stored.")
     body = fields.get("Body", "")
     if len(body) > MAX_INBOUND_CHARS:
         raise ApiError(422, "body_too_long", f"'Body' is longer than {MAX_INBOUND_CHARS} characters.")

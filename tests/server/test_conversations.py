@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from starlette.applications import Starlette
@@ -203,7 +204,14 @@ def test_survey_answers_are_recorded_checked_and_cleared(client: TestClient, dat
     )
     assert response.status_code == 200, response.text
     assert [q["answer"] for q in response.json()["survey"]] == ["Yes", "Needs a ride"]
-    for bad in ({str(vote): "Definitely"}, {"99999": "Yes"}, {"vote": "Yes"}, {str(vote): ""}):
+    bad_answers = (
+        {str(vote): "Definitely"},
+        {"99999": "Yes"},
+        {"vote": "Yes"},
+        {str(vote): ""},
+        {str(other): "a\u0000b"},
+    )
+    for bad in bad_answers:
         refused = client.put(url, headers=sam.headers, json={"answers": bad})
         assert refused.status_code == 422, bad
     assert client.put(url, headers=sam.headers, json={"answers": ["Yes"]}).status_code == 422
@@ -254,3 +262,22 @@ async def test_a_queued_text_is_sent_once_by_redelivery(db: Database, settings: 
         assert message.provider_message_id == simulator.sent[0].provider_message_id
         assert await undelivered(session, older_than=utcnow()) == []
     assert await redeliver(svc, older_than=timedelta(0)) == 0
+
+
+def test_text_the_database_cannot_store_is_refused_not_a_500(client: TestClient, database_url: str) -> None:
+    world = _world(database_url)
+    sam = login(client, "sam@example.org")
+    owner = login(client, "owner@example.org")
+    for bad in ("nul\u0000here", "lone \ud800 surrogate"):
+        # json.dumps escapes both (ASCII output), as a script's JSON library would send them.
+        raw = json.dumps({"body": bad}).encode()
+        headers = {**sam.headers, "content-type": "application/json"}
+        url = f"/api/conversations/{world.conversations[0]}/messages"
+        assert client.post(url, content=raw, headers=headers).status_code == 422
+        raw = json.dumps({"title": "t", "body": bad}).encode()
+        headers = {**owner.headers, "content-type": "application/json"}
+        assert client.post("/api/replies", content=raw, headers=headers).status_code == 422
+    url = f"/api/campaigns/{world.campaign_id}/conversations"
+    assert client.get(url, params={"search": "a\u0000"}, headers=owner.headers).status_code == 422
+    view = client.get(f"/api/conversations/{world.conversations[0]}", headers=sam.headers).json()
+    assert view["messages"] == []

@@ -214,3 +214,10 @@ def test_a_contact_who_texted_stop_is_not_added_to_the_next_campaign(
     added = client.post(f"/api/campaigns/{made.json()['id']}/contacts", headers=owner.headers, json=contacts)
     assert added.status_code in (200, 201), added.text
     assert added.json()["added"] == 1 and added.json()["opted_out"] == 1
+
+
+def test_a_nul_character_is_refused_and_nothing_is_stored(client: TestClient, database_url: str) -> None:
+    _world(database_url)
+    status, text = _post(client, _sms("hello\u0000there", "SM-nul"))
+    assert status == 400 and '"invalid_encoding"' in text
+    assert _stored(database_url) == (0, 0)
