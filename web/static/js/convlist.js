@@ -45,6 +45,7 @@ export class ConversationList {
     this.onSelect = onSelect;
     this.onTab = onTab || (() => {});
     this.rows = [];
+    this.rowsTab = null; // the tab `rows` were loaded for
     this.selected = null;
     this.cursor = null;
     this.loading = null;
@@ -153,8 +154,10 @@ export class ConversationList {
         do {
           this.again = false;
           try {
+            const tab = this.tab;
             const data = await get(`/api/campaigns/${this.cid}/conversations${this.params(null)}`);
             this.rows = items(data, "conversations");
+            this.rowsTab = tab; // rows of a tab left meanwhile are replaced by the next round
             this.cursor = (data && (data.next_cursor || data.cursor)) || null;
             this.render();
           } catch (err) {

@@ -58,6 +58,8 @@ async function nextInQueue(afterSend) {
     list.render();
     list.reloadSoon();
   }
+  // Rows still from the tab just left: the new tab's load opens its first one.
+  if (list.rowsTab !== list.tab) return;
   const row = list.rows[0];
   if (!row) {
     view.close();
