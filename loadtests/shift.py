@@ -52,7 +52,7 @@ async def connect_all(clients: Sequence[LiveClient], rate: int, tasks: list[asyn
         tasks.append(asyncio.create_task(client.run(), name=client.name))
         if (i + 1) % max(1, rate // 10) == 0:
             await asyncio.sleep(0.1)
-    timeout = 60.0 + len(clients) / rate
+    timeout = 120.0 + 4 * len(clients) / rate
     await asyncio.wait_for(asyncio.gather(*(c.ready.wait() for c in clients)), timeout)
 
 
@@ -210,6 +210,8 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             figures.notes["connect_seconds"] = round(time.monotonic() - t_connect, 1)
             say("loading first screens")
             await _bounded(32, [a.load for a in admins] + [s.load for s in senders])
+            # Coming online is itself a burst of presence events: let it pass before measuring.
+            figures.notes["settle_seconds"] = round(await quiesce(clients, quiet=2.0, limit=180.0), 1)
             say(f"shift running for {cfg.duration:g} s")
             figures.restart_clock()
             profiler = None
