@@ -1,8 +1,8 @@
 """The Admin Messenger and the actions on one conversation.
 
-``GET /api/campaigns/{cid}/conversations``, ``GET /api/conversations/{id}``,
+``GET /api/campaigns/{campaign_id}/conversations``, ``GET /api/conversations/{conversation_id}``,
 ``POST .../messages``, ``POST .../opt-out``, ``POST .../opt-in``, ``PUT .../survey``.
-(``POST /api/conversations/{id}/reassign`` lives with the reassignment routes.)
+(``POST /api/conversations/{conversation_id}/reassign`` lives with the reassignment routes.)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..errors import ApiError
 from ..providers import deliver
 from ..services import services
 from ..validation import json_object, opt_bool, query_int
+from .accounts import path_id
 
 __all__ = ["routes"]
 
@@ -53,7 +54,7 @@ async def list_route(request: Request) -> Response:
         page = await list_conversations(
             session,
             actor,
-            request.path_params["cid"],
+            path_id(request, "campaign_id"),
             sender=sender,
             tab=q.get("tab") or None,
             search=search,
@@ -67,7 +68,7 @@ async def list_route(request: Request) -> Response:
 async def view_route(request: Request) -> Response:
     actor = await authenticate(request)
     async with services(request).db.session() as session:
-        view = await conversation_view(session, actor, request.path_params["id"])
+        view = await conversation_view(session, actor, path_id(request, "conversation_id"))
     return JSONResponse(view)
 
 
@@ -83,7 +84,7 @@ async def send_route(request: Request) -> Response:
     svc = services(request)
     async with svc.db.transaction() as session:
         out = await send_message(
-            session, actor, request.path_params["id"], body=text, follow_up=follow_up, note=note
+            session, actor, path_id(request, "conversation_id"), body=text, follow_up=follow_up, note=note
         )
     message = await deliver(svc, out)
     return JSONResponse(
@@ -99,7 +100,9 @@ async def send_route(request: Request) -> Response:
 async def _opt(request: Request, opted_out: bool) -> Response:
     actor = await authenticate(request)
     async with services(request).db.transaction() as session:
-        result = await change_opt_out(session, actor, request.path_params["id"], opted_out=opted_out)
+        result = await change_opt_out(
+            session, actor, path_id(request, "conversation_id"), opted_out=opted_out
+        )
     return JSONResponse(
         {
             "opted_out": result.opted_out,
@@ -124,15 +127,15 @@ async def survey_route(request: Request) -> Response:
     if not isinstance(answers, dict):
         raise _invalid("'answers' must be an object of question id to answer.")
     async with services(request).db.transaction() as session:
-        survey = await record_answers(session, actor, request.path_params["id"], answers)
-    return JSONResponse({"conversation_id": request.path_params["id"], "survey": survey})
+        survey = await record_answers(session, actor, path_id(request, "conversation_id"), answers)
+    return JSONResponse({"conversation_id": path_id(request, "conversation_id"), "survey": survey})
 
 
 routes: list[BaseRoute] = [
-    Route("/api/campaigns/{cid:int}/conversations", list_route, methods=["GET"]),
-    Route("/api/conversations/{id:int}", view_route, methods=["GET"]),
-    Route("/api/conversations/{id:int}/messages", send_route, methods=["POST"]),
-    Route("/api/conversations/{id:int}/opt-out", opt_out_route, methods=["POST"]),
-    Route("/api/conversations/{id:int}/opt-in", opt_in_route, methods=["POST"]),
-    Route("/api/conversations/{id:int}/survey", survey_route, methods=["PUT"]),
+    Route("/api/campaigns/{campaign_id}/conversations", list_route, methods=["GET"]),
+    Route("/api/conversations/{conversation_id}", view_route, methods=["GET"]),
+    Route("/api/conversations/{conversation_id}/messages", send_route, methods=["POST"]),
+    Route("/api/conversations/{conversation_id}/opt-out", opt_out_route, methods=["POST"]),
+    Route("/api/conversations/{conversation_id}/opt-in", opt_in_route, methods=["POST"]),
+    Route("/api/conversations/{conversation_id}/survey", survey_route, methods=["PUT"]),
 ]

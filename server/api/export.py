@@ -1,4 +1,4 @@
-"""``GET /api/campaigns/{cid}/export.csv``: the whole campaign, streamed (sweepers only)."""
+"""``GET /api/campaigns/{campaign_id}/export.csv``: the whole campaign, streamed (sweepers only)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from persistence.export import authorize_export, export_csv
 
 from ..auth import authenticate
 from ..services import services
+from .accounts import path_id
 
 __all__ = ["routes"]
 
 
 async def export_route(request: Request) -> Response:
     actor = await authenticate(request)
-    cid: int = request.path_params["cid"]
+    cid = path_id(request, "campaign_id")
     db = services(request).db
     # Checked before the first byte, so a refusal is still a JSON error.
     redact = await authorize_export(db, actor, cid)
@@ -27,4 +28,4 @@ async def export_route(request: Request) -> Response:
     )
 
 
-routes: list[BaseRoute] = [Route("/api/campaigns/{cid:int}/export.csv", export_route, methods=["GET"])]
+routes: list[BaseRoute] = [Route("/api/campaigns/{campaign_id}/export.csv", export_route, methods=["GET"])]

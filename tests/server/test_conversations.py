@@ -281,3 +281,22 @@ def test_text_the_database_cannot_store_is_refused_not_a_500(client: TestClient,
     assert client.get(url, params={"search": "a\u0000"}, headers=owner.headers).status_code == 422
     view = client.get(f"/api/conversations/{world.conversations[0]}", headers=sam.headers).json()
     assert view["messages"] == []
+
+
+def test_ids_no_row_could_have_are_not_found(client: TestClient, database_url: str) -> None:
+    _world(database_url)
+    owner = login(client, "owner@example.org")
+    huge = "99999999999999999999"
+    for url in (
+        f"/api/conversations/{huge}",
+        "/api/conversations/abc",
+        f"/api/campaigns/{huge}/conversations",
+        f"/api/campaigns/{huge}/replies",
+        f"/api/campaigns/{huge}/export.csv",
+    ):
+        response = client.get(url, headers=owner.headers)
+        assert response.status_code == 404, url
+        assert response.json()["error"]["code"] == "not_found"
+    assert (
+        client.post(f"/api/conversations/{huge}/messages", headers=owner.headers, json={}).status_code == 404
+    )
