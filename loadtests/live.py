@@ -109,7 +109,8 @@ class LiveClient:
         self.ready = asyncio.Event()
         self.errors: list[str] = []
         self.last_event_at = 0.0
-        # (monotonic time the connection broke, time every channel had caught up again or None)
+        # [monotonic time the connection broke, time every channel had caught up again,
+        #  time every channel was subscribed again] (None: not yet)
         self.outages: list[list[float | None]] = []
         self._ws: ClientConnection | None = None
         self._stopping = False
@@ -164,7 +165,7 @@ class LiveClient:
             if self._stopping:
                 return
             if not self.outages or self.outages[-1][1] is not None:
-                self.outages.append([time.monotonic(), None])
+                self.outages.append([time.monotonic(), None, None])
             self._figures.reconnects += 1
             attempt += 1
             # Another instance next, after a short jittered backoff.
@@ -223,6 +224,8 @@ class LiveClient:
             self._pending_subscribed.discard(channel)
             if not self._pending_subscribed:
                 self.ready.set()
+                if self.outages and self.outages[-1][2] is None:
+                    self.outages[-1][2] = time.monotonic()
         elif kind == "resync":
             self._figures.error("ws resync")
             resync_seq = frame.get("seq")

@@ -136,7 +136,9 @@ async def _kill(c: Cluster, world: World, figures: Figures) -> tuple[int, float]
     return index, killed_at
 
 
-def _catch_up(clients: Sequence[LiveClient], killed_at: float) -> tuple[list[float], list[str]]:
+def _catch_up(
+    clients: Sequence[LiveClient], killed_at: float, figures: Figures
+) -> tuple[list[float], list[str]]:
     """Each client that lost its connection at the kill: seconds until it had caught up."""
     times: list[float] = []
     failures: list[str] = []
@@ -149,6 +151,10 @@ def _catch_up(clients: Sequence[LiveClient], killed_at: float) -> tuple[list[flo
             failures.append(f"{client.name} never caught up after the kill")
             continue
         times.append(end - killed_at)
+        figures.record_latency("kill→caught up", end - killed_at)
+        resubscribed = outages[-1][2]
+        if resubscribed is not None:
+            figures.record_latency("kill→resubscribed", resubscribed - killed_at)
     return times, failures
 
 
@@ -267,7 +273,7 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
             checks["views_checked"] = len(clients)
             checks["view_mismatches"] = len(mismatches)
             if killed_at is not None:
-                times, late = _catch_up(clients, killed_at)
+                times, late = _catch_up(clients, killed_at, figures)
                 failures += late
                 checks["clients_reconnected"] = len(times)
                 if times:
