@@ -88,6 +88,11 @@ def build_world(
         for i in range(contacts)
     ]
     world.api("POST", f"/api/campaigns/{cid}/contacts", json=world.contacts)
+    world.api(
+        "POST",
+        f"/api/campaigns/{cid}/replies",
+        json={"title": "Polling place", "body": "Find your polling place at vote.example.org"},
+    )
     world.api("PATCH", f"/api/campaigns/{cid}", json={"status": "active"})
     for email, count in (assign or {}).items():
         world.api(

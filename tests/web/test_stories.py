@@ -117,6 +117,18 @@ async def test_admin_and_sender_see_each_other_live(
         1, timeout=SOON
     )
     await expect(admin.locator(".conv-list")).to_have_attribute("data-count", "0", timeout=SOON)
+    # A recommended reply goes into the message box; opting out and back in.
+    await admin.get_by_role("tab", name="Replies").click()
+    await admin.get_by_role("button", name="Polling place").click()
+    await expect(admin.get_by_label("Reply", exact=True)).to_have_value(
+        "Find your polling place at vote.example.org"
+    )
+    await admin.get_by_role("button", name="Opt Out").click()
+    await expect(admin.get_by_role("button", name="Opt In")).to_be_visible()
+    await expect(admin.get_by_text("This contact opted out: no messages can be sent.")).to_be_visible()
+    await admin.get_by_role("button", name="Opt In").click()
+    await expect(admin.get_by_role("button", name="Opt Out")).to_be_visible()
+
     await admin.get_by_role("button", name="Next Sender").click()
     await expect(admin.get_by_label("Viewing as")).to_have_value(str(sam))
     await admin.context.close()
