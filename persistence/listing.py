@@ -104,7 +104,7 @@ def _decode(cursor: str, signature: str, keys: list[_Key]) -> list[Any]:
             if kind == "dt":
                 out.append(datetime.fromisoformat(value))
             elif kind == "int":
-                if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
                     raise bad
                 out.append(value)
             else:

@@ -42,10 +42,9 @@ async def list_route(request: Request) -> Response:
         if raw_sender == "unassigned":
             sender = "unassigned"
         else:
-            try:
-                sender = int(raw_sender)
-            except ValueError:
-                raise _invalid("'sender' must be a user id or 'unassigned'.") from None
+            if not raw_sender.isdigit() or len(raw_sender) > 18:
+                raise _invalid("'sender' must be a user id or 'unassigned'.")
+            sender = int(raw_sender)
     search = q.get("search")
     if search is not None and len(search) > 200:
         raise _invalid("'search' is longer than 200 characters.")

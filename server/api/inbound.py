@@ -132,6 +132,8 @@ async def unmatched_route(request: Request) -> Response:
     if limit > 500:
         raise ApiError(422, "invalid_input", "'limit' must be at most 500.")
     before = query_int(request, "before", minimum=1)
+    if before is not None and before >= 2**63:
+        raise ApiError(422, "invalid_input", "'before' is not an id.")
     async with services(request).db.session() as session:
         rows = await list_unmatched(session, actor, limit=limit, before=before)
     return JSONResponse({"unmatched": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None})

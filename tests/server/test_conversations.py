@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 
@@ -187,7 +188,20 @@ def test_admin_messenger_lists_over_http(client: TestClient, database_url: str) 
     ).json()
     assert [r["contact"]["first_name"] for r in rest["conversations"]] == ["Barbara"]
     assert client.get(url, params={"sender": "unassigned"}, headers=sam.headers).status_code == 403
-    for params in ({"sender": "sam"}, {"tab": "nope"}, {"sort": "nope"}, {"limit": "0"}, {"cursor": "!!"}):
+    # A well-formed cursor whose id no row could have.
+    midnight = "2026-01-01T00:00:00+00:00"
+    forged = {"s": f"{world.campaign_id}:None:needs_reply", "v": [0, midnight, midnight, 10**20]}
+    huge_cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    bad_params = (
+        {"sender": "sam"},
+        {"sender": "99999999999999999999"},
+        {"tab": "nope"},
+        {"sort": "nope"},
+        {"limit": "0"},
+        {"cursor": "!!"},
+        {"cursor": huge_cursor},
+    )
+    for params in bad_params:
         response = client.get(url, params=params, headers=owner.headers)
         assert response.status_code == 422, params
         assert response.json()["error"]["code"]
