@@ -102,7 +102,10 @@ def _decode(cursor: str, signature: str, keys: list[_Key]) -> list[Any]:
         out: list[Any] = []
         for value, (_expr, _desc, kind) in zip(values, keys, strict=True):
             if kind == "dt":
-                out.append(datetime.fromisoformat(value))
+                moment = datetime.fromisoformat(value)
+                if moment.tzinfo is None:
+                    raise bad
+                out.append(moment)
             elif kind == "int":
                 if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
                     raise bad

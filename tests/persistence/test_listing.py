@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 
 import pytest
@@ -148,9 +150,13 @@ async def test_keyset_paging_walks_every_row_once_in_order(db: Database, sort: s
 
 async def test_bad_parameters_are_refused(db: Database) -> None:
     world = await _shift(db)
+    naive = {"s": f"{world.campaign_id}:None:recent", "v": ["2026-01-01T00:00:00", 5]}
+    naive_cursor = base64.urlsafe_b64encode(json.dumps(naive).encode()).decode()
     for kw in ({"tab": "inbox"}, {"sort": "loudest"}, {"limit": 0}, {"cursor": "not-a-cursor"}):
         with pytest.raises(InvalidInput):
             await _list(db, world.owner, world, **kw)
+    with pytest.raises(InvalidInput):
+        await _list(db, world.owner, world, sort="recent", cursor=naive_cursor)
     page = await _list(db, world.owner, world, sort="az", limit=1)
     with pytest.raises(InvalidInput) as other_sort:
         await _list(db, world.owner, world, sort="recent", cursor=page.next_cursor)
