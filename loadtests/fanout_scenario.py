@@ -107,6 +107,7 @@ async def run_fanout(cfg: Config, directory: Path, run: str, command: str) -> Ou
                 spans.append(max(1e-6, rnd.last - rnd.started))
                 await asyncio.sleep(0.2)
             elapsed = figures.now()
+            figures.checking()
         finally:
             for task in background:
                 task.cancel()

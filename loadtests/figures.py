@@ -87,7 +87,9 @@ class Figures:
         self.latency: dict[str, Latency] = {}
         # Per-second latency (primary figure only), for the latency-over-time chart.
         self.timeline: dict[int, Latency] = {}
-        self.http: dict[str, Latency] = {}
+        # HTTP latency per endpoint, apart for set-up, the measured phase and the end-of-run checks.
+        self.phase = "setup"
+        self.http_phases: dict[str, dict[str, Latency]] = {"setup": {}, "run": {}, "check": {}}
         self.errors: Counter[str] = Counter()
         self.actions: Counter[str] = Counter()
         self.actions_per_second: Counter[int] = Counter()
@@ -102,6 +104,15 @@ class Figures:
     def restart_clock(self) -> None:
         """Begin the measured phase (setup before it is not counted in rates)."""
         self.started = time.monotonic()
+        self.phase = "run"
+
+    def checking(self) -> None:
+        """The measured phase is over: later HTTP calls are the end-of-run checks."""
+        self.phase = "check"
+
+    @property
+    def http(self) -> dict[str, Latency]:
+        return self.http_phases["run"]
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -119,9 +130,10 @@ class Figures:
             bucket.record(seconds)
 
     def record_http(self, endpoint: str, seconds: float) -> None:
-        hist = self.http.get(endpoint)
+        phase = self.http_phases[self.phase]
+        hist = phase.get(endpoint)
         if hist is None:
-            hist = self.http[endpoint] = Latency()
+            hist = phase[endpoint] = Latency()
         hist.record(seconds)
 
     def error(self, kind: str) -> None:
@@ -158,6 +170,8 @@ class Figures:
                 {"second": s, "actions": n} for s, n in sorted(self.actions_per_second.items())
             ],
             "http_ms": {name: h.summary() for name, h in sorted(self.http.items())},
+            "http_setup_ms": {name: h.summary() for name, h in sorted(self.http_phases["setup"].items())},
+            "http_check_ms": {name: h.summary() for name, h in sorted(self.http_phases["check"].items())},
             "errors": dict(self.errors),
             "processes": [p.to_json() for p in self.processes.values()],
             "machine_cpu_percent_mean": (

@@ -103,7 +103,8 @@ def render_markdown(outcome: Outcome) -> str:
         "",
     ]
     out += _latency_table(f.get("latency_ms", {}), "delivery latency")
-    out += _latency_table(f.get("http_ms", {}), "HTTP endpoint")
+    out += _latency_table(f.get("http_ms", {}), "HTTP endpoint, during the run")
+    out += _latency_table(f.get("http_setup_ms", {}), "HTTP endpoint, set-up")
     procs = f.get("processes", [])
     if procs:
         out += ["| process | CPU s | CPU % mean | CPU % max | peak RSS MB |", "|---|---:|---:|---:|---:|"]

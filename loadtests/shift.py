@@ -255,6 +255,7 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
                     f"{len(stuck)} people still waiting for the server 60 s after the shift ended"
                 )
             figures.notes["shift_end_wait_seconds"] = round(figures.now() - elapsed, 1)
+            figures.checking()
             if profiler is not None:
                 figures.notes["profile"] = await asyncio.to_thread(profiler.finish)
             say("shift over: draining and checking every client's view")
