@@ -171,9 +171,9 @@ async def _read(ws: WebSocket, conn: Connection, hub: Hub, max_bytes: int) -> No
             elif isinstance(frame, Subscribe):
                 await hub.subscribe(conn, frame.channel, frame.since)
             elif isinstance(frame, Unsubscribe):
-                if hub.unsubscribe(conn, frame.channel):
-                    conn.send_obj({"type": "unsubscribed", "channel": frame.channel})
-                else:
+                # Silent on success: the contract has no frame for it, and no
+                # event of the channel follows this point.
+                if not hub.unsubscribe(conn, frame.channel):
                     raise ProtocolError(
                         "not_subscribed", "You are not subscribed to this channel.", channel=frame.channel
                     )

@@ -300,3 +300,13 @@ def test_metrics_are_prometheus_text(client: TestClient, database_url: str) -> N
     assert "shiftline_live_subscriptions 1" in text
     assert "shiftline_live_event_log_unpublished" in text
     assert asyncio is not None
+
+
+def test_after_unsubscribing_no_event_of_the_channel_arrives(client: TestClient, database_url: str) -> None:
+    team = make_team(client, database_url)
+    with _connect(client, team.owner.token) as ws:
+        _subscribe(ws, team.campaign)
+        ws.send_json({"type": "unsubscribe", "channel": team.campaign})
+        _still_serving(ws)  # frames are handled in order: the unsubscribe is done
+        cause(client, team.campaign, 2)
+        _still_serving(ws)  # the pong is the next frame: nothing of the channel came
