@@ -257,11 +257,15 @@ def test_deactivating_a_user_closes_their_connections_with_4003(
         assert closed.value.code == 4003
 
 
-def _presence_events(ws: Any, wait: float = 0.3) -> list[dict[str, Any]]:
-    """Presence events that arrive before a ping's pong (after letting the worker run)."""
-    time.sleep(wait)
-    ws.send_json({"type": "ping"})
+def _presence_events(ws: Any, expect: int = 0, settle: float = 0.5) -> list[dict[str, Any]]:
+    """The next ``expect`` presence events; then, after ``settle`` seconds, any more before a pong."""
     out: list[dict[str, Any]] = []
+    while len(out) < expect:
+        frame = ws.receive_json()
+        if frame.get("kind") == "presence":
+            out.append(frame["data"])
+    time.sleep(settle)  # give the presence worker time to send what it should not
+    ws.send_json({"type": "ping"})
     while (frame := ws.receive_json())["type"] != "pong":
         if frame.get("kind") == "presence":
             out.append(frame["data"])
@@ -274,7 +278,7 @@ def test_presence_is_one_event_per_change_not_per_tab(client: TestClient, databa
         _subscribe(admin, team.campaign)
         with _connect(client, team.sam.token) as tab1:
             _subscribe(tab1, team.sender(team.sam))
-            assert _presence_events(admin) == [{"user_id": team.sam.user_id, "online": True}]
+            assert _presence_events(admin, 1) == [{"user_id": team.sam.user_id, "online": True}]
             with _connect(client, team.sam.token) as tab2:
                 _subscribe(tab2, team.sender(team.sam))
                 assert _presence_events(admin) == []
@@ -285,7 +289,7 @@ def test_presence_is_one_event_per_change_not_per_tab(client: TestClient, databa
                     online = {row["user_id"]: row["online"] for row in response.json()["senders"]}
                     assert online[team.sam.user_id] is True and online[team.ria.user_id] is False
             assert _presence_events(admin) == []  # one tab left
-        assert _presence_events(admin) == [{"user_id": team.sam.user_id, "online": False}]
+        assert _presence_events(admin, 1) == [{"user_id": team.sam.user_id, "online": False}]
 
 
 def test_metrics_are_prometheus_text(client: TestClient, database_url: str) -> None:
