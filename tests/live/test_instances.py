@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
@@ -90,3 +91,22 @@ async def test_reconnecting_with_since_replays_every_event_once_even_after_kill_
         assert [f["seq"] for f in live] == [last + 101, last + 102, last + 103]
         await _nothing_more(client)
         await client.close()
+
+
+async def test_removing_a_sender_through_one_instance_ends_their_subscription_on_the_other(
+    spawn: Spawn, pg_url: str
+) -> None:
+    a, b = spawn("a"), spawn("b")
+    await asyncio.gather(a.ready(), b.ready())
+    team = await http_team(a.url, pg_url)
+    sam = await open_client(a.ws_url, team.sam.token)
+    await sam.subscribe(team.sender(team.sam))
+    async with httpx.AsyncClient(base_url=b.url) as http:
+        response = await http.delete(
+            f"/api/campaigns/{team.campaign_id}/senders/{team.sam.user_id}", headers=team.owner.headers
+        )
+        assert response.status_code in (200, 204), response.text
+    while (frame := await sam.recv(10))["type"] != "error":
+        pass
+    assert frame["code"] == "access_revoked" and frame["channel"] == team.sender(team.sam)
+    await sam.close()
