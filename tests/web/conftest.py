@@ -75,7 +75,15 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
         server.stop()
 
 
-@pytest.fixture
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the stories save their screenshots.
+
+    ``SHIFTLINE_SCREENSHOTS=docs`` refreshes the ones in docs/screenshots (shown
+    in the README); otherwise they go to a temporary folder, so a test run never
+    changes tracked files.
+    """
+    if os.environ.get("SHIFTLINE_SCREENSHOTS") == "docs":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
