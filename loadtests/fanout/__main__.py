@@ -96,7 +96,7 @@ def _run_one(strategy: str, instances: int, n: int, args: argparse.Namespace) ->
 
 
 def run(args: argparse.Namespace) -> None:
-    instance_counts = [1] + ([2] if args.redis_url and args.database_url else [])
+    instance_counts = [i for i in args.instances if i == 1 or (args.redis_url and args.database_url)]
     print(
         "| path | instances | N | p50 ms | p99 ms | deliveries/s | vs bare "
         "| server CPU µs/delivery | KB/idle conn | lost |"
@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> None:
     r = sub.add_parser("run", help="measure every strategy in the same run and print a table")
     r.add_argument("--n", type=int, nargs="+", default=[1000], help="connected clients (default 1000)")
     r.add_argument("--singles", type=int, default=20, help="single events for latency (default 20)")
+    r.add_argument(
+        "--instances", type=int, nargs="+", default=[1, 2], choices=[1, 2], help="1 and/or 2 (via Redis)"
+    )
     r.add_argument("--workers", type=int, default=2, help="client processes (default 2)")
     r.add_argument("--burst", type=int, default=50, help="events in the throughput burst (default 50)")
     r.add_argument(

@@ -56,9 +56,16 @@ class Publisher:
 
     async def on_commit(self, records: list[EventRecord]) -> None:
         """``Database.on_commit``: never raises; a failed publish is left to the relay."""
+        # Put the events on their way to the other instances first, then fan
+        # out here while they travel: the local fan-out of thousands of frames
+        # would otherwise delay every other instance's.
+        publish = asyncio.ensure_future(
+            self.broker.publish_many([Message(r.channel, encode_event(r)) for r in records])
+        )
+        await asyncio.sleep(0)
         self.hub.dispatch_records(records)
         try:
-            await self.broker.publish_many(Message(r.channel, encode_event(r)) for r in records)
+            await publish
         except BrokerUnavailable as exc:
             self.metrics.publish_failures += len(records)
             logger.warning("publishing %d events failed; the relay will retry: %s", len(records), exc)
