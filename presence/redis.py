@@ -8,7 +8,9 @@ Keys (all under ``{prefix}:presence:``)::
 
 Every transition runs as one Lua script, so when two instances race only one
 of them sees "came online" or "went offline". Scores use Redis's own clock,
-so instances with skewed clocks agree on what has expired.
+so instances with skewed clocks agree on what has expired. The sets expire a
+day after the last join or refresh, so a deployment that is gone leaves
+nothing behind for long.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ _JOIN = (
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 4)
 redis.call('SADD', KEYS[3], ARGV[4])
-return redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], 86400000)
+local added = redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], 86400000)
+return added
 """
 )
 
@@ -63,6 +68,7 @@ for i = 4, #ARGV, 2 do
   local k = p .. 'conns:' .. cid .. ':' .. uid
   redis.call('ZADD', k, now + tonumber(ARGV[3]), ARGV[2])
   redis.call('PEXPIRE', k, tonumber(ARGV[3]) * 4)
+  redis.call('PEXPIRE', p .. 'online:' .. cid, 86400000)
   if redis.call('SISMEMBER', p .. 'online:' .. cid, uid) == 0 then
     table.insert(lost, (i - 2) / 2)
   end
