@@ -10,6 +10,8 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from persistence.database import Database
+from persistence.events import emit
 from tests.live.cluster import emitter, http_team, log_after, upload
 from tests.live.servers import ServerProcess
 from tests.live.wsclient import LiveClient, open_client
@@ -110,3 +112,22 @@ async def test_removing_a_sender_through_one_instance_ends_their_subscription_on
         pass
     assert frame["code"] == "access_revoked" and frame["channel"] == team.sender(team.sam)
     await sam.close()
+
+
+async def test_events_committed_but_never_published_are_relayed(spawn: Spawn, pg_url: str) -> None:
+    a = spawn("a")
+    await a.ready()
+    team = await http_team(a.url, pg_url)
+    client = await open_client(a.ws_url, team.owner.token)
+    start = (await client.subscribe(team.campaign))["seq"]
+    crashed = Database(pg_url)  # an instance that commits, then dies before publishing
+    try:
+        for n in range(3):
+            async with crashed.transaction() as session:
+                emit(session, team.campaign, "conversation", {"n": n})
+    finally:
+        await crashed.dispose()
+    got = await client.events(3, wait=15)
+    assert [f["seq"] for f in got] == [start + 1, start + 2, start + 3]
+    assert [f["data"]["n"] for f in got] == [0, 1, 2]
+    await client.close()
