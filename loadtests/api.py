@@ -51,7 +51,11 @@ class Api:
         self._clients = [
             httpx.AsyncClient(
                 timeout=httpx.Timeout(timeout, pool=None),
-                limits=httpx.Limits(max_connections=_SHARD, max_keepalive_connections=_SHARD),
+                # Under uvicorn's 5 s keep-alive, so the server never closes a
+                # connection the harness is about to reuse (a "disconnected" race).
+                limits=httpx.Limits(
+                    max_connections=_SHARD, max_keepalive_connections=_SHARD, keepalive_expiry=2.0
+                ),
             )
             for _ in range(shards)
         ]
