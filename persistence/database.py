@@ -29,10 +29,12 @@ def async_url(url: str) -> str:
     raise ValueError(f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use postgresql:// or sqlite://")
 
 
-def _sqlite_setup(engine: AsyncEngine) -> None:
-    # SQLite: WAL so readers never wait on the writer, and BEGIN IMMEDIATE so a
-    # transaction takes the write lock up front instead of failing with
-    # SQLITE_BUSY when it upgrades from reading to writing.
+def _sqlite_setup(engine: AsyncEngine, *, writer: bool) -> None:
+    # SQLite: WAL so readers never wait on the writer, and (for the engine that
+    # writes) BEGIN IMMEDIATE so a transaction takes the write lock up front
+    # instead of failing with SQLITE_BUSY when it upgrades from reading to
+    # writing. Reads get a deferred BEGIN on an engine of their own, so a crowd
+    # of readers never queues on the write lock.
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -45,7 +47,7 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 class Database:
@@ -65,15 +67,19 @@ class Database:
         elif parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(self.url, **kwargs)
+        self.read_engine = self.engine
         if self.dialect == "sqlite":
-            _sqlite_setup(self.engine)
+            _sqlite_setup(self.engine, writer=True)
+            self.read_engine = create_async_engine(self.url, **kwargs)
+            _sqlite_setup(self.read_engine, writer=False)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.on_commit: OnCommit | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads; nothing is committed."""
-        async with self.sessionmaker() as session:
+        """A session for reads; nothing is committed (use ``transaction`` to write)."""
+        async with self.read_sessionmaker() as session:
             yield session
 
     @asynccontextmanager
@@ -92,3 +98,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
