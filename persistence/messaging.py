@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .counters import UNASSIGNED, apply_deltas
@@ -322,17 +322,37 @@ async def record_delivery(
     return message
 
 
-async def undelivered(session: AsyncSession, *, older_than: datetime, limit: int = 100) -> list[Outbound]:
-    """Outbound messages still ``queued`` since before ``older_than`` (a crash between the steps)."""
-    rows = await session.execute(
+async def undelivered(
+    session: AsyncSession, *, older_than: datetime, limit: int = 100, claim: bool = False
+) -> list[Outbound]:
+    """Outbound messages still ``queued`` since before ``older_than`` (a crash between the steps).
+
+    With ``claim`` the messages are marked as being retried now, so another
+    instance running the same sweep skips them until ``older_than`` passes
+    again (a retry that itself died is retried later).
+    """
+    stmt = (
         select(Message, Conversation, Contact.phone, Organization.sending_number)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Contact, Contact.id == Conversation.contact_id)
         .join(Organization, Organization.id == Message.organization_id)
-        .where(Message.delivery_status == "queued", Message.created_at < older_than)
+        .where(
+            Message.delivery_status == "queued",
+            Message.created_at < older_than,
+            or_(Message.delivery_attempt_at.is_(None), Message.delivery_attempt_at < older_than),
+        )
         .order_by(Message.id)
         .limit(limit)
     )
+    if claim:
+        stmt = stmt.with_for_update(of=Message, skip_locked=True)
+    rows = (await session.execute(stmt)).all()
+    if claim and rows:
+        await session.execute(
+            update(Message)
+            .where(Message.id.in_([r[0].id for r in rows]))
+            .values(delivery_attempt_at=utcnow())
+        )
     return [
         Outbound(message, conversation, phone, number, "retry")
         for message, conversation, phone, number in rows

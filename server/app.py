@@ -12,7 +12,7 @@ from persistence.database import Database
 from persistence.migrate import upgrade
 from persistence.secrets import signing_secret
 
-from . import api, live, pages
+from . import api, live, maintenance, pages
 from .auth import LoginThrottle
 from .errors import exception_handlers
 from .services import Services
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             async with db.transaction() as session:
                 svc.secret = await signing_secret(session)
         try:
-            async with live.running(svc):
+            async with live.running(svc), maintenance.running(svc):
                 yield
         finally:
             await db.dispose()

@@ -96,8 +96,8 @@ async def redeliver(svc: Services, *, older_than: timedelta = timedelta(minutes=
     For a process that stopped between commit and provider. At least once: a
     text the provider took just before the stop may go out twice.
     """
-    async with svc.db.session() as session:
-        stuck = await undelivered(session, older_than=utcnow() - older_than)
+    async with svc.db.transaction() as session:
+        stuck = await undelivered(session, older_than=utcnow() - older_than, claim=True)
     for out in stuck:
         await deliver(svc, out)
     return len(stuck)

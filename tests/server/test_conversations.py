@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import timedelta
 
+from sqlalchemy import update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -314,3 +316,26 @@ def test_ids_no_row_could_have_are_not_found(client: TestClient, database_url: s
     assert (
         client.post(f"/api/conversations/{huge}/messages", headers=owner.headers, json={}).status_code == 404
     )
+
+
+async def test_two_instances_sweeping_at_once_retry_a_queued_text_once(
+    db: Database, settings: Settings
+) -> None:
+    world = await build(db, assign=["Sam"] * 6)
+    async with db.transaction() as session:
+        out = await send_message(session, world.senders["Sam"], world.conversations[0])
+    async with db.transaction() as session:  # ...and the process died an hour ago
+        await session.execute(
+            update(Message)
+            .where(Message.id == out.message.id)
+            .values(created_at=utcnow() - timedelta(hours=1))
+        )
+    simulator = Simulator()
+    instances = []
+    for _ in range(2):
+        svc = Services(settings=settings, db=db)
+        svc.extras["provider"] = simulator
+        instances.append(svc)
+    counts = await asyncio.gather(*(redeliver(svc, older_than=timedelta(minutes=5)) for svc in instances))
+    assert sorted(counts) == [0, 1]
+    assert len(simulator.sent) == 1

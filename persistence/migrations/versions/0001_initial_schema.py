@@ -322,6 +322,7 @@ def upgrade() -> None:
         sa.Column("sender_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("provider_message_id", sa.String(length=100), nullable=True),
         sa.Column("delivery_status", sa.String(length=20), nullable=True),
+        sa.Column("delivery_attempt_at", persistence.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", persistence.types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("direction IN ('outbound', 'inbound', 'note')", name="ck_messages_direction"),
         sa.ForeignKeyConstraint(

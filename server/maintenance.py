@@ -1,0 +1,45 @@
+"""Periodic upkeep of one server process, owned by the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from .providers import redeliver
+from .services import Services
+
+__all__ = ["running"]
+
+logger = logging.getLogger("shiftline.maintenance")
+
+
+async def _redeliver_forever(svc: Services, every: float, older_than: timedelta) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            count = await redeliver(svc, older_than=older_than)
+        except Exception:  # the database may be away for a while; try again next round
+            logger.exception("redelivering queued messages failed")
+            continue
+        if count:
+            logger.info("redelivered %d messages left queued by a stopped process", count)
+
+
+@asynccontextmanager
+async def running(
+    svc: Services, *, every: float = 60.0, older_than: timedelta = timedelta(minutes=5)
+) -> AsyncIterator[None]:
+    """Retry, every ``every`` seconds, outbound texts a stopped process left queued.
+
+    Cancelled when the app stops. Each instance runs it; a claim in the
+    database keeps two instances from retrying the same message.
+    """
+    async with asyncio.TaskGroup() as group:
+        task = group.create_task(_redeliver_forever(svc, every, older_than), name="redeliver")
+        try:
+            yield
+        finally:
+            task.cancel()
