@@ -23,6 +23,7 @@ from .errors import Conflict, InvalidInput
 from .models import Campaign, CampaignSender, ConversationCount, SurveyQuestion, User
 from .notify import emit_counts
 from .scope import Actor, campaign_for, require_sweeper
+from .text import require_storable
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
@@ -95,23 +96,8 @@ class CampaignView:
     contact_count: int = 0
 
 
-def _storable(name: str, value: str) -> str:
-    # The database stores neither NUL characters nor lone surrogates.
-    if "\x00" in value or _unencodable(value):
-        raise InvalidInput(f"'{name}' contains characters that cannot be stored (NUL or broken Unicode).")
-    return value
-
-
-def _unencodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def _check_text(name: str, value: str, max_len: int) -> str:
-    _storable(name, value)
+    require_storable(name, value)
     if not value.strip():
         raise InvalidInput(f"'{name}' must not be empty.")
     if len(value) > max_len:
@@ -153,7 +139,7 @@ async def _views(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[C
 
 def _add_questions(session: AsyncSession, campaign_id: int, questions: Sequence[QuestionSpec]) -> None:
     for position, spec in enumerate(questions):
-        _storable("survey_questions", " ".join((spec.text, *spec.answers)))
+        require_storable("survey_questions", " ".join((spec.text, *spec.answers)))
         session.add(
             SurveyQuestion(
                 campaign_id=campaign_id, position=position, text=spec.text, answers=list(spec.answers)

@@ -26,6 +26,7 @@ import phonenumbers
 
 from .errors import InvalidInput
 from .phones import normalize_phone
+from .text import json_storable, storable
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -173,23 +174,10 @@ class _RowMaker:
         if len(extra_json) > MAX_EXTRA_CHARS:
             self.report.reject(row, f"the extra fields take more than {MAX_EXTRA_CHARS} characters")
             return None
-        if not _storable(first, last, extra_json):
+        if not (storable(first, last) and json_storable(extra_json)):
             self.report.reject(row, "text that cannot be stored (a NUL character or broken Unicode)")
             return None
         return (row, first, last, normalized, extra_json)
-
-
-def _storable(*texts: str) -> bool:
-    # PostgreSQL text holds neither NUL nor lone surrogates (JSON "\ud800"),
-    # and jsonb refuses "\u0000": such a row would fail the whole upload.
-    for text in texts:
-        if "\x00" in text or "\\u0000" in text:
-            return False
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-    return True
 
 
 # -- CSV ---------------------------------------------------------------------------------------

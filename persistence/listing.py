@@ -19,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from .errors import InvalidInput, PermissionDenied
-from .messaging import message_data, storable, window_state
+from .messaging import message_data, window_state
 from .models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
 from .notify import iso
 from .phones import mask_phone
 from .scope import Actor, campaign_for, conversation_for
 from .status import derive_status
 from .surveys import survey_of
+from .text import storable
 from .types import UTCDateTime, utcnow
 
 __all__ = [

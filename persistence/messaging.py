@@ -31,6 +31,7 @@ from .models import Campaign, Contact, Conversation, Message, OptOut, Organizati
 from .notify import emit_conversation, emit_counts, iso
 from .scope import Actor, conversation_for
 from .status import Counts, contribution
+from .text import storable
 from .types import utcnow
 
 __all__ = [
@@ -45,7 +46,6 @@ __all__ = [
     "record_delivery",
     "send_message",
     "slot_delta",
-    "storable",
     "undelivered",
     "window_state",
 ]
@@ -68,17 +68,6 @@ def fill_template(template: str, *, sender: User | None, contact: Contact) -> st
     for placeholder, value in values.items():
         template = template.replace(placeholder, value)
     return template
-
-
-def storable(text: str) -> bool:
-    """Whether the database can store ``text``: PostgreSQL takes neither NUL nor lone surrogates (pure)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_body(body: str) -> str:

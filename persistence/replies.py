@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import InvalidInput
-from .messaging import MAX_BODY_CHARS, storable
+from .messaging import MAX_BODY_CHARS
 from .models import RecommendedReply
 from .notify import iso
 from .scope import Actor, campaign_for, require_sweeper
+from .text import storable
 
 __all__ = ["MAX_TITLE_CHARS", "create_reply", "list_replies", "reply_data"]
 

@@ -10,9 +10,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import InvalidInput
-from .messaging import storable
 from .models import SurveyAnswer, SurveyQuestion
 from .scope import Actor, conversation_for
+from .text import storable
 from .types import utcnow
 
 __all__ = ["MAX_ANSWER_CHARS", "record_answers", "survey_of"]

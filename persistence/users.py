@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .models import ROLES, User
 from .scope import Actor, require_admin, require_sweeper
+from .text import storable
 
 __all__ = ["UserChanges", "list_users", "update_user"]
 
@@ -71,7 +72,7 @@ async def update_user(session: AsyncSession, actor: Actor, user_id: int, changes
             code="own_account",
         )
     for name in (changes.first_name, changes.last_name):
-        if name is not None and ("\x00" in name or not _encodable(name)):
+        if name is not None and not storable(name):
             raise InvalidInput("A name contains characters that cannot be stored (NUL or broken Unicode).")
     if changes.first_name is not None:
         if not changes.first_name.strip():
@@ -85,11 +86,3 @@ async def update_user(session: AsyncSession, actor: Actor, user_id: int, changes
         user.active = changes.active
     await session.flush()
     return user
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from persistence.accounts import create_user, user_by_email
 from persistence.models import User
+from persistence.text import storable
 from persistence.users import UserChanges, list_users, update_user
 
 from .. import live
@@ -26,15 +27,6 @@ __all__ = ["path_id", "routes", "user_json"]
 _DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$cgq+mP9QbAqDXPf+Yl70SA$BRWd57NWRWvaIRM1y0fXN40puOWXT6lqiDqH5xs3Xho"
 )
-
-
-def _storable(text: str) -> bool:
-    # What the database (and argon2) can take: no NUL, no lone surrogates.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -65,9 +57,9 @@ async def login(request: Request) -> Response:
             headers={"Retry-After": str(int(wait) + 1)},
         )
     async with svc.db.session() as session:
-        user = await user_by_email(session, email) if _storable(email) else None
+        user = await user_by_email(session, email) if storable(email) else None
     # A password no user can have (broken Unicode) is simply wrong.
-    ok = _storable(password) and await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    ok = storable(password) and await verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
         for k in keys:
             throttle.failed(k)
@@ -94,7 +86,7 @@ async def create_user_route(request: Request) -> Response:
         ("first_name", first_name),
         ("last_name", last_name),
     ):
-        if not _storable(value):
+        if not storable(value):
             raise ApiError(422, "invalid_input", f"'{key}' contains a NUL character or broken Unicode.")
     password_hash = await hash_password(password)
     async with services(request).db.transaction() as session:

@@ -18,9 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from persistence.inbound import InboundResult, InboundSms, list_unmatched, receive_inbound, seen_before
-from persistence.messaging import storable
 from persistence.models import Organization
 from persistence.phones import normalize_phone
+from persistence.text import storable
 
 from ..auth import authenticate
 from ..errors import ApiError
