@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -131,3 +133,27 @@ def app(settings: Settings) -> Starlette:
 def client(app: Starlette) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+def _backend_of(nodeid: str) -> str:
+    params = nodeid.rpartition("[")[2].rstrip("]").split("-") if nodeid.endswith("]") else []
+    if "postgres" in params:
+        return "PostgreSQL + Redis"
+    if "sqlite" in params:
+        return "SQLite + in-process broker"
+    return "backend-independent"
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say how much of the suite ran on each backend (CI must show both)."""
+    counts: dict[str, Counter[str]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if not nodeid or (outcome == "passed" and getattr(report, "when", "call") != "call"):
+                continue
+            counts.setdefault(_backend_of(nodeid), Counter())[outcome] += 1
+    terminalreporter.section("shiftline backends")
+    for backend in sorted(counts):
+        line = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts[backend].items()))
+        terminalreporter.write_line(f"{backend}: {line}")
