@@ -1,0 +1,28 @@
+"""``GET /api/campaigns/{cid}/me``: the caller's own counters in a campaign."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from persistence.my_counts import my_counts
+
+from ..auth import authenticate
+from ..services import services
+
+__all__ = ["routes"]
+
+
+async def campaign_me(request: Request) -> Response:
+    actor = await authenticate(request)
+    svc = services(request)
+    campaign_id: int = request.path_params["cid"]
+    async with svc.db.session() as session:
+        counts = await my_counts(session, actor, campaign_id)
+    return JSONResponse(counts.to_json())
+
+
+routes: list[BaseRoute] = [
+    Route("/api/campaigns/{cid:int}/me", campaign_me, methods=["GET"]),
+]
