@@ -55,6 +55,10 @@ async def test_admin_and_sender_see_each_other_live(
     # One deliberate key press sends exactly one initial message.
     send = sender.get_by_role("button", name="Send initial message")
     await expect(send).to_be_focused()
+    # His own counters are there at once, before any sender_stats event.
+    await expect(sender.locator("#my-stats")).to_have_text(
+        "0/3 initial messages sent · 0 conversations need a reply"
+    )
     await sender.screenshot(path=screenshots / "messenger-initial.png")
     first_contact = await sender.locator(".conv h2").inner_text()
     await sender.keyboard.press("Enter")

@@ -1,5 +1,5 @@
 // The sender's Messenger: their conversations in one campaign, live.
-import { get, isSweeper, post, requireSession } from "../api.js";
+import { get, post, requireSession } from "../api.js";
 import { campaignBanner } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
@@ -101,8 +101,13 @@ function renderSelfAssign() {
 }
 
 const reload = reloader(async () => {
-  const campaign = await get(`/api/campaigns/${cid}`);
+  // The campaign and the sender's own counters (from then on kept by the
+  // sender_stats events of the channel; an event during this load causes one
+  // more load, so an older read never overwrites a newer event).
+  const [campaign, mine] = await Promise.all([get(`/api/campaigns/${cid}`), get(`/api/campaigns/${cid}/me`)]);
   state.campaign = campaign;
+  state.stats = { assigned: mine.assigned, sent: mine.sent, needs_reply: mine.needs_reply };
+  renderStats();
   title.textContent = campaign.title || `Campaign ${cid}`;
   document.title = `${campaign.title} · Messenger · shiftline`;
   fill(banners, ...campaignBanner(campaign));
@@ -167,17 +172,6 @@ async function main() {
   });
   live.start();
   loadReplies(cid).then((r) => view.setReplies(r));
-  // Sweepers who send can read their counters at once; a sender gets them
-  // with the first sender_stats event of their channel.
-  if (isSweeper(user)) get(`/api/campaigns/${cid}/overview`)
-    .then((o) => {
-      const mine = (o.senders || []).find((r) => r.user_id === user.id);
-      if (mine && !state.stats) {
-        state.stats = { assigned: mine.assigned, sent: mine.sent, needs_reply: mine.needs_reply };
-        renderStats();
-      }
-    })
-    .catch(() => {});
   await reload();
 }
 
