@@ -106,3 +106,60 @@ async def test_a_sender_asks_for_more_conversations(
     await expect(page.get_by_role("button", name="Send initial message")).to_be_focused()
     await expect(page.locator("#my-stats")).to_contain_text("0/3", timeout=3000)
     await page.context.close()
+
+
+async def test_the_admin_moves_some_distributes_the_pool_and_sends_a_sender_back_to_unassigned(
+    live_server: LiveServer, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world,
+        live_server.url,
+        database_url,
+        senders={SAM: "Sam Sender", RITA: "Rita Runner", ZOE: "Zoe Zed"},
+        contacts=9,
+        assign={SAM: 3},
+    )
+    cid = world.campaign_id
+    sam, rita, zoe = world.senders[SAM], world.senders[RITA], world.senders[ZOE]
+    page = await open_as(browser, live_server.url, "owner@example.org", PASSWORD, f"/campaigns/{cid}")
+    dialog = page.get_by_role("dialog")
+
+    async def expect_progress(expected: dict[str, str]) -> None:
+        for key, text in expected.items():
+            cell = page.locator(f'#senders-body tr[data-sender="{key}"] .col-progress')
+            await expect(cell).to_have_text(text, timeout=5000)
+
+    async def open_menu(name: str, action: str) -> None:
+        await page.get_by_role("button", name=f"Reassign menu for {name}").click()
+        await page.get_by_role("menuitem", name=action).click()
+        await expect(dialog).to_be_visible()
+
+    await expect_progress({"unassigned": "0/6", f"{sam}": "0/3", f"{rita}": "0/0", f"{zoe}": "0/0"})
+
+    # Reassign Some with a count: 2 of Sam's 3 go to Rita, the third stays with him.
+    await open_menu("Sam Sender", "Reassign Some")
+    await dialog.get_by_label("How many").fill("2")
+    await dialog.get_by_label("Rita Runner").check()
+    await dialog.get_by_role("button", name="Reassign").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_text("Moved 2 conversations.")).to_be_visible()
+    await expect_progress({"unassigned": "0/6", f"{sam}": "0/1", f"{rita}": "0/2", f"{zoe}": "0/0"})
+
+    # Distribute to all senders: the pool's 6 divide evenly, 2 to each of the three.
+    await open_menu("Unassigned", "Reassign All")
+    await dialog.get_by_label("Distribute to all senders").check()
+    await expect(dialog.get_by_label("Rita Runner")).to_be_hidden()  # no ticking needed
+    await dialog.get_by_role("button", name="Reassign").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_text("Moved 6 conversations.")).to_be_visible()
+    await expect_progress({"unassigned": "0/0", f"{sam}": "0/3", f"{rita}": "0/4", f"{zoe}": "0/2"})
+
+    # The Unassigned target: all of Rita's go back to the pool; nobody else's move.
+    await open_menu("Rita Runner", "Reassign All")
+    await dialog.get_by_label("Unassigned", exact=True).check()
+    await dialog.get_by_role("button", name="Reassign").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_text("Moved 4 conversations.")).to_be_visible()
+    await expect_progress({"unassigned": "0/4", f"{sam}": "0/3", f"{rita}": "0/0", f"{zoe}": "0/2"})
+    await expect(page.locator("#count-total")).to_have_text("9")
+    await page.context.close()
