@@ -163,3 +163,30 @@ async def test_the_admin_moves_some_distributes_the_pool_and_sends_a_sender_back
     await expect_progress({"unassigned": "0/4", f"{sam}": "0/3", f"{rita}": "0/0", f"{zoe}": "0/2"})
     await expect(page.locator("#count-total")).to_have_text("9")
     await page.context.close()
+
+
+async def test_a_send_refused_because_the_campaign_closed_shows_why_at_once(
+    live_server: LiveServer, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 2}
+    )
+    cid = world.campaign_id
+    page = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{cid}")
+    send = page.get_by_role("button", name="Send initial message")
+    await expect(send).to_be_focused()
+    await expect(page.locator(".banners .banner")).to_have_count(0)
+
+    # The campaign closes while Sam's page is open: no live event says so...
+    world.api("PATCH", f"/api/campaigns/{cid}", json={"status": "closed"})
+    await page.keyboard.press("Enter")
+    # ...but the refused send does: the banner shows, and nothing more can be sent.
+    await expect(page.locator(".banners .banner")).to_have_text(
+        ["Campaign is currently closed"], timeout=5000
+    )
+    await expect(send).to_be_disabled(timeout=5000)
+    await expect(page.locator(".conv-list")).to_have_attribute("data-count", "2")
+    await expect(page.locator("#my-stats")).to_have_text(
+        "0/2 initial messages sent · 0 conversations need a reply"
+    )
+    await page.context.close()

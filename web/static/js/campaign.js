@@ -53,6 +53,19 @@ export function campaignBanner(campaign) {
   return out;
 }
 
+/**
+ * The banners to show: the campaign's state, and the server's reason for the
+ * last refused send (423) when the campaign as last read does not explain it
+ * (the page has not re-read it yet, or the server's clock disagrees).
+ */
+export function banners(campaign, refusal) {
+  const out = campaignBanner(campaign);
+  if (refusal && !out.some((b) => b.textContent === refusal)) {
+    out.push(h("p", { class: "banner banner-refused", role: "status" }, refusal));
+  }
+  return out;
+}
+
 /** The initial message as the contact will get it (the server fills it the same way). */
 export function fillTemplate(template, sender, contact) {
   return (template || "")

@@ -43,14 +43,16 @@ export class ConversationView {
    * @param {() => object[]} [o.assignees]  the campaign's senders, for Reassign
    * @param {() => void} [o.onBack]  phone layout: back to the list
    * @param {(conv) => void} [o.onSent]  after a send succeeded
+   * @param {(err) => void} [o.onLocked]  a send refused with 423 (the campaign's state changed)
    */
-  constructor({ me, admin, assignees, onBack, onSent }) {
+  constructor({ me, admin, assignees, onBack, onSent, onLocked }) {
     uid += 1;
     this.me = me;
     this.admin = admin;
     this.assignees = assignees || (() => []);
     this.onBack = onBack || (() => {});
     this.onSent = onSent || (() => {});
+    this.onLocked = onLocked || (() => {});
     this.campaign = null;
     this.replies = [];
     this.conv = null;
@@ -415,6 +417,7 @@ export class ConversationView {
       if (box) box.focus();
     } catch (err) {
       notice(errorText(err), "error");
+      if (err.status === 423) this.onLocked(err);
     } finally {
       this.sending = false;
     }

@@ -1,6 +1,6 @@
 // Admin Messenger: one sender's (or the Unassigned pool's) conversations, as a sweeper sees them.
 import { get, isSweeper, requireSession } from "../api.js";
-import { campaignBanner } from "../campaign.js";
+import { banners as bannerList, campaignBanner } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
 import { Live } from "../live.js";
@@ -13,7 +13,8 @@ let sender = decodeURIComponent(parts[4] || "unassigned");
 const { user, token } = requireSession();
 if (!isSweeper(user)) location.replace(`/send/${cid}`);
 
-const state = { campaign: null, rows: [] };
+// refusal: the server's reason for the last send refused with 423, until the campaign explains it.
+const state = { campaign: null, rows: [], refusal: null };
 const key = (userId) => (userId === null || userId === undefined ? "unassigned" : String(userId));
 const labelOf = (row) => (row.user_id === null ? "Unassigned" : fullName(row) || `Sender ${row.user_id}`);
 
@@ -38,7 +39,38 @@ const view = new ConversationView({
   admin: true,
   assignees: () => state.rows,
   onBack: () => document.body.classList.remove("show-thread"),
+  onSent: () => {
+    if (state.refusal) {
+      state.refusal = null;
+      renderBanners();
+    }
+  },
+  onLocked: (err) => onLocked(err),
 });
+
+function renderBanners() {
+  fill(banners, ...bannerList(state.campaign, state.refusal));
+}
+
+function applyCampaign(campaign) {
+  state.campaign = campaign;
+  // The campaign's own state now says why sending stops: no need to repeat the refusal.
+  if (campaignBanner(campaign).length) state.refusal = null;
+  renderBanners();
+  document.title = `${campaign.title} · Admin Messenger · shiftline`;
+  view.setCampaign(campaign);
+}
+
+// No live event carries the campaign's state: it is re-read after a refused
+// send and after every reconnect.
+const rereadCampaign = reloader(async () => applyCampaign(await get(`/api/campaigns/${cid}`)));
+
+/** A send refused with 423: the server's reason at once, then the campaign as it is now. */
+function onLocked(err) {
+  state.refusal = err.message;
+  renderBanners();
+  rereadCampaign();
+}
 
 function ordered() {
   return sortRows(state.rows, loadSort(cid));
@@ -67,14 +99,11 @@ function viewSender(next) {
 
 const reload = reloader(async () => {
   const [campaign, overview] = await Promise.all([get(`/api/campaigns/${cid}`), get(`/api/campaigns/${cid}/overview`)]);
-  state.campaign = campaign;
   state.rows = (overview.senders || []).map((r) => ({ ...r }));
   if (!state.rows.some((r) => r.user_id === null)) {
     state.rows.unshift({ user_id: null, first_name: "", last_name: "", online: false, assigned: 0, sent: 0, needs_reply: 0 });
   }
-  fill(banners, ...campaignBanner(campaign));
-  document.title = `${campaign.title} · Admin Messenger · shiftline`;
-  view.setCampaign(campaign);
+  applyCampaign(campaign);
   renderBar();
   await list.reload();
   await view.refresh();
@@ -132,6 +161,7 @@ async function main() {
   live.subscribe(`campaign:${cid}`, {
     onSubscribed: (_seq, resumed) => {
       if (!resumed || reload.failed) reload();
+      else rereadCampaign();
     },
     onResync: () => reload(),
     onEvent: (kind, data) => {

@@ -1,6 +1,6 @@
 // The sender's Messenger: their conversations in one campaign, live.
 import { get, post, requireSession } from "../api.js";
-import { campaignBanner } from "../campaign.js";
+import { banners as bannerList, campaignBanner } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
 import { Live } from "../live.js";
@@ -8,7 +8,8 @@ import { connectionBanner, errorText, h, notice, plural, reloader, topBar, fill 
 
 const cid = Number(location.pathname.split("/")[2]);
 const { user, token } = requireSession();
-const state = { campaign: null, stats: null };
+// refusal: the server's reason for the last send refused with 423, until the campaign explains it.
+const state = { campaign: null, stats: null, refusal: null };
 
 const stats = h("p", { class: "my-stats", id: "my-stats", "aria-live": "polite" });
 const banners = h("div", { class: "banners" });
@@ -34,8 +35,13 @@ const view = new ConversationView({
   admin: false,
   onBack: () => document.body.classList.remove("show-thread"),
   onSent: () => {
+    if (state.refusal) {
+      state.refusal = null;
+      renderBanners();
+    }
     if (QUEUE_TABS.has(list.tab)) nextInQueue(true);
   },
+  onLocked: (err) => onLocked(err),
 });
 
 function openRow(row) {
@@ -94,10 +100,37 @@ function renderSelfAssign() {
       if (QUEUE_TABS.has(list.tab) && view.id === null) nextInQueue(false);
     } catch (err) {
       notice(errorText(err), "error");
+      if (err.status === 423) onLocked(err);
     } finally {
       button.disabled = false;
     }
   });
+}
+
+function renderBanners() {
+  fill(banners, ...bannerList(state.campaign, state.refusal));
+}
+
+function applyCampaign(campaign) {
+  state.campaign = campaign;
+  // The campaign's own state now says why sending stops: no need to repeat the refusal.
+  if (campaignBanner(campaign).length) state.refusal = null;
+  title.textContent = campaign.title || `Campaign ${cid}`;
+  document.title = `${campaign.title} · Messenger · shiftline`;
+  renderBanners();
+  view.setCampaign(campaign);
+  renderSelfAssign();
+}
+
+// No live event carries the campaign's state: it is re-read after a refused
+// send and after every reconnect.
+const rereadCampaign = reloader(async () => applyCampaign(await get(`/api/campaigns/${cid}`)));
+
+/** A send refused with 423: the server's reason at once, then the campaign as it is now. */
+function onLocked(err) {
+  state.refusal = err.message;
+  renderBanners();
+  rereadCampaign();
 }
 
 const reload = reloader(async () => {
@@ -105,14 +138,9 @@ const reload = reloader(async () => {
   // sender_stats events of the channel; an event during this load causes one
   // more load, so an older read never overwrites a newer event).
   const [campaign, mine] = await Promise.all([get(`/api/campaigns/${cid}`), get(`/api/campaigns/${cid}/me`)]);
-  state.campaign = campaign;
   state.stats = { assigned: mine.assigned, sent: mine.sent, needs_reply: mine.needs_reply };
   renderStats();
-  title.textContent = campaign.title || `Campaign ${cid}`;
-  document.title = `${campaign.title} · Messenger · shiftline`;
-  fill(banners, ...campaignBanner(campaign));
-  view.setCampaign(campaign);
-  renderSelfAssign();
+  applyCampaign(campaign);
   await list.reload();
   if (view.id !== null) await view.refresh();
   else if (QUEUE_TABS.has(list.tab)) await nextInQueue(false);
@@ -163,6 +191,7 @@ async function main() {
   live.subscribe(`sender:${cid}:${user.id}`, {
     onSubscribed: (_seq, resumed) => {
       if (!resumed || reload.failed) reload();
+      else rereadCampaign();
     },
     onResync: () => reload(),
     onEvent: (kind, data) => {

@@ -221,15 +221,22 @@ async function bulk(from, fromLabel, action) {
 
 // ---- data ---------------------------------------------------------------
 
+function applyCampaign(campaign) {
+  state.campaign = campaign;
+  titleEl.textContent = `${campaign.title || `Campaign ${cid}`}: Conversations Overview`;
+  document.title = `${campaign.title || "Campaign"} · Overview · shiftline`;
+  fill(bannerSlot, ...campaignBanner(campaign));
+}
+
+// No live event carries the campaign's state: it is re-read after every reconnect.
+const rereadCampaign = reloader(async () => applyCampaign(await get(`/api/campaigns/${cid}`)));
+
 const reload = reloader(async () => {
   const [campaign, overview] = await Promise.all([
     get(`/api/campaigns/${cid}`),
     get(`/api/campaigns/${cid}/overview${query({ sort: state.sort.key, order: state.sort.order })}`),
   ]);
-  state.campaign = campaign;
-  titleEl.textContent = `${campaign.title || `Campaign ${cid}`}: Conversations Overview`;
-  document.title = `${campaign.title || "Campaign"} · Overview · shiftline`;
-  fill(bannerSlot, ...campaignBanner(campaign));
+  applyCampaign(campaign);
   state.totals = { total: overview.total, not_started: overview.not_started, needs_reply: overview.needs_reply };
   state.rows = new Map((overview.senders || []).map((r) => [rowKey(r.user_id), { ...r }]));
   if (!state.rows.has("unassigned")) {
@@ -295,6 +302,7 @@ async function main() {
   live.subscribe(`campaign:${cid}`, {
     onSubscribed: (_seq, resumed) => {
       if (!resumed || reload.failed) reload();
+      else rereadCampaign();
     },
     onResync: () => reload(),
     onEvent,
