@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -189,4 +190,30 @@ async def test_a_send_refused_because_the_campaign_closed_shows_why_at_once(
     await expect(page.locator("#my-stats")).to_have_text(
         "0/2 initial messages sent · 0 conversations need a reply"
     )
+    await page.context.close()
+
+
+async def test_the_sending_window_closes_while_the_page_is_open(
+    live_server: LiveServer, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 2}
+    )
+    cid = world.campaign_id
+    now = datetime.now(UTC)
+    window = {
+        "start": (now - timedelta(hours=1)).isoformat(),
+        "end": (now + timedelta(seconds=10)).isoformat(),
+    }
+    world.api("PATCH", f"/api/campaigns/{cid}", json={"sending_window": window})
+    page = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{cid}")
+    send = page.get_by_role("button", name="Send initial message")
+    await expect(send).to_be_enabled()
+    await expect(page.locator(".banners .banner")).to_have_count(0)
+
+    # Without any reload or event, the page turns on time.
+    passed = "Initial message sending window has passed"
+    await expect(page.locator(".banners .banner")).to_have_text([passed], timeout=20_000)
+    await expect(send).to_be_disabled()
+    await expect(page.locator(".conv-list")).to_have_attribute("data-count", "0", timeout=5000)
     await page.context.close()

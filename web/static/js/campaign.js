@@ -42,6 +42,25 @@ function stateText(status) {
   );
 }
 
+// setTimeout fires at once for delays past 2^31-1 ms (about 24.8 days).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Call `fn` once when the campaign's sending window next opens or ends, so
+ * the page's banners and Send buttons change on time without a reload.
+ * Returns a function that cancels it.
+ */
+export function atWindowChange(campaign, fn, now = Date.now()) {
+  const w = windowOf(campaign);
+  const next = w && [w.start, w.end].find((t) => t && t.getTime() > now);
+  if (!next) return () => {};
+  // A little after the edge, so the browser's clock agrees the window changed.
+  const delay = next.getTime() - now + 250;
+  if (delay > MAX_TIMER_MS) return () => {};
+  const timer = setTimeout(fn, delay);
+  return () => clearTimeout(timer);
+}
+
 /** Banners for the campaign's state (none while it is active and in its window). */
 export function campaignBanner(campaign) {
   const out = [];

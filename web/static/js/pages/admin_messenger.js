@@ -1,6 +1,6 @@
 // Admin Messenger: one sender's (or the Unassigned pool's) conversations, as a sweeper sees them.
 import { get, isSweeper, requireSession } from "../api.js";
-import { banners as bannerList, campaignBanner } from "../campaign.js";
+import { atWindowChange, banners as bannerList, campaignBanner } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
 import { Live } from "../live.js";
@@ -52,8 +52,15 @@ function renderBanners() {
   fill(banners, ...bannerList(state.campaign, state.refusal));
 }
 
+let cancelWindowTimer = () => {};
+
 function applyCampaign(campaign) {
   state.campaign = campaign;
+  cancelWindowTimer();
+  cancelWindowTimer = atWindowChange(campaign, () => {
+    applyCampaign(state.campaign);
+    list.reload();
+  });
   // The campaign's own state now says why sending stops: no need to repeat the refusal.
   if (campaignBanner(campaign).length) state.refusal = null;
   renderBanners();

@@ -3,7 +3,7 @@ import { get, isSweeper, query, requireSession } from "../api.js";
 import { Live } from "../live.js";
 import { openReassign } from "../reassign.js";
 import { filterRows, loadSort, saveSort, sortRows } from "../sort.js";
-import { campaignBanner } from "../campaign.js";
+import { atWindowChange, campaignBanner } from "../campaign.js";
 import { $, connectionBanner, errorText, fullName, h, message, reloader, topBar, fill } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
@@ -221,8 +221,14 @@ async function bulk(from, fromLabel, action) {
 
 // ---- data ---------------------------------------------------------------
 
+let cancelWindowTimer = () => {};
+
 function applyCampaign(campaign) {
   state.campaign = campaign;
+  cancelWindowTimer();
+  cancelWindowTimer = atWindowChange(campaign, () => {
+    applyCampaign(state.campaign);
+  });
   titleEl.textContent = `${campaign.title || `Campaign ${cid}`}: Conversations Overview`;
   document.title = `${campaign.title || "Campaign"} · Overview · shiftline`;
   fill(bannerSlot, ...campaignBanner(campaign));
