@@ -64,18 +64,13 @@ async def counts_by_slot(session: AsyncSession, *where: ColumnElement[bool]) -> 
 
 
 async def apply_deltas(session: AsyncSession, campaign_id: int, deltas: Mapping[int, Counts]) -> None:
-    """Add ``deltas`` (slot -> change) to the stored counters.
+    """Add ``deltas`` (slot -> change) to the stored counters, in one statement.
 
-    Slots are updated in sorted order so concurrent transactions lock the rows
-    in the same order and cannot deadlock.
+    Rows are listed in slot order, so concurrent transactions lock them in the
+    same order and cannot deadlock.
     """
-    dialect = session.get_bind().dialect.name
-    table = ConversationCount
-    for slot in sorted(deltas):
-        d = deltas[slot]
-        if d.is_zero():
-            continue
-        values = {
+    values = [
+        {
             "campaign_id": campaign_id,
             "slot": slot,
             "assigned": d.assigned,
@@ -84,19 +79,27 @@ async def apply_deltas(session: AsyncSession, campaign_id: int, deltas: Mapping[
             "needs_reply": d.needs_reply,
             "opted_out": d.opted_out,
         }
-        upsert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-        await session.execute(
-            upsert.values(**values).on_conflict_do_update(
-                index_elements=[table.campaign_id, table.slot],
-                set_={
-                    "assigned": table.assigned + d.assigned,
-                    "not_started": table.not_started + d.not_started,
-                    "sent": table.sent + d.sent,
-                    "needs_reply": table.needs_reply + d.needs_reply,
-                    "opted_out": table.opted_out + d.opted_out,
-                },
-            )
+        for slot, d in sorted(deltas.items())
+        if not d.is_zero()
+    ]
+    if not values:
+        return
+    table = ConversationCount
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    excluded = upsert.excluded
+    await session.execute(
+        upsert.values(values).on_conflict_do_update(
+            index_elements=[table.campaign_id, table.slot],
+            set_={
+                "assigned": table.assigned + excluded.assigned,
+                "not_started": table.not_started + excluded.not_started,
+                "sent": table.sent + excluded.sent,
+                "needs_reply": table.needs_reply + excluded.needs_reply,
+                "opted_out": table.opted_out + excluded.opted_out,
+            },
         )
+    )
 
 
 async def stored_counts(session: AsyncSession, campaign_id: int) -> dict[int, Counts]:

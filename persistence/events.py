@@ -32,10 +32,12 @@ __all__ = [
     "current_seq",
     "emit",
     "flush_events",
+    "flush_memo",
     "sender_channel",
 ]
 
 _QUEUE = "shiftline.event_queue"
+_MEMO = "shiftline.flush_memo"
 
 # Data computed at flush time, after the channel's seq row is locked: values
 # that summarize shared state (campaign totals) are then read in the same
@@ -63,6 +65,24 @@ def sender_channel(campaign_id: int, user_id: int) -> str:
     return f"sender:{campaign_id}:{user_id}"
 
 
+class _Queue:
+    """The events a transaction queued, in order; a keyed event replaces its predecessor."""
+
+    __slots__ = ("items", "keyed")
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, dict[str, Any] | LazyData] | None] = []
+        self.keyed: dict[str, int] = {}
+
+    def add(self, channel: str, kind: str, data: dict[str, Any] | LazyData, key: str | None) -> None:
+        if key is not None:
+            previous = self.keyed.get(key)
+            if previous is not None:
+                self.items[previous] = None
+            self.keyed[key] = len(self.items)
+        self.items.append((channel, kind, data))
+
+
 def emit(
     session: AsyncSession,
     channel: str,
@@ -77,10 +97,18 @@ def emit(
     lock (see above). Events queued with the same ``key`` in one transaction
     collapse to the last one (a transaction emits one ``stats`` per campaign).
     """
-    queue: list[tuple[str, str, dict[str, Any] | LazyData, str | None]] = session.info.setdefault(_QUEUE, [])
-    if key is not None:
-        queue[:] = [item for item in queue if item[3] != key]
-    queue.append((channel, kind, data, key))
+    queue: _Queue = session.info.setdefault(_QUEUE, _Queue())
+    queue.add(channel, kind, data, key)
+
+
+def flush_memo(session: AsyncSession) -> dict[Any, Any]:
+    """A dict that lives while ``session``'s events are flushed.
+
+    Lazy data functions use it to read shared state once per flush (all the
+    counters of a campaign) instead of once per event.
+    """
+    memo: dict[Any, Any] = session.info.setdefault(_MEMO, {})
+    return memo
 
 
 async def current_seq(session: AsyncSession, channel: str) -> int:
@@ -88,40 +116,53 @@ async def current_seq(session: AsyncSession, channel: str) -> int:
     return seq or 0
 
 
-async def _allocate(session: AsyncSession, channel: str, count: int) -> int:
-    """Reserve ``count`` seqs on ``channel``; return the last one."""
+async def _allocate(session: AsyncSession, counts: dict[str, int]) -> dict[str, int]:
+    """Reserve ``counts[channel]`` seqs on each channel in one statement; return each last seq.
+
+    The rows are locked in sorted channel order, so concurrent flushes cannot deadlock.
+    """
     dialect = session.get_bind().dialect.name
     upsert = postgresql.insert(ChannelSeq) if dialect == "postgresql" else sqlite.insert(ChannelSeq)
+    values = [{"channel": channel, "seq": counts[channel]} for channel in sorted(counts)]
     stmt = (
-        upsert.values(channel=channel, seq=count)
-        .on_conflict_do_update(index_elements=[ChannelSeq.channel], set_={"seq": ChannelSeq.seq + count})
-        .returning(ChannelSeq.seq)
+        upsert.values(values)
+        .on_conflict_do_update(
+            index_elements=[ChannelSeq.channel], set_={"seq": ChannelSeq.seq + upsert.excluded.seq}
+        )
+        .returning(ChannelSeq.channel, ChannelSeq.seq)
     )
-    last = await session.scalar(stmt)
-    if last is None:  # pragma: no cover - RETURNING always yields a row here
-        raise RuntimeError(f"could not allocate a seq on {channel}")
+    last = {channel: seq for channel, seq in (await session.execute(stmt)).all()}
+    if len(last) != len(counts):  # pragma: no cover - RETURNING yields every row
+        raise RuntimeError("could not allocate seqs")
     return last
 
 
 async def flush_events(session: AsyncSession) -> list[EventRecord]:
     """Write every queued event of ``session``; return them in seq order per channel."""
-    queued: list[tuple[str, str, dict[str, Any] | LazyData, str | None]] = session.info.pop(_QUEUE, [])
-    if not queued:
+    queue: _Queue | None = session.info.pop(_QUEUE, None)
+    if queue is None:
         return []
     by_channel: dict[str, list[tuple[str, dict[str, Any] | LazyData]]] = defaultdict(list)
-    for channel, kind, data, _key in queued:
-        by_channel[channel].append((kind, data))
+    for item in queue.items:
+        if item is not None:
+            channel, kind, data = item
+            by_channel[channel].append((kind, data))
+    if not by_channel:
+        return []
+    last = await _allocate(session, {channel: len(events) for channel, events in by_channel.items()})
     now = utcnow()
     rows: list[dict[str, Any]] = []
-    for channel in sorted(by_channel):
-        events = by_channel[channel]
-        last = await _allocate(session, channel, len(events))
-        first = last - len(events) + 1
-        for offset, (kind, lazy) in enumerate(events):
-            data = await lazy(session) if callable(lazy) else lazy
-            rows.append(
-                {"channel": channel, "seq": first + offset, "kind": kind, "data": data, "created_at": now}
-            )
+    try:
+        for channel in sorted(by_channel):
+            events = by_channel[channel]
+            first = last[channel] - len(events) + 1
+            for offset, (kind, lazy) in enumerate(events):
+                data = await lazy(session) if callable(lazy) else lazy
+                rows.append(
+                    {"channel": channel, "seq": first + offset, "kind": kind, "data": data, "created_at": now}
+                )
+    finally:
+        session.info.pop(_MEMO, None)
     result = await session.execute(insert(Event).returning(Event.id, Event.channel, Event.seq), rows)
     ids = {(channel, seq): id_ for id_, channel, seq in result.all()}
     return [

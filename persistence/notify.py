@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .counters import UNASSIGNED
-from .events import campaign_channel, emit, sender_channel
+from .events import campaign_channel, emit, flush_memo, sender_channel
 from .models import Conversation, ConversationCount
 from .status import derive_status
 
@@ -83,15 +83,23 @@ def emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[int]) -
         _emit_sender_stats(session, campaign_id, slot)
 
 
+async def _slot_counts(s: AsyncSession, campaign_id: int) -> dict[int, tuple[int, int, int]]:
+    """All of a campaign's (assigned, sent, needs_reply) by slot, read once per flush."""
+    memo = flush_memo(s)
+    key = ("slot_counts", campaign_id)
+    if key not in memo:
+        c = ConversationCount
+        rows = await s.execute(
+            select(c.slot, c.assigned, c.sent, c.needs_reply).where(c.campaign_id == campaign_id)
+        )
+        memo[key] = {int(slot): (int(a), int(sent), int(n)) for slot, a, sent, n in rows}
+    counts: dict[int, tuple[int, int, int]] = memo[key]
+    return counts
+
+
 def _emit_sender_stats(session: AsyncSession, campaign_id: int, slot: int) -> None:
     async def sender_stats(s: AsyncSession) -> dict[str, Any]:
-        c = ConversationCount
-        row = (
-            await s.execute(
-                select(c.assigned, c.sent, c.needs_reply).where(c.campaign_id == campaign_id, c.slot == slot)
-            )
-        ).one_or_none()
-        assigned, sent, needs_reply = row if row is not None else (0, 0, 0)
+        assigned, sent, needs_reply = (await _slot_counts(s, campaign_id)).get(slot, (0, 0, 0))
         user_id = None if slot == UNASSIGNED else slot
         return {"user_id": user_id, "assigned": assigned, "sent": sent, "needs_reply": needs_reply}
 
