@@ -141,11 +141,29 @@ class Hub:
             for name in chunk:
                 ch = self.channels.get(name)
                 if ch is not None and ch.pending and ch.last >= 0:
-                    # The log lacks the seqs before these (pruned): skip ahead rather than stall.
-                    first = min(ch.pending)
-                    logger.warning("%s: seqs %d..%d are gone from the log", name, ch.last + 1, first - 1)
-                    ch.last = first - 1
-                    self._drain(ch)
+                    await self._settle_gap(ch)
+
+    async def _settle_gap(self, ch: HubChannel) -> None:
+        """Events still wait behind a gap after a catch-up read.
+
+        Seqs are gapless and allocated under a lock held until commit, so a
+        seq below a published one is committed: if the log still keeps it, it
+        was committed after the read began (its publication raced the query),
+        and another read finds it. Only seqs older than the log's oldest were
+        pruned; then subscribers are told to resync instead of silently
+        missing them.
+        """
+        async with self.db.session() as session:
+            hist = await history(session, ch.name)
+        if hist.oldest is not None and hist.oldest <= ch.last + 1:
+            self.request_catch_up((ch.name,))
+            return
+        first = min(ch.pending)
+        logger.warning("%s: seqs %d..%d are gone from the log", ch.name, ch.last + 1, first - 1)
+        ch.last = first - 1
+        for sub in tuple(ch.subs):
+            sub.conn.send_obj({"type": "resync", "channel": ch.name, "seq": ch.last})
+        self._drain(ch)
 
     async def sweep_idle(self, *, linger: float = 30.0) -> None:
         """Stop listening to channels nobody here has watched for ``linger`` seconds."""
