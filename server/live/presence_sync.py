@@ -42,6 +42,7 @@ class PresenceSync:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._next_beat = 0.0
 
     def join(self, key: Key) -> None:
         self.local[key] += 1
@@ -85,10 +86,10 @@ class PresenceSync:
     async def run(self) -> None:
         """Apply changes, heartbeat and sweep until cancelled (owned by ``running``)."""
         loop = asyncio.get_running_loop()
-        next_beat = loop.time()
+        self._next_beat = loop.time()
         while True:
             reraise_if_cancelled()
-            timeout = max(0.0, next_beat - loop.time())
+            timeout = max(0.0, self._next_beat - loop.time())
             # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow
             # the cancellation that stops this task when both race.
             with contextlib.suppress(TimeoutError):
@@ -97,9 +98,8 @@ class PresenceSync:
             self._wake.clear()
             try:
                 await self._apply_dirty()
-                if loop.time() >= next_beat:
-                    next_beat = loop.time() + self.interval
-                    await self._heartbeat()
+                if loop.time() >= self._next_beat:
+                    await self._beat()
                     await self._sweep()
             except Exception as exc:  # tracker or database away: keep the state, retry
                 reraise_if_cancelled()
@@ -108,6 +108,7 @@ class PresenceSync:
                 self._wake.set()
 
     async def _apply_dirty(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._dirty:
             key = next(iter(self._dirty))
             del self._dirty[key]
@@ -116,7 +117,16 @@ class PresenceSync:
             except BaseException:
                 self._dirty.setdefault(key, None)
                 raise
+            # A long queue (thousands of senders connecting at once) must not
+            # delay the heartbeat past the entries' expiry: other instances
+            # would then report our connected senders offline.
+            if loop.time() >= self._next_beat:
+                await self._beat()
         self._idle.set()
+
+    async def _beat(self) -> None:
+        self._next_beat = asyncio.get_running_loop().time() + self.interval
+        await self._heartbeat()
 
     async def _apply(self, key: Key) -> None:
         campaign_id, user_id = key
