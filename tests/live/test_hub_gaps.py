@@ -45,14 +45,22 @@ async def test_a_gap_whose_events_commit_during_the_catch_up_read_is_filled_not_
         listening = asyncio.create_task(hub.listen())
         filling = asyncio.create_task(hub.catch_up_loop())
         try:
-            while hub._sub is None:
+            for _ in range(500):  # the hub subscribes to its control channel first
+                if hub._sub is not None:
+                    break
                 await asyncio.sleep(0.01)
             ch = await hub._channel(CHANNEL)
             delivered: list[int] = []
+            caught_up = asyncio.Event()
             original_deliver = hub._deliver
-            monkeypatch.setattr(
-                hub, "_deliver", lambda c, r: (delivered.append(r.seq), original_deliver(c, r))
-            )
+
+            def recording_deliver(c: Any, r: EventRecord) -> None:
+                delivered.append(r.seq)
+                original_deliver(c, r)
+                if r.seq == 4:
+                    caught_up.set()
+
+            monkeypatch.setattr(hub, "_deliver", recording_deliver)
             records = await _commit(db, 4)
 
             # The first read of the log sees only seqs 1..2, as if 3 committed just after it began.
@@ -67,8 +75,8 @@ async def test_a_gap_whose_events_commit_during_the_catch_up_read_is_filled_not_
             monkeypatch.setattr(hub_module, "catch_up", racing_catch_up)
             hub.dispatch(records[3])  # seq 4 is published first
             async with asyncio.timeout(5):
-                while ch.last < 4:
-                    await asyncio.sleep(0.01)
+                await caught_up.wait()
+            assert ch.last == 4
             assert delivered == [1, 2, 3, 4]
             assert reads >= 2
         finally:
