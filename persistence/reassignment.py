@@ -45,6 +45,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -215,7 +216,15 @@ async def _move_postgresql(session: AsyncSession, campaign_id: int, plan: Plan) 
         )
         .cte("moved")
     )
-    return (await session.execute(_summary(moved, func.array_agg(moved.c.id)))).all()
+    # Right after a bulk upload the table's statistics are stale (autovacuum has
+    # not analyzed it yet): the planner then expects one picked row and joins in
+    # a nested loop that re-runs the numbered pick for every candidate row,
+    # minutes for a few thousand. A hash join computes the pick once.
+    await session.execute(text("SET LOCAL enable_nestloop = off"))
+    try:
+        return (await session.execute(_summary(moved, func.array_agg(moved.c.id)))).all()
+    finally:
+        await session.execute(text("SET LOCAL enable_nestloop = on"))
 
 
 async def _move_sqlite(session: AsyncSession, campaign_id: int, plan: Plan) -> Sequence[Any]:
