@@ -220,11 +220,11 @@ async def _move_postgresql(session: AsyncSession, campaign_id: int, plan: Plan) 
     # not analyzed it yet): the planner then expects one picked row and joins in
     # a nested loop that re-runs the numbered pick for every candidate row,
     # minutes for a few thousand. A hash join computes the pick once.
+    # (On an error the transaction is rolled back, and the setting with it.)
     await session.execute(text("SET LOCAL enable_nestloop = off"))
-    try:
-        return (await session.execute(_summary(moved, func.array_agg(moved.c.id)))).all()
-    finally:
-        await session.execute(text("SET LOCAL enable_nestloop = on"))
+    rows = (await session.execute(_summary(moved, func.array_agg(moved.c.id)))).all()
+    await session.execute(text("SET LOCAL enable_nestloop = on"))
+    return rows
 
 
 async def _move_sqlite(session: AsyncSession, campaign_id: int, plan: Plan) -> Sequence[Any]:
