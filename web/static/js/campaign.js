@@ -1,6 +1,6 @@
 // What a campaign's state means for the people working it.
 
-import { h } from "./ui.js";
+import { fill, h } from "./ui.js";
 
 function windowOf(campaign) {
   const w = campaign && (campaign.sending_window || null);
@@ -83,6 +83,55 @@ export function banners(campaign, refusal) {
     out.push(h("p", { class: "banner banner-refused", role: "status" }, refusal));
   }
   return out;
+}
+
+/**
+ * A page's campaign banners (`el`), kept in step with the campaign: its state,
+ * its sending window, re-applied when the window opens or ends, and the reason
+ * for the last refused send. `show(campaign)` updates the rest of the page each
+ * time a campaign is applied; `onWindowChange()` runs after it at the window's
+ * edges.
+ */
+export class CampaignBanners {
+  constructor({ show = () => {}, onWindowChange = () => {} } = {}) {
+    this.el = h("div", { class: "banners" });
+    this.show = show;
+    this.onWindowChange = onWindowChange;
+    this.campaign = null;
+    // The server's reason for the last send refused with 423, until the campaign explains it.
+    this.refusal = null;
+    this.cancelWindowTimer = () => {};
+  }
+
+  apply(campaign) {
+    this.campaign = campaign;
+    this.cancelWindowTimer();
+    this.cancelWindowTimer = atWindowChange(campaign, () => {
+      this.apply(this.campaign);
+      this.onWindowChange();
+    });
+    // The campaign's own state now says why sending stops: no need to repeat the refusal.
+    if (campaignBanner(campaign).length) this.refusal = null;
+    this.render();
+    this.show(campaign);
+  }
+
+  /** A send refused with 423: the server's reason at once, before the campaign is re-read. */
+  refuse(reason) {
+    this.refusal = reason;
+    this.render();
+  }
+
+  /** A send went through: the last refusal no longer holds. */
+  sent() {
+    if (!this.refusal) return;
+    this.refusal = null;
+    this.render();
+  }
+
+  render() {
+    fill(this.el, ...banners(this.campaign, this.refusal));
+  }
 }
 
 /** The initial message as the contact will get it (the server fills it the same way). */

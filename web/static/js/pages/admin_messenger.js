@@ -1,6 +1,6 @@
 // Admin Messenger: one sender's (or the Unassigned pool's) conversations, as a sweeper sees them.
 import { get, isSweeper, requireSession } from "../api.js";
-import { atWindowChange, banners as bannerList, campaignBanner } from "../campaign.js";
+import { CampaignBanners } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
 import { Live } from "../live.js";
@@ -13,8 +13,7 @@ let sender = decodeURIComponent(parts[4] || "unassigned");
 const { user, token } = requireSession();
 if (!isSweeper(user)) location.replace(`/send/${cid}`);
 
-// refusal: the server's reason for the last send refused with 423, until the campaign explains it.
-const state = { campaign: null, rows: [], refusal: null };
+const state = { rows: [] };
 const key = (userId) => (userId === null || userId === undefined ? "unassigned" : String(userId));
 const labelOf = (row) => (row.user_id === null ? "Unassigned" : fullName(row) || `Sender ${row.user_id}`);
 
@@ -22,7 +21,14 @@ const switcher = h("select", { id: "viewing-as" });
 const nextButton = h("button", { type: "button", id: "next-sender" }, "Next Sender");
 const presence = h("span", { class: "dot dot-offline", role: "img", "aria-label": "Offline", id: "viewing-dot" });
 const stats = h("span", { class: "viewing-stats", id: "viewing-stats" });
-const banners = h("div", { class: "banners" });
+const banners = new CampaignBanners({
+  show: (campaign) => {
+    document.title = `${campaign.title} · Admin Messenger · shiftline`;
+    view.setCampaign(campaign);
+  },
+  // Who can get an initial message changes with the window too.
+  onWindowChange: () => list.reload(),
+});
 
 const list = new ConversationList({
   cid,
@@ -39,43 +45,17 @@ const view = new ConversationView({
   admin: true,
   assignees: () => state.rows,
   onBack: () => document.body.classList.remove("show-thread"),
-  onSent: () => {
-    if (state.refusal) {
-      state.refusal = null;
-      renderBanners();
-    }
-  },
+  onSent: () => banners.sent(),
   onLocked: (err) => onLocked(err),
 });
 
-function renderBanners() {
-  fill(banners, ...bannerList(state.campaign, state.refusal));
-}
-
-let cancelWindowTimer = () => {};
-
-function applyCampaign(campaign) {
-  state.campaign = campaign;
-  cancelWindowTimer();
-  cancelWindowTimer = atWindowChange(campaign, () => {
-    applyCampaign(state.campaign);
-    list.reload();
-  });
-  // The campaign's own state now says why sending stops: no need to repeat the refusal.
-  if (campaignBanner(campaign).length) state.refusal = null;
-  renderBanners();
-  document.title = `${campaign.title} · Admin Messenger · shiftline`;
-  view.setCampaign(campaign);
-}
-
 // No live event carries the campaign's state: it is re-read after a refused
 // send and after every reconnect.
-const rereadCampaign = reloader(async () => applyCampaign(await get(`/api/campaigns/${cid}`)));
+const rereadCampaign = reloader(async () => banners.apply(await get(`/api/campaigns/${cid}`)));
 
 /** A send refused with 423: the server's reason at once, then the campaign as it is now. */
 function onLocked(err) {
-  state.refusal = err.message;
-  renderBanners();
+  banners.refuse(err.message);
   rereadCampaign();
 }
 
@@ -110,7 +90,7 @@ const reload = reloader(async () => {
   if (!state.rows.some((r) => r.user_id === null)) {
     state.rows.unshift({ user_id: null, first_name: "", last_name: "", online: false, assigned: 0, sent: 0, needs_reply: 0 });
   }
-  applyCampaign(campaign);
+  banners.apply(campaign);
   renderBar();
   await list.reload();
   await view.refresh();
@@ -160,7 +140,7 @@ async function main() {
   );
   fill(document.getElementById("main"), 
     bar,
-    banners,
+    banners.el,
     h("div", { class: "messenger" }, list.el, view.el),
   );
   const live = new Live({ token: () => token, onAuthFailed: () => location.assign("/login") });

@@ -1,6 +1,6 @@
 // The sender's Messenger: their conversations in one campaign, live.
 import { get, post, requireSession } from "../api.js";
-import { atWindowChange, banners as bannerList, campaignBanner } from "../campaign.js";
+import { CampaignBanners } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
 import { Live } from "../live.js";
@@ -8,11 +8,19 @@ import { connectionBanner, errorText, h, notice, plural, reloader, topBar, fill 
 
 const cid = Number(location.pathname.split("/")[2]);
 const { user, token } = requireSession();
-// refusal: the server's reason for the last send refused with 423, until the campaign explains it.
-const state = { campaign: null, stats: null, refusal: null };
+const state = { stats: null };
 
 const stats = h("p", { class: "my-stats", id: "my-stats", "aria-live": "polite" });
-const banners = h("div", { class: "banners" });
+const banners = new CampaignBanners({
+  show: (campaign) => {
+    title.textContent = campaign.title || `Campaign ${cid}`;
+    document.title = `${campaign.title} · Messenger · shiftline`;
+    view.setCampaign(campaign);
+    renderSelfAssign(campaign);
+  },
+  // Who can get an initial message changes with the window too.
+  onWindowChange: () => list.reload(),
+});
 const title = h("h1", { id: "campaign-title" }, "Messenger");
 const selfAssign = h("form", { class: "self-assign", id: "self-assign", hidden: true });
 
@@ -35,10 +43,7 @@ const view = new ConversationView({
   admin: false,
   onBack: () => document.body.classList.remove("show-thread"),
   onSent: () => {
-    if (state.refusal) {
-      state.refusal = null;
-      renderBanners();
-    }
+    banners.sent();
     if (QUEUE_TABS.has(list.tab)) nextInQueue(true);
   },
   onLocked: (err) => onLocked(err),
@@ -82,8 +87,8 @@ function renderStats() {
   stats.textContent = s ? `${s.sent}/${s.assigned} initial messages sent · ${plural(s.needs_reply, "conversation")} need${s.needs_reply === 1 ? "s" : ""} a reply` : "";
 }
 
-function renderSelfAssign() {
-  const on = !!(state.campaign && state.campaign.self_assign && state.campaign.status === "active");
+function renderSelfAssign(campaign) {
+  const on = !!(campaign && campaign.self_assign && campaign.status === "active");
   selfAssign.hidden = !on;
   if (!on || selfAssign.childElementCount) return;
   const count = h("input", { type: "number", id: "self-assign-count", min: 1, max: 500, value: 25 });
@@ -107,36 +112,13 @@ function renderSelfAssign() {
   });
 }
 
-function renderBanners() {
-  fill(banners, ...bannerList(state.campaign, state.refusal));
-}
-
-let cancelWindowTimer = () => {};
-
-function applyCampaign(campaign) {
-  state.campaign = campaign;
-  cancelWindowTimer();
-  cancelWindowTimer = atWindowChange(campaign, () => {
-    applyCampaign(state.campaign);
-    list.reload();
-  });
-  // The campaign's own state now says why sending stops: no need to repeat the refusal.
-  if (campaignBanner(campaign).length) state.refusal = null;
-  title.textContent = campaign.title || `Campaign ${cid}`;
-  document.title = `${campaign.title} · Messenger · shiftline`;
-  renderBanners();
-  view.setCampaign(campaign);
-  renderSelfAssign();
-}
-
 // No live event carries the campaign's state: it is re-read after a refused
 // send and after every reconnect.
-const rereadCampaign = reloader(async () => applyCampaign(await get(`/api/campaigns/${cid}`)));
+const rereadCampaign = reloader(async () => banners.apply(await get(`/api/campaigns/${cid}`)));
 
 /** A send refused with 423: the server's reason at once, then the campaign as it is now. */
 function onLocked(err) {
-  state.refusal = err.message;
-  renderBanners();
+  banners.refuse(err.message);
   rereadCampaign();
 }
 
@@ -147,7 +129,7 @@ const reload = reloader(async () => {
   const [campaign, mine] = await Promise.all([get(`/api/campaigns/${cid}`), get(`/api/campaigns/${cid}/me`)]);
   state.stats = { assigned: mine.assigned, sent: mine.sent, needs_reply: mine.needs_reply };
   renderStats();
-  applyCampaign(campaign);
+  banners.apply(campaign);
   await list.reload();
   if (view.id !== null) await view.refresh();
   else if (QUEUE_TABS.has(list.tab)) await nextInQueue(false);
@@ -186,7 +168,7 @@ async function main() {
   document.body.prepend(topBar("Messenger", [{ href: "/campaigns", label: "Campaigns" }]));
   fill(document.getElementById("main"), 
     h("div", { class: "messenger-head" }, title, stats, selfAssign),
-    banners,
+    banners.el,
     h("div", { class: "messenger" }, list.el, view.el),
   );
   // A held key must not send a second message: only fresh presses count.

@@ -3,7 +3,7 @@ import { get, isSweeper, query, requireSession } from "../api.js";
 import { Live } from "../live.js";
 import { openReassign } from "../reassign.js";
 import { filterRows, loadSort, saveSort, sortRows } from "../sort.js";
-import { atWindowChange, campaignBanner } from "../campaign.js";
+import { CampaignBanners } from "../campaign.js";
 import { $, connectionBanner, errorText, fullName, h, message, reloader, topBar, fill } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
@@ -11,7 +11,6 @@ const { user, token } = requireSession();
 if (!isSweeper(user)) location.replace(`/send/${cid}`);
 
 const state = {
-  campaign: null,
   totals: { total: 0, not_started: 0, needs_reply: 0 },
   rows: new Map(), // "unassigned" or user id -> row
   sort: loadSort(cid),
@@ -51,7 +50,13 @@ const table = h(
   tbody,
 );
 const titleEl = h("h1", { id: "campaign-title" }, "Conversations Overview");
-const bannerSlot = h("div", { class: "banners" });
+// No sends here, so no refusals: only the campaign's state and window.
+const banners = new CampaignBanners({
+  show: (campaign) => {
+    titleEl.textContent = `${campaign.title || `Campaign ${cid}`}: Conversations Overview`;
+    document.title = `${campaign.title || "Campaign"} · Overview · shiftline`;
+  },
+});
 
 function renderHead() {
   const { key, order } = state.sort;
@@ -221,28 +226,15 @@ async function bulk(from, fromLabel, action) {
 
 // ---- data ---------------------------------------------------------------
 
-let cancelWindowTimer = () => {};
-
-function applyCampaign(campaign) {
-  state.campaign = campaign;
-  cancelWindowTimer();
-  cancelWindowTimer = atWindowChange(campaign, () => {
-    applyCampaign(state.campaign);
-  });
-  titleEl.textContent = `${campaign.title || `Campaign ${cid}`}: Conversations Overview`;
-  document.title = `${campaign.title || "Campaign"} · Overview · shiftline`;
-  fill(bannerSlot, ...campaignBanner(campaign));
-}
-
 // No live event carries the campaign's state: it is re-read after every reconnect.
-const rereadCampaign = reloader(async () => applyCampaign(await get(`/api/campaigns/${cid}`)));
+const rereadCampaign = reloader(async () => banners.apply(await get(`/api/campaigns/${cid}`)));
 
 const reload = reloader(async () => {
   const [campaign, overview] = await Promise.all([
     get(`/api/campaigns/${cid}`),
     get(`/api/campaigns/${cid}/overview${query({ sort: state.sort.key, order: state.sort.order })}`),
   ]);
-  applyCampaign(campaign);
+  banners.apply(campaign);
   state.totals = { total: overview.total, not_started: overview.not_started, needs_reply: overview.needs_reply };
   state.rows = new Map((overview.senders || []).map((r) => [rowKey(r.user_id), { ...r }]));
   if (!state.rows.has("unassigned")) {
@@ -292,7 +284,7 @@ async function main() {
   renderHead();
   fill(root, 
     titleEl,
-    bannerSlot,
+    banners.el,
     counts,
     h(
       "div",
