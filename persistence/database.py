@@ -11,11 +11,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from .events import EventRecord, flush_events
+from .countsfeed import publish_counts_now
+from .events import EventRecord, flush_events, numbered, remember_committed
+from .notify import CountMarks, take_count_marks
 
-__all__ = ["Database", "OnCommit", "async_url"]
+__all__ = ["Database", "OnCommit", "OnCounts", "async_url"]
 
 OnCommit = Callable[[list[EventRecord]], Awaitable[None]]
+OnCounts = Callable[[CountMarks], None]
 
 
 def async_url(url: str) -> str:
@@ -51,10 +54,12 @@ def _sqlite_setup(engine: AsyncEngine, *, writer: bool) -> None:
 
 
 class Database:
-    """An engine, its session factory and the post-commit hook for events.
+    """An engine, its session factory and the post-commit hooks.
 
     ``on_commit`` is set by the server to publish the events a transaction
-    wrote; persistence itself never imports the broker.
+    wrote; persistence itself never imports the broker. ``on_counts`` is set
+    to a ``CountsFeed``'s ``add``; without it, counter events are published
+    right after each commit.
     """
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
@@ -67,14 +72,19 @@ class Database:
         elif parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(self.url, **kwargs)
-        self.read_engine = self.engine
         if self.dialect == "sqlite":
             _sqlite_setup(self.engine, writer=True)
             self.read_engine = create_async_engine(self.url, **kwargs)
             _sqlite_setup(self.read_engine, writer=False)
+        else:
+            # Reads on PostgreSQL run without BEGIN/ROLLBACK: under READ
+            # COMMITTED every statement sees its own snapshot either way, and
+            # the two round trips a read session would spend on them are saved.
+            self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.on_commit: OnCommit | None = None
+        self.on_counts: OnCounts | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -93,10 +103,20 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             yield session
             records = await flush_events(session)
-        if records and self.on_commit is not None:
-            await self.on_commit(records)
+            marks = take_count_marks(session)
+        if records:
+            async with self.session() as reader:
+                records = await numbered(reader, records)
+            remember_committed(session, records)
+            if self.on_commit is not None:
+                await self.on_commit(records)
+        if marks:
+            if self.on_counts is not None:
+                self.on_counts(marks)
+            else:
+                await publish_counts_now(self, marks)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.dialect == "sqlite":
             await self.read_engine.dispose()

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .events import EventRecord
@@ -22,7 +21,6 @@ __all__ = [
     "History",
     "catch_up",
     "history",
-    "lock_channel",
     "mark_published",
     "online_in_log",
     "prune",
@@ -85,20 +83,6 @@ async def history(session: AsyncSession, channel: str) -> History:
     current = await session.scalar(select(ChannelSeq.seq).where(ChannelSeq.channel == channel))
     oldest = await session.scalar(select(func.min(Event.seq)).where(Event.channel == channel))
     return History(current or 0, oldest)
-
-
-async def lock_channel(session: AsyncSession, channel: str) -> None:
-    """Row-lock ``channel``'s seq counter until the transaction ends.
-
-    Used to order a decision taken outside the database (a presence
-    transition in Redis) with the seq of the event that reports it.
-    """
-    dialect = session.get_bind().dialect.name
-    upsert = postgresql.insert(ChannelSeq) if dialect == "postgresql" else sqlite.insert(ChannelSeq)
-    stmt = upsert.values(channel=channel, seq=0).on_conflict_do_update(
-        index_elements=[ChannelSeq.channel], set_={"seq": ChannelSeq.seq}
-    )
-    await session.execute(stmt)
 
 
 async def online_in_log(session: AsyncSession, *, since: datetime) -> list[tuple[str, int]]:

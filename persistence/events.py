@@ -2,21 +2,26 @@
 
 Domain commands call :func:`emit`; nothing is written until the transaction
 ends. :func:`flush_events` (called by ``Database.transaction`` just before
-commit) allocates each channel's ``seq`` numbers and inserts the rows. Seqs are
-allocated by an upsert on ``channel_seqs``, which row-locks the channel until
-commit: concurrent transactions on PostgreSQL neither share nor skip a number,
-and a rollback gives the numbers back. Channels are locked in sorted order, so
-two transactions touching the same channels cannot deadlock, and the locks are
-taken last, so they are held only for the commit.
+commit) inserts the rows. Each channel's ``seq`` comes from a counter row in
+``channel_seqs``, bumped by an upsert that row-locks the channel until commit:
+concurrent transactions neither share nor skip a number, and a rollback gives
+the numbers back. Channels are locked in sorted order, so two transactions
+touching the same channels cannot deadlock.
+
+On PostgreSQL the database bumps the counters itself while the transaction
+commits (a deferred trigger, migration 0002), so a channel is locked only for
+the commit, however busy the application is; every change of a campaign
+writes to its channel, and a lock held across the application's round trips
+capped a campaign at a few dozen changes a second. SQLite has one writer at
+a time anyway and allocates here.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,22 +32,19 @@ from .types import utcnow
 
 __all__ = [
     "EventRecord",
-    "LazyData",
     "campaign_channel",
+    "committed",
     "current_seq",
     "emit",
     "flush_events",
-    "flush_memo",
+    "lock_channel",
+    "numbered",
+    "remember_committed",
     "sender_channel",
 ]
 
 _QUEUE = "shiftline.event_queue"
-_MEMO = "shiftline.flush_memo"
-
-# Data computed at flush time, after the channel's seq row is locked: values
-# that summarize shared state (campaign totals) are then read in the same
-# order as the seqs, so the event with the highest seq carries the latest truth.
-LazyData: TypeAlias = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+_COMMITTED = "shiftline.committed_events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,50 +67,10 @@ def sender_channel(campaign_id: int, user_id: int) -> str:
     return f"sender:{campaign_id}:{user_id}"
 
 
-class _Queue:
-    """The events a transaction queued, in order; a keyed event replaces its predecessor."""
-
-    __slots__ = ("items", "keyed")
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str, dict[str, Any] | LazyData] | None] = []
-        self.keyed: dict[str, int] = {}
-
-    def add(self, channel: str, kind: str, data: dict[str, Any] | LazyData, key: str | None) -> None:
-        if key is not None:
-            previous = self.keyed.get(key)
-            if previous is not None:
-                self.items[previous] = None
-            self.keyed[key] = len(self.items)
-        self.items.append((channel, kind, data))
-
-
-def emit(
-    session: AsyncSession,
-    channel: str,
-    kind: str,
-    data: dict[str, Any] | LazyData,
-    *,
-    key: str | None = None,
-) -> None:
-    """Queue an event to be written when ``session``'s transaction commits.
-
-    ``data`` may be a coroutine function, run at flush time under the channel's
-    lock (see above). Events queued with the same ``key`` in one transaction
-    collapse to the last one (a transaction emits one ``stats`` per campaign).
-    """
-    queue: _Queue = session.info.setdefault(_QUEUE, _Queue())
-    queue.add(channel, kind, data, key)
-
-
-def flush_memo(session: AsyncSession) -> dict[Any, Any]:
-    """A dict that lives while ``session``'s events are flushed.
-
-    Lazy data functions use it to read shared state once per flush (all the
-    counters of a campaign) instead of once per event.
-    """
-    memo: dict[Any, Any] = session.info.setdefault(_MEMO, {})
-    return memo
+def emit(session: AsyncSession, channel: str, kind: str, data: dict[str, Any]) -> None:
+    """Queue an event to be written when ``session``'s transaction commits."""
+    queue: list[tuple[str, str, dict[str, Any]]] = session.info.setdefault(_QUEUE, [])
+    queue.append((channel, kind, data))
 
 
 async def current_seq(session: AsyncSession, channel: str) -> int:
@@ -137,35 +99,70 @@ async def _allocate(session: AsyncSession, counts: dict[str, int]) -> dict[str, 
     return last
 
 
+async def lock_channel(session: AsyncSession, channel: str) -> None:
+    """Take ``channel``'s seq lock now, until commit, without using a number.
+
+    A transaction that reads shared state to publish it locks first, so that
+    the event with the highest seq carries the latest truth.
+    """
+    await _allocate(session, {channel: 0})
+
+
 async def flush_events(session: AsyncSession) -> list[EventRecord]:
-    """Write every queued event of ``session``; return them in seq order per channel."""
-    queue: _Queue | None = session.info.pop(_QUEUE, None)
-    if queue is None:
+    """Write every queued event of ``session``; return them in seq order per channel.
+
+    On PostgreSQL the rows go in without a seq and the database numbers them
+    while the transaction commits (migration 0002), so the channel's counter
+    is locked only for the commit itself; the records returned carry seq 0
+    until :func:`numbered` reads their numbers after the commit. Elsewhere
+    (SQLite, one writer at a time) the seqs are allocated here.
+    """
+    queue: list[tuple[str, str, dict[str, Any]]] | None = session.info.pop(_QUEUE, None)
+    if not queue:
         return []
-    by_channel: dict[str, list[tuple[str, dict[str, Any] | LazyData]]] = defaultdict(list)
-    for item in queue.items:
-        if item is not None:
-            channel, kind, data = item
-            by_channel[channel].append((kind, data))
-    if not by_channel:
-        return []
-    last = await _allocate(session, {channel: len(events) for channel, events in by_channel.items()})
+    by_channel: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for channel, kind, data in queue:
+        by_channel[channel].append((kind, data))
     now = utcnow()
-    rows: list[dict[str, Any]] = []
-    try:
-        for channel in sorted(by_channel):
-            events = by_channel[channel]
-            first = last[channel] - len(events) + 1
-            for offset, (kind, lazy) in enumerate(events):
-                data = await lazy(session) if callable(lazy) else lazy
-                rows.append(
-                    {"channel": channel, "seq": first + offset, "kind": kind, "data": data, "created_at": now}
-                )
-    finally:
-        session.info.pop(_MEMO, None)
-    result = await session.execute(insert(Event).returning(Event.id, Event.channel, Event.seq), rows)
-    ids = {(channel, seq): id_ for id_, channel, seq in result.all()}
-    return [
-        EventRecord(ids[(r["channel"], r["seq"])], r["channel"], r["seq"], r["kind"], r["data"], now)
-        for r in rows
+    # Sorted by channel: the counters are locked in this order, so two
+    # transactions on the same channels cannot deadlock.
+    ordered = [
+        (channel, kind, data) for channel, events in sorted(by_channel.items()) for kind, data in events
     ]
+    seqs: list[int | None] = [None] * len(ordered)
+    if session.get_bind().dialect.name != "postgresql":
+        last = await _allocate(session, {channel: len(events) for channel, events in by_channel.items()})
+        seqs = [
+            last[channel] - len(events) + 1 + offset
+            for channel, events in sorted(by_channel.items())
+            for offset in range(len(events))
+        ]
+    rows = [
+        {"channel": c, "seq": seq, "kind": k, "data": d, "created_at": now}
+        for (c, k, d), seq in zip(ordered, seqs, strict=True)
+    ]
+    result = await session.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows)
+    return [
+        EventRecord(id_, c, seq or 0, k, d, now)
+        for id_, (c, k, d), seq in zip(result.scalars(), ordered, seqs, strict=True)
+    ]
+
+
+async def numbered(session: AsyncSession, records: list[EventRecord]) -> list[EventRecord]:
+    """``records`` of a committed transaction with the seqs the database gave them."""
+    if not records or records[0].seq:
+        return records
+    ids = [r.id for r in records]
+    rows = await session.execute(select(Event.id, Event.seq).where(Event.id.in_(ids)))
+    seqs = {id_: seq for id_, seq in rows}
+    return [replace(r, seq=seqs[r.id]) for r in records]
+
+
+def remember_committed(session: AsyncSession, records: list[EventRecord]) -> None:
+    session.info[_COMMITTED] = records
+
+
+def committed(session: AsyncSession) -> list[EventRecord]:
+    """After ``Database.transaction`` ends, the events ``session`` wrote, with their seqs."""
+    records: list[EventRecord] = session.info.get(_COMMITTED, [])
+    return records

@@ -284,7 +284,9 @@ class Event(Base):
     )
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     channel: Mapped[str] = mapped_column(String(100))
-    seq: Mapped[int] = mapped_column(BigInteger)
+    # Null only inside the writing transaction on PostgreSQL, which numbers
+    # its events while it commits (migration 0002); committed rows have one.
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=True)
     kind: Mapped[str] = mapped_column(String(20))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,31 +1,36 @@
 """The live events every change to conversations emits, built in one place.
 
 Commands call these after changing rows and counters; the events are written
-with the transaction (see ``events``). Counter-derived events are computed at
-flush time, so they always carry committed-order truth.
+with the transaction (see ``events``). Counter-derived events (``stats``,
+``sender_stats``) follow right after the commit (see ``countsfeed``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .counters import UNASSIGNED
-from .events import campaign_channel, emit, flush_memo, sender_channel
-from .models import Conversation, ConversationCount
+from .events import campaign_channel, emit, sender_channel
+from .models import Conversation
 from .status import derive_status
 
 __all__ = [
+    "CountMarks",
     "conversation_data",
     "emit_conversation",
     "emit_counts",
     "emit_reassigned",
     "iso",
+    "take_count_marks",
 ]
+
+_COUNT_MARKS = "shiftline.count_marks"
+
+# campaign id -> the slots (sender ids, UNASSIGNED) whose counters changed.
+CountMarks: TypeAlias = dict[int, set[int]]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -60,53 +65,19 @@ def emit_conversation(session: AsyncSession, conversation: Conversation) -> None
 
 
 def emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[int]) -> None:
-    """Queue ``stats`` for the campaign and ``sender_stats`` for each touched slot.
+    """Note that the counters of ``slots`` in the campaign changed.
 
-    Each sender's own ``sender_stats`` also goes to their sender channel.
+    The ``stats`` and ``sender_stats`` events follow after the commit, from
+    ``countsfeed`` (which says why they are not written here).
     """
-
-    async def stats(s: AsyncSession) -> dict[str, Any]:
-        c = ConversationCount
-        row = (
-            await s.execute(
-                select(
-                    func.coalesce(func.sum(c.assigned), 0),
-                    func.coalesce(func.sum(c.not_started), 0),
-                    func.coalesce(func.sum(c.needs_reply), 0),
-                ).where(c.campaign_id == campaign_id)
-            )
-        ).one()
-        return {"total": int(row[0]), "not_started": int(row[1]), "needs_reply": int(row[2])}
-
-    emit(session, campaign_channel(campaign_id), "stats", stats, key=f"stats:{campaign_id}")
-    for slot in sorted(set(slots)):
-        _emit_sender_stats(session, campaign_id, slot)
+    marks: CountMarks = session.info.setdefault(_COUNT_MARKS, {})
+    marks.setdefault(campaign_id, set()).update(slots)
 
 
-async def _slot_counts(s: AsyncSession, campaign_id: int) -> dict[int, tuple[int, int, int]]:
-    """All of a campaign's (assigned, sent, needs_reply) by slot, read once per flush."""
-    memo = flush_memo(s)
-    key = ("slot_counts", campaign_id)
-    if key not in memo:
-        c = ConversationCount
-        rows = await s.execute(
-            select(c.slot, c.assigned, c.sent, c.needs_reply).where(c.campaign_id == campaign_id)
-        )
-        memo[key] = {int(slot): (int(a), int(sent), int(n)) for slot, a, sent, n in rows}
-    counts: dict[int, tuple[int, int, int]] = memo[key]
-    return counts
-
-
-def _emit_sender_stats(session: AsyncSession, campaign_id: int, slot: int) -> None:
-    async def sender_stats(s: AsyncSession) -> dict[str, Any]:
-        assigned, sent, needs_reply = (await _slot_counts(s, campaign_id)).get(slot, (0, 0, 0))
-        user_id = None if slot == UNASSIGNED else slot
-        return {"user_id": user_id, "assigned": assigned, "sent": sent, "needs_reply": needs_reply}
-
-    key = f"sender_stats:{campaign_id}:{slot}"
-    emit(session, campaign_channel(campaign_id), "sender_stats", sender_stats, key=key)
-    if slot != UNASSIGNED:
-        emit(session, sender_channel(campaign_id, slot), "sender_stats", sender_stats, key=key + ":own")
+def take_count_marks(session: AsyncSession) -> CountMarks:
+    """The campaign slots whose counters ``session`` changed; forgets them."""
+    marks: CountMarks = session.info.pop(_COUNT_MARKS, {})
+    return marks
 
 
 def emit_reassigned(

@@ -19,6 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from channels import create_broker
+from persistence.countsfeed import CountsFeed
 from persistence.eventlog import unpublished_lag
 from persistence.types import utcnow
 from presence import PresenceUnavailable, create_tracker
@@ -91,8 +92,10 @@ async def running(svc: Services) -> AsyncIterator[None]:
         publisher = Publisher(
             svc.db, broker, hub, metrics, retention=timedelta(hours=settings.event_retention_hours)
         )
+        counts = CountsFeed(svc.db)
         async with asyncio.TaskGroup() as group:
             tasks = [
+                group.create_task(counts.run(), name="live-counts"),
                 group.create_task(hub.listen(), name="live-hub-listen"),
                 group.create_task(hub.catch_up_loop(), name="live-hub-catch-up"),
                 group.create_task(presence.run(), name="live-presence"),
@@ -101,6 +104,7 @@ async def running(svc: Services) -> AsyncIterator[None]:
             ]
             await asyncio.sleep(0)  # let the hub subscribe before anyone connects
             svc.db.on_commit = publisher.on_commit
+            svc.db.on_counts = counts.add
             svc.extras.update(hub=hub, tracker=tracker, broker_healthy=lambda: broker.healthy)
             # Everything imported and built so far lives as long as the process:
             # keep it out of the cyclic collector's full passes, which otherwise
@@ -117,6 +121,9 @@ async def running(svc: Services) -> AsyncIterator[None]:
                         break
                     await asyncio.sleep(0.05)
                 await presence.settle(3.0)
+                svc.db.on_counts = None
+                with contextlib.suppress(Exception):
+                    await counts.flush()
                 with contextlib.suppress(Exception):
                     await publisher.flush()
                 svc.db.on_commit = None

@@ -19,8 +19,8 @@ from collections import Counter
 from datetime import datetime
 
 from persistence.database import Database
-from persistence.eventlog import lock_channel, online_in_log
-from persistence.events import campaign_channel, emit
+from persistence.eventlog import online_in_log
+from persistence.events import campaign_channel, emit, lock_channel
 from presence import Key, Tracker
 
 from .tasks import reraise_if_cancelled

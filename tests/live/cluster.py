@@ -70,6 +70,9 @@ async def http_team(base_url: str, database_url: str, secret: str = SECRET) -> H
             json={"user_ids": [ids["sam"], ids["ria"]]},
         )
         assert response.status_code in (200, 201), response.text
+    # Adding senders publishes their counters a moment later: let that pass
+    # before a test starts counting events.
+    await settled_log_after(database_url, f"campaign:{cid}", 0)
     return HttpTeam(owner, members["sam"], members["ria"], cid)
 
 
@@ -91,6 +94,26 @@ async def log_after(database_url: str, channel: str, after: int) -> list[EventRe
             return await read_after(session, channel, after, limit=100_000)
     finally:
         await db.dispose()
+
+
+async def settled_log_after(
+    database_url: str, channel: str, after: int, *, quiet: float = 0.5
+) -> list[EventRecord]:
+    """The log after ``after`` once the counters' ``stats`` is in and nothing more comes for ``quiet`` s.
+
+    Counter events follow a change by about 0.1 s (the server's counts feed).
+    """
+    records: list[EventRecord] = []
+    stable_since = time.monotonic()
+    deadline = stable_since + 10.0
+    while time.monotonic() < deadline:
+        latest = await log_after(database_url, channel, after)
+        if len(latest) != len(records):
+            records, stable_since = latest, time.monotonic()
+        elif any(r.kind == "stats" for r in records) and time.monotonic() - stable_since >= quiet:
+            return records
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the log of {channel} after seq {after} did not settle: {records[-3:]}")
 
 
 class Emitter:

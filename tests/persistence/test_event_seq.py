@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.database import Database
-from persistence.events import EventRecord, current_seq, emit
+from persistence.events import EventRecord, current_seq, emit, lock_channel
 from persistence.models import Event
 
 
@@ -55,38 +53,40 @@ async def test_a_rolled_back_change_leaves_no_event_and_no_hole(db: Database) ->
     assert await _seqs(db, "campaign:1") == [1, 2]
 
 
-async def test_events_with_the_same_key_collapse_to_the_last(db: Database) -> None:
-    async with db.transaction() as session:
-        emit(session, "campaign:1", "stats", {"total": 1}, key="stats")
-        emit(session, "campaign:1", "message", {"id": 1})
-        emit(session, "campaign:1", "stats", {"total": 2}, key="stats")
-    async with db.session() as session:
-        rows = (await session.execute(select(Event.seq, Event.kind, Event.data).order_by(Event.seq))).all()
-    assert [(r.seq, r.kind, r.data) for r in rows] == [(1, "message", {"id": 1}), (2, "stats", {"total": 2})]
-
-
 async def test_concurrent_transactions_never_share_or_skip_a_seq(db: Database) -> None:
-    order: list[int] = []
-
     async def one(i: int) -> None:
-        async def data(session: AsyncSession) -> dict[str, Any]:
-            # Lazy data runs under the channel lock: the order it runs in is the seq order.
-            order.append(i)
-            return {"i": i}
-
         async with db.transaction() as session:
-            emit(session, "campaign:9", "stats", data)
+            emit(session, "campaign:9", "conversation", {"i": i})
             emit(session, f"sender:9:{i % 3}", "conversation", {"i": i})
             await asyncio.sleep(0)
 
     await asyncio.gather(*(one(i) for i in range(40)))
     assert await _seqs(db, "campaign:9") == list(range(1, 41))
-    async with db.session() as session:
-        rows = (
-            await session.execute(select(Event.seq, Event.data).where(Event.channel == "campaign:9"))
-        ).all()
-    by_seq = {r.seq: r.data["i"] for r in rows}
-    assert [by_seq[s] for s in range(1, 41)] == order
     for k in range(3):
         seqs = await _seqs(db, f"sender:9:{k}")
         assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def test_what_is_read_under_the_channel_lock_follows_the_seq_order(db: Database) -> None:
+    """The counts feed's guarantee: the event with the highest seq carries the latest truth."""
+    async with db.transaction() as session:
+        emit(session, "campaign:9", "conversation", {"setup": True})
+
+    async def one() -> None:
+        async with db.transaction() as session:
+            await lock_channel(session, "campaign:9")
+            # Read shared state, yield to the others, then write what was read, plus one.
+            seen = await current_seq(session, "campaign:9")
+            await asyncio.sleep(0)
+            emit(session, "campaign:9", "stats", {"seen": seen})
+
+    await asyncio.gather(*(one() for _ in range(20)))
+    async with db.session() as session:
+        rows = (
+            await session.execute(
+                select(Event.seq, Event.data).where(Event.kind == "stats").order_by(Event.seq)
+            )
+        ).all()
+    # Each transaction saw exactly the events committed before it took the lock.
+    assert [r.data["seen"] for r in rows] == [r.seq - 1 for r in rows]
+    assert [r.seq for r in rows] == list(range(2, 22))

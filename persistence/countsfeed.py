@@ -1,0 +1,156 @@
+"""Counter events: ``stats`` and ``sender_stats``, published after the changes that move counters.
+
+A command that changes counters only notes which campaign slots it touched
+(``notify.emit_counts``). After it commits, ``Database.transaction`` hands
+the notes to the process's :class:`CountsFeed`, which gathers the notes of
+every change for ``interval`` seconds and then publishes, per campaign, one
+``stats`` and one ``sender_stats`` per touched slot in a transaction of its
+own. Without a feed (the CLI, scripts, tests of single commands) they are
+published right after each commit.
+
+Why not in the change's own transaction: the event with the highest seq must
+carry the latest totals, so the totals had to be read under the campaign
+channel's seq lock; done in every send, that read held the campaign's busiest
+lock for several round trips. Here the read takes no lock: a publication
+overtaken by other events of its campaign between its read and its commit is
+simply published again (see :func:`publish_counts`). The values are absolute,
+so one event an interval replaces many with nothing lost, and each read
+follows the commits it reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .counters import UNASSIGNED
+from .events import campaign_channel, committed, emit, sender_channel
+from .models import ChannelSeq, ConversationCount
+from .notify import CountMarks
+
+if TYPE_CHECKING:
+    from .database import Database
+
+__all__ = ["CountsFeed", "merge_marks", "publish_counts", "publish_counts_now"]
+
+logger = logging.getLogger("shiftline.counts")
+
+
+def merge_marks(into: CountMarks, marks: CountMarks) -> None:
+    for campaign_id, slots in marks.items():
+        into.setdefault(campaign_id, set()).update(slots)
+
+
+async def _emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[int]) -> int:
+    """Queue ``stats`` and the slots' ``sender_stats``; return the channel seq they were read at.
+
+    Totals, slots and the seq come from one statement, so from one snapshot.
+    """
+    c = ConversationCount
+    channel = campaign_channel(campaign_id)
+    wanted = sorted(set(slots))
+    seen = select(ChannelSeq.seq).where(ChannelSeq.channel == channel).scalar_subquery()
+    totals = select(
+        literal(None).label("slot"),
+        func.coalesce(func.sum(c.assigned), 0),
+        func.coalesce(func.sum(c.not_started), 0),
+        func.coalesce(func.sum(c.sent), 0),
+        func.coalesce(func.sum(c.needs_reply), 0),
+        func.coalesce(seen, 0),
+    ).where(c.campaign_id == campaign_id)
+    per_slot = select(c.slot, c.assigned, c.not_started, c.sent, c.needs_reply, literal(0)).where(
+        c.campaign_id == campaign_id, c.slot.in_(wanted)
+    )
+    rows: list[Any] = list((await session.execute(union_all(totals, per_slot))).all())
+    found = {int(r[0]): (int(r[1]), int(r[3]), int(r[4])) for r in rows if r[0] is not None}
+    _, total, not_started, _, needs_reply, seq = next(r for r in rows if r[0] is None)
+    stats = {"total": int(total), "not_started": int(not_started), "needs_reply": int(needs_reply)}
+    emit(session, channel, "stats", stats)
+    for slot in wanted:
+        assigned, sent, waiting = found.get(slot, (0, 0, 0))
+        data: dict[str, Any] = {
+            "user_id": None if slot == UNASSIGNED else slot,
+            "assigned": assigned,
+            "sent": sent,
+            "needs_reply": waiting,
+        }
+        emit(session, channel, "sender_stats", data)
+        if slot != UNASSIGNED:
+            emit(session, sender_channel(campaign_id, slot), "sender_stats", data)
+    return int(seq)
+
+
+async def publish_counts(db: Database, marks: CountMarks) -> CountMarks:
+    """Publish the current counts of the marked slots, one transaction per campaign.
+
+    Returns the marks to publish again: those of a campaign where other
+    events committed between the read and this publication's commit. One of
+    them may have changed counters this read missed and committed before
+    its own publication, which this one would then follow with older
+    numbers. Publishing again ends with the latest truth last, and takes
+    no lock.
+    """
+    again: CountMarks = {}
+    for campaign_id in sorted(marks):
+        async with db.transaction() as session:
+            seen = await _emit_counts(session, campaign_id, marks[campaign_id])
+        channel = campaign_channel(campaign_id)
+        first = min(r.seq for r in committed(session) if r.channel == channel)
+        if first != seen + 1:
+            again[campaign_id] = marks[campaign_id]
+    return again
+
+
+async def publish_counts_now(db: Database, marks: CountMarks, *, rounds: int = 5) -> None:
+    """Publish until no publication was overtaken (without a feed: the CLI, scripts)."""
+    for _ in range(rounds):
+        marks = await publish_counts(db, marks)
+        if not marks:
+            return
+    logger.warning("counts of campaigns %s may lag: overtaken %d times in a row", sorted(marks), rounds)
+
+
+class CountsFeed:
+    """Coalesces count notes and publishes them every ``interval`` seconds while ``run`` runs."""
+
+    def __init__(self, db: Database, *, interval: float = 0.1, retry: float = 1.0) -> None:
+        self.db = db
+        self.interval = interval
+        self.retry = retry
+        self._pending: CountMarks = {}
+        self._wake = asyncio.Event()
+
+    def add(self, marks: CountMarks) -> None:
+        merge_marks(self._pending, marks)
+        self._wake.set()
+
+    async def flush(self) -> None:
+        """Publish everything noted so far; on failure the notes are kept for the next try."""
+        pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        try:
+            again = await publish_counts(self.db, pending)
+        except BaseException:
+            merge_marks(self._pending, pending)
+            raise
+        if again:
+            self.add(again)
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            # Let the changes of the next interval join this publication.
+            await asyncio.sleep(self.interval)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:  # the database is away: keep the notes, try again later
+                logger.exception("publishing counts failed")
+                self._wake.set()
+                await asyncio.sleep(self.retry)

@@ -1,0 +1,130 @@
+"""Counter events follow the changes: coalesced by the server's feed, never stale, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence import countsfeed
+from persistence.counters import recount
+from persistence.countsfeed import CountsFeed
+from persistence.database import Database
+from persistence.events import campaign_channel, sender_channel
+from persistence.messaging import send_message
+from tests.messaging_world import World, build, events_of
+
+
+async def _world(db: Database) -> World:
+    return await build(db, assign=["Sam", "Sam", "Sam", "Sue", None, None])
+
+
+async def _kinds(db: Database, channel: str) -> list[str]:
+    return [kind for kind, _ in await events_of(db, channel)]
+
+
+async def _last(db: Database, channel: str, kind: str) -> dict[str, Any]:
+    found = [data for k, data in await events_of(db, channel) if k == kind]
+    assert found, f"no {kind} on {channel}"
+    return found[-1]
+
+
+async def _totals(db: Database, campaign_id: int) -> dict[str, int]:
+    """The campaign's totals counted from the conversations themselves."""
+    async with db.session() as session:
+        truth = (await recount(session, campaign_id)).values()
+    return {
+        "total": sum(c.assigned for c in truth),
+        "not_started": sum(c.not_started for c in truth),
+        "needs_reply": sum(c.needs_reply for c in truth),
+    }
+
+
+async def test_a_burst_of_sends_gives_one_stats_event_with_the_final_totals(db: Database) -> None:
+    world = await _world(db)
+    cid = world.campaign_id
+    sam = world.senders["Sam"]
+    before = (await _kinds(db, campaign_channel(cid))).count("stats")
+    feed = CountsFeed(db, interval=0.05)
+    db.on_counts = feed.add
+    for conversation_id in world.conversations[:3]:
+        async with db.transaction() as session:
+            await send_message(session, sam, conversation_id)
+    # Noted, not yet published: the sends' own events are there, their counts follow.
+    assert (await _kinds(db, campaign_channel(cid))).count("stats") == before
+    runner = asyncio.create_task(feed.run())
+    try:
+        for _ in range(100):
+            if (await _kinds(db, campaign_channel(cid))).count("stats") > before:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        runner.cancel()
+    assert (await _kinds(db, campaign_channel(cid))).count("stats") == before + 1
+    assert await _last(db, campaign_channel(cid), "stats") == await _totals(db, cid)
+    own = await _last(db, sender_channel(cid, sam.user_id), "sender_stats")
+    assert own == {"user_id": sam.user_id, "assigned": 3, "sent": 3, "needs_reply": 0}
+    # Only the slot that changed is announced: Sue's counts did not move.
+    announced = [d["user_id"] for k, d in await events_of(db, campaign_channel(cid)) if k == "sender_stats"]
+    assert announced[-1] == sam.user_id
+
+
+async def test_without_a_feed_counts_are_published_right_after_the_commit(db: Database) -> None:
+    world = await _world(db)
+    async with db.transaction() as session:
+        await send_message(session, world.senders["Sue"], world.conversations[3])
+    stats = await _last(db, campaign_channel(world.campaign_id), "stats")
+    assert stats == await _totals(db, world.campaign_id)
+
+
+async def test_notes_survive_a_failed_publication(db: Database) -> None:
+    world = await _world(db)
+    feed = CountsFeed(db)
+    db.on_counts = feed.add
+    async with db.transaction() as session:
+        await send_message(session, world.senders["Sue"], world.conversations[3])
+    healthy = db.transaction
+
+    def broken() -> Any:
+        raise ConnectionError("database away")
+
+    db.transaction = broken  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await feed.flush()
+    db.transaction = healthy  # type: ignore[method-assign]
+    await feed.flush()
+    own = await _last(db, sender_channel(world.campaign_id, world.senders["Sue"].user_id), "sender_stats")
+    assert own["sent"] == 1
+
+
+async def test_a_publication_overtaken_by_a_change_is_published_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite runs one writer at a time: nothing can commit between the read and the commit")
+    world = await _world(db)
+    cid = world.campaign_id
+    read = countsfeed._emit_counts
+    interleaved: list[bool] = []
+
+    async def read_then_a_send_commits(session: AsyncSession, campaign_id: int, slots: Any) -> int:
+        seen = await read(session, campaign_id, slots)
+        if not interleaved:
+            interleaved.append(True)
+            # Sam's send commits after the totals were read, before they are published.
+            async with db.transaction() as other:
+                await send_message(other, world.senders["Sam"], world.conversations[0])
+        return seen
+
+    monkeypatch.setattr(countsfeed, "_emit_counts", read_then_a_send_commits)
+    again = await countsfeed.publish_counts(db, {cid: {world.senders["Sam"].user_id}})
+    assert again == {cid: {world.senders["Sam"].user_id}}
+    # The stale numbers went out, and the next publication (not overtaken) sets them right.
+    assert (await _last(db, campaign_channel(cid), "stats"))["not_started"] != (await _totals(db, cid))[
+        "not_started"
+    ]
+    monkeypatch.setattr(countsfeed, "_emit_counts", read)
+    assert await countsfeed.publish_counts(db, again) == {}
+    assert await _last(db, campaign_channel(cid), "stats") == await _totals(db, cid)
