@@ -7,6 +7,7 @@ truth from scratch (tests, and repair after a manual database edit).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,7 +65,7 @@ async def counts_by_slot(session: AsyncSession, *where: ColumnElement[bool]) -> 
 
 
 async def apply_deltas(session: AsyncSession, campaign_id: int, deltas: Mapping[int, Counts]) -> None:
-    """Add ``deltas`` (slot -> change) to the stored counters, in one statement.
+    """Add ``deltas`` (slot -> change) to the stored counters, in one round trip.
 
     Rows are listed in slot order, so concurrent transactions lock them in the
     same order and cannot deadlock.
@@ -84,21 +85,24 @@ async def apply_deltas(session: AsyncSession, campaign_id: int, deltas: Mapping[
     ]
     if not values:
         return
+    await session.execute(_upsert(session.get_bind().dialect.name), values)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """The counters' add-to upsert, built once: building it costs more than running it."""
     table = ConversationCount
-    dialect = session.get_bind().dialect.name
     upsert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     excluded = upsert.excluded
-    await session.execute(
-        upsert.values(values).on_conflict_do_update(
-            index_elements=[table.campaign_id, table.slot],
-            set_={
-                "assigned": table.assigned + excluded.assigned,
-                "not_started": table.not_started + excluded.not_started,
-                "sent": table.sent + excluded.sent,
-                "needs_reply": table.needs_reply + excluded.needs_reply,
-                "opted_out": table.opted_out + excluded.opted_out,
-            },
-        )
+    return upsert.on_conflict_do_update(
+        index_elements=[table.campaign_id, table.slot],
+        set_={
+            "assigned": table.assigned + excluded.assigned,
+            "not_started": table.not_started + excluded.not_started,
+            "sent": table.sent + excluded.sent,
+            "needs_reply": table.needs_reply + excluded.needs_reply,
+            "opted_out": table.opted_out + excluded.opted_out,
+        },
     )
 
 

@@ -23,9 +23,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import BigInteger, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import any_
 
 from .models import ChannelSeq, Event
 from .types import utcnow
@@ -148,12 +150,16 @@ async def flush_events(session: AsyncSession) -> list[EventRecord]:
     ]
 
 
+# Built once, with the ids as one array parameter: building an IN of many
+# values costs more than the query (only PostgreSQL numbers after commit).
+_SEQS_OF = select(Event.id, Event.seq).where(Event.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+
+
 async def numbered(session: AsyncSession, records: list[EventRecord]) -> list[EventRecord]:
     """``records`` of a committed transaction with the seqs the database gave them."""
     if not records or records[0].seq:
         return records
-    ids = [r.id for r in records]
-    rows = await session.execute(select(Event.id, Event.seq).where(Event.id.in_(ids)))
+    rows = await session.execute(_SEQS_OF, {"ids": [r.id for r in records]})
     seqs = {id_: seq for id_, seq in rows}
     return [replace(r, seq=seqs[r.id]) for r in records]
 
