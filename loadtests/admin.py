@@ -6,12 +6,9 @@ import asyncio
 import random
 from typing import Any
 
-from .actions import ActionLog
 from .api import Api, ApiFailure
-from .config import Config
-from .figures import Figures
-from .live import LiveClient
-from .provision import Person, World
+from .provision import Person
+from .simulated import Shared, Simulated
 from .views import AdminView
 
 __all__ = ["SimAdmin", "overview"]
@@ -24,35 +21,10 @@ async def overview(api: Api, base: str, token: str, campaign_id: int) -> dict[st
     return body
 
 
-class SimAdmin:
-    def __init__(
-        self,
-        index: int,
-        person: Person,
-        world: World,
-        cfg: Config,
-        api: Api,
-        figures: Figures,
-        actions: ActionLog,
-        rng: random.Random,
-    ) -> None:
-        self.person = person
-        self._world = world
-        self._cfg = cfg
-        self._api = api
-        self._actions = actions
-        self._rng = rng
+class SimAdmin(Simulated):
+    def __init__(self, index: int, person: Person, shared: Shared, rng: random.Random) -> None:
+        super().__init__("admin", index, person, shared, f"campaign:{shared.world.campaign_id}", rng)
         self.view = AdminView()
-        self.live = LiveClient(
-            f"admin {person.user_id}",
-            world.urls,
-            person.token,
-            [f"campaign:{world.campaign_id}"],
-            figures,
-            self._on_event,
-            wire=cfg.wire,
-            first=index,
-        )
 
     def _on_event(self, channel: str, seq: int, kind: str, data: dict[str, Any], received: float) -> None:
         self.view.apply(kind, data)

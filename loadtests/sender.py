@@ -14,13 +14,10 @@ import random
 import time
 from typing import Any
 
-from .actions import ActionLog
-from .api import Api, ApiFailure
-from .config import Config
+from .api import ApiFailure
 from .contacts import Contacts
-from .figures import Figures
-from .live import LiveClient
-from .provision import Person, World, iter_pages
+from .provision import Person, iter_pages
+from .simulated import Shared, Simulated
 from .views import SenderView
 
 __all__ = ["SimSender"]
@@ -39,39 +36,14 @@ def _status_of(detail: dict[str, Any]) -> str | None:
     return None
 
 
-class SimSender:
+class SimSender(Simulated):
     def __init__(
-        self,
-        index: int,
-        person: Person,
-        world: World,
-        cfg: Config,
-        api: Api,
-        figures: Figures,
-        contacts: Contacts,
-        actions: ActionLog,
-        rng: random.Random,
+        self, index: int, person: Person, shared: Shared, contacts: Contacts, rng: random.Random
     ) -> None:
-        self.person = person
-        self._world = world
-        self._cfg = cfg
-        self._api = api
-        self._figures = figures
+        self.channel = f"sender:{shared.world.campaign_id}:{person.user_id}"
+        super().__init__("sender", index, person, shared, self.channel, rng)
         self._contacts = contacts
-        self._actions = actions
-        self._rng = rng
         self.view = SenderView(person.user_id)
-        self.channel = f"sender:{world.campaign_id}:{person.user_id}"
-        self.live = LiveClient(
-            f"sender {person.user_id}",
-            world.urls,
-            person.token,
-            [self.channel],
-            figures,
-            self._on_event,
-            wire=cfg.wire,
-            first=index,
-        )
         # needs-reply conversation -> when the sender will have read it and answers
         self._due: dict[int, float] = {}
         # conversations a send was refused for (moved away, opted out): not tried again

@@ -32,6 +32,7 @@ from .provision import World, provision
 from .report import Goal, Outcome
 from .sender import SimSender
 from .servers import Cluster, cluster, database_exists
+from .simulated import Shared
 from .verify import quiesce, verify_views
 from .watch import watch_cluster
 from .worlds import load_world, save_world, template_name, world_path
@@ -197,14 +198,12 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
         figures.notes["setup_seconds"] = round(time.monotonic() - t_setup, 1)
         actions = ActionLog(figures)
         contacts = Contacts(api, world, cfg, figures, actions, rng)
+        shared = Shared(world, cfg, api, figures, actions)
         senders = [
-            SimSender(i, p, world, cfg, api, figures, contacts, actions, random.Random(rng.random()))
+            SimSender(i, p, shared, contacts, random.Random(rng.random()))
             for i, p in enumerate(world.senders)
         ]
-        admins = [
-            SimAdmin(i, p, world, cfg, api, figures, actions, random.Random(rng.random()))
-            for i, p in enumerate(world.admins)
-        ]
+        admins = [SimAdmin(i, p, shared, random.Random(rng.random())) for i, p in enumerate(world.admins)]
         clients = [a.live for a in admins] + [s.live for s in senders]
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
