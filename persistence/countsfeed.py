@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .counters import UNASSIGNED
 from .events import campaign_channel, committed, emit, sender_channel
-from .models import ChannelSeq, ConversationCount
+from .models import ChannelSeq, ConversationCount, Event
 from .notify import CountMarks
 
 if TYPE_CHECKING:
@@ -88,12 +88,11 @@ async def _emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[
 async def publish_counts(db: Database, marks: CountMarks) -> CountMarks:
     """Publish the current counts of the marked slots, one transaction per campaign.
 
-    Returns the marks to publish again: those of a campaign where other
-    events committed between the read and this publication's commit. One of
-    them may have changed counters this read missed and committed before
-    its own publication, which this one would then follow with older
-    numbers. Publishing again ends with the latest truth last, and takes
-    no lock.
+    Returns what to publish again: this publication is stale where another
+    publication of the same numbers committed between its read and its
+    commit, since that one may carry a change this read missed, and this one
+    would follow it with older numbers. Publishing those again ends with the
+    latest truth last, and takes no lock.
     """
     again: CountMarks = {}
     for campaign_id in sorted(marks):
@@ -102,8 +101,36 @@ async def publish_counts(db: Database, marks: CountMarks) -> CountMarks:
         channel = campaign_channel(campaign_id)
         first = min(r.seq for r in committed(session) if r.channel == channel)
         if first != seen + 1:
-            again[campaign_id] = marks[campaign_id]
+            async with db.session() as reader:
+                overtaken = await _overtaken(reader, channel, seen, first, marks[campaign_id])
+            if overtaken is not None:
+                again[campaign_id] = overtaken
     return again
+
+
+async def _overtaken(
+    session: AsyncSession, channel: str, after: int, before: int, slots: set[int]
+) -> set[int] | None:
+    """The slots (and None if not even the totals) whose counts others published in the window."""
+    rows = await session.execute(
+        select(Event.kind, Event.data).where(
+            Event.channel == channel,
+            Event.seq > after,
+            Event.seq < before,
+            Event.kind.in_(("stats", "sender_stats")),
+        )
+    )
+    stale: set[int] = set()
+    totals = False
+    for kind, data in rows:
+        if kind == "stats":
+            totals = True
+        else:
+            slot = UNASSIGNED if data["user_id"] is None else int(data["user_id"])
+            if slot in slots:
+                stale.add(slot)
+    # Every publication carries the totals, so stale slots come with stale totals.
+    return stale if totals else None
 
 
 async def publish_counts_now(db: Database, marks: CountMarks, *, rounds: int = 5) -> None:

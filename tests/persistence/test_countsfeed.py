@@ -12,7 +12,7 @@ from persistence import countsfeed
 from persistence.counters import recount
 from persistence.countsfeed import CountsFeed
 from persistence.database import Database
-from persistence.events import campaign_channel, sender_channel
+from persistence.events import campaign_channel, emit, sender_channel
 from persistence.messaging import send_message
 from tests.messaging_world import World, build, events_of
 
@@ -128,3 +128,22 @@ async def test_a_publication_overtaken_by_a_change_is_published_again(
     monkeypatch.setattr(countsfeed, "_emit_counts", read)
     assert await countsfeed.publish_counts(db, again) == {}
     assert await _last(db, campaign_channel(cid), "stats") == await _totals(db, cid)
+
+
+async def test_events_that_publish_no_counts_do_not_make_a_publication_stale(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite runs one writer at a time: nothing can commit between the read and the commit")
+    world = await _world(db)
+    cid = world.campaign_id
+    read = countsfeed._emit_counts
+
+    async def read_then_a_message_commits(session: AsyncSession, campaign_id: int, slots: Any) -> int:
+        seen = await read(session, campaign_id, slots)
+        async with db.transaction() as other:
+            emit(other, campaign_channel(cid), "message", {"conversation_id": world.conversations[0]})
+        return seen
+
+    monkeypatch.setattr(countsfeed, "_emit_counts", read_then_a_message_commits)
+    assert await countsfeed.publish_counts(db, {cid: {world.senders["Sue"].user_id}}) == {}
