@@ -10,6 +10,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -85,6 +86,18 @@ async def _http(_request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
 
+async def _busy(_request: Request, exc: Exception) -> Response:
+    # Every database connection stayed taken for the pool's whole timeout: an
+    # overload, not a fault. The transaction never began, so a retry is safe.
+    logger.warning("no database connection free in time: %s", exc)
+    return error_response(
+        503,
+        "busy",
+        "The server is too busy to take this right now; nothing was changed. Try again in a moment.",
+        {"Retry-After": "1"},
+    )
+
+
 async def _unexpected(_request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error", exc_info=exc)
     return error_response(500, "internal_error", "Something went wrong on the server; nothing was changed.")
@@ -94,5 +107,6 @@ exception_handlers: dict[Any, Any] = {
     DomainError: _domain,
     ApiError: _api,
     HTTPException: _http,
+    PoolTimeout: _busy,
     Exception: _unexpected,
 }

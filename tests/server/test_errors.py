@@ -1,0 +1,30 @@
+"""Errors a person can act on: an overloaded server says so, and that a retry is safe."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from server.errors import exception_handlers
+
+
+async def _no_connection_free(_request: Request) -> Response:
+    # What SQLAlchemy raises when every pooled connection stayed taken for the pool's timeout.
+    raise PoolTimeout("QueuePool limit of size 10 overflow 20 reached, connection timed out, timeout 30.00")
+
+
+def test_a_request_that_waited_too_long_for_the_database_gets_503_busy_not_500() -> None:
+    app = Starlette(
+        routes=[Route("/send", _no_connection_free, methods=["POST"])], exception_handlers=exception_handlers
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/send")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    error = response.json()["error"]
+    assert error["code"] == "busy"
+    assert "nothing was changed" in error["message"]
