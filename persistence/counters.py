@@ -79,6 +79,7 @@ async def apply_deltas(session: AsyncSession, campaign_id: int, deltas: Mapping[
             "sent": d.sent,
             "needs_reply": d.needs_reply,
             "opted_out": d.opted_out,
+            "changes": 1,
         }
         for slot, d in sorted(deltas.items())
         if not d.is_zero()
@@ -102,6 +103,7 @@ def _upsert(dialect: str) -> Any:
             "sent": table.sent + excluded.sent,
             "needs_reply": table.needs_reply + excluded.needs_reply,
             "opted_out": table.opted_out + excluded.opted_out,
+            "changes": table.changes + 1,
         },
     )
 

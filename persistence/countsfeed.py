@@ -6,7 +6,9 @@ the notes to the process's :class:`CountsFeed`, which gathers the notes of
 every change for ``interval`` seconds and then publishes, per campaign, one
 ``stats`` and one ``sender_stats`` per touched slot in a transaction of its
 own. Without a feed (the CLI, scripts, tests of single commands) they are
-published right after each commit.
+published right after each commit. Each counter row counts its changes and
+the changes a publication reported, so counts a process changed but died
+before publishing are found by another process's :meth:`CountsFeed.sweep`.
 
 Why not in the change's own transaction: the event with the highest seq must
 carry the latest totals, so the totals had to be read under the campaign
@@ -23,9 +25,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Table, bindparam, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .counters import UNASSIGNED
@@ -46,6 +48,19 @@ def merge_marks(into: CountMarks, marks: CountMarks) -> None:
         into.setdefault(campaign_id, set()).update(slots)
 
 
+# Core, not ORM: a plain executemany of one UPDATE per reported row.
+_COUNTS = cast(Table, ConversationCount.__table__)
+_MARK_PUBLISHED = (
+    update(_COUNTS)
+    .where(
+        _COUNTS.c.campaign_id == bindparam("c"),
+        _COUNTS.c.slot == bindparam("s"),
+        _COUNTS.c.published < bindparam("n"),
+    )
+    .values(published=bindparam("n"))
+)
+
+
 async def _emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[int]) -> int:
     """Queue ``stats`` and the slots' ``sender_stats``; return the channel seq they were read at.
 
@@ -63,7 +78,7 @@ async def _emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[
         func.coalesce(func.sum(c.needs_reply), 0),
         func.coalesce(seen, 0),
     ).where(c.campaign_id == campaign_id)
-    per_slot = select(c.slot, c.assigned, c.not_started, c.sent, c.needs_reply, literal(0)).where(
+    per_slot = select(c.slot, c.assigned, c.not_started, c.sent, c.needs_reply, c.changes).where(
         c.campaign_id == campaign_id, c.slot.in_(wanted)
     )
     rows: list[Any] = list((await session.execute(union_all(totals, per_slot))).all())
@@ -82,6 +97,13 @@ async def _emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[
         emit(session, channel, "sender_stats", data)
         if slot != UNASSIGNED:
             emit(session, sender_channel(campaign_id, slot), "sender_stats", data)
+    # In slot order, as every change locks counter rows, so that none can deadlock with another.
+    reported = sorted(
+        ({"c": campaign_id, "s": int(r[0]), "n": int(r[5])} for r in rows if r[0] is not None and r[5]),
+        key=lambda row: row["s"],
+    )
+    if reported:
+        await session.execute(_MARK_PUBLISHED, reported)
     return int(seq)
 
 
@@ -142,6 +164,11 @@ async def publish_counts_now(db: Database, marks: CountMarks, *, rounds: int = 5
     logger.warning("counts of campaigns %s may lag: overtaken %d times in a row", sorted(marks), rounds)
 
 
+_UNREPORTED = select(ConversationCount.campaign_id, ConversationCount.slot, ConversationCount.changes).where(
+    ConversationCount.changes != ConversationCount.published
+)
+
+
 class CountsFeed:
     """Coalesces count notes and publishes them every ``interval`` seconds while ``run`` runs."""
 
@@ -151,6 +178,7 @@ class CountsFeed:
         self.retry = retry
         self._pending: CountMarks = {}
         self._wake = asyncio.Event()
+        self._unreported: dict[tuple[int, int], int] = {}
 
     def add(self, marks: CountMarks) -> None:
         merge_marks(self._pending, marks)
@@ -168,6 +196,36 @@ class CountsFeed:
             raise
         if again:
             self.add(again)
+
+    async def sweep(self) -> int:
+        """Publish counter rows left unreported since the last sweep; return how many.
+
+        Their changes committed, but the process that should have published
+        them stopped first (or its publication failed). A row seen unreported
+        with the same number of changes by two sweeps in a row is taken over.
+        """
+        async with self.db.session() as session:
+            rows = await session.execute(_UNREPORTED)
+            now = {(int(cid), int(slot)): int(changes) for cid, slot, changes in rows}
+        stuck: CountMarks = {}
+        for (campaign_id, slot), changes in now.items():
+            if self._unreported.get((campaign_id, slot)) == changes:
+                stuck.setdefault(campaign_id, set()).add(slot)
+        self._unreported = now
+        if stuck:
+            self.add(stuck)
+        return sum(len(slots) for slots in stuck.values())
+
+    async def sweep_forever(self, every: float = 2.0) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                taken = await self.sweep()
+            except Exception:  # the database is away: next round
+                logger.exception("looking for unpublished counts failed")
+                continue
+            if taken:
+                logger.info("publishing %d counter rows another process left unreported", taken)
 
     async def run(self) -> None:
         while True:

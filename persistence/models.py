@@ -191,6 +191,11 @@ class ConversationCount(Base):
     sent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     needs_reply: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     opted_out: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # How many changes moved this row, and how many of them a sender_stats
+    # event has reported: a row where they differ awaits publication (see
+    # persistence.countsfeed), also after the process that changed it died.
+    changes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    published: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Message(Base):

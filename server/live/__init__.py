@@ -96,6 +96,7 @@ async def running(svc: Services) -> AsyncIterator[None]:
         async with asyncio.TaskGroup() as group:
             tasks = [
                 group.create_task(counts.run(), name="live-counts"),
+                group.create_task(counts.sweep_forever(), name="live-counts-sweep"),
                 group.create_task(hub.listen(), name="live-hub-listen"),
                 group.create_task(hub.catch_up_loop(), name="live-hub-catch-up"),
                 group.create_task(presence.run(), name="live-presence"),

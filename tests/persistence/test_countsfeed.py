@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence import countsfeed
 from persistence.counters import recount
-from persistence.countsfeed import CountsFeed
+from persistence.countsfeed import CountsFeed, publish_counts_now
 from persistence.database import Database
 from persistence.events import campaign_channel, emit, sender_channel
 from persistence.messaging import send_message
@@ -113,14 +113,15 @@ async def test_a_publication_overtaken_by_a_change_is_published_again(
         seen = await read(session, campaign_id, slots)
         if not interleaved:
             interleaved.append(True)
-            # Sam's send commits after the totals were read, before they are published.
+            # Sue's send, and its own counts, commit after the totals were read, before they are published.
             async with db.transaction() as other:
-                await send_message(other, world.senders["Sam"], world.conversations[0])
+                await send_message(other, world.senders["Sue"], world.conversations[3])
         return seen
 
     monkeypatch.setattr(countsfeed, "_emit_counts", read_then_a_send_commits)
     again = await countsfeed.publish_counts(db, {cid: {world.senders["Sam"].user_id}})
-    assert again == {cid: {world.senders["Sam"].user_id}}
+    # The totals went out stale; Sam's own numbers did not move, so only the totals go again.
+    assert again == {cid: set()}
     # The stale numbers went out, and the next publication (not overtaken) sets them right.
     assert (await _last(db, campaign_channel(cid), "stats"))["not_started"] != (await _totals(db, cid))[
         "not_started"
@@ -147,3 +148,27 @@ async def test_events_that_publish_no_counts_do_not_make_a_publication_stale(
 
     monkeypatch.setattr(countsfeed, "_emit_counts", read_then_a_message_commits)
     assert await countsfeed.publish_counts(db, {cid: {world.senders["Sue"].user_id}}) == {}
+
+
+async def test_counts_a_stopped_process_never_published_are_published_by_another(db: Database) -> None:
+    world = await _world(db)
+    cid = world.campaign_id
+    sue = world.senders["Sue"]
+    await publish_counts_now(db, {cid: {0, sue.user_id, world.senders["Sam"].user_id}})  # set-up's counters
+    dying = CountsFeed(db)
+    db.on_counts = dying.add
+    async with db.transaction() as session:
+        await send_message(session, sue, world.conversations[3])
+    # The process stops before its feed publishes: the notes die with it.
+    del dying
+    survivor = CountsFeed(db)
+    db.on_counts = survivor.add
+    assert await survivor.sweep() == 0  # unreported, but perhaps its owner is about to publish
+    assert await survivor.sweep() == 1  # still unreported with the same changes: taken over
+    await survivor.flush()
+    own = await _last(db, sender_channel(cid, sue.user_id), "sender_stats")
+    assert own == {"user_id": sue.user_id, "assigned": 1, "sent": 1, "needs_reply": 0}
+    assert await _last(db, campaign_channel(cid), "stats") == await _totals(db, cid)
+    # Reported now: nothing left for the next sweeps.
+    assert await survivor.sweep() == 0
+    assert await survivor.sweep() == 0
