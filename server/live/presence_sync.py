@@ -2,8 +2,9 @@
 
 Connections call :meth:`PresenceSync.join`/:meth:`leave` synchronously; only
 a key's first and last local connection matter, and those are queued for one
-worker task. The worker reconciles each queued key with the tracker inside a
-database transaction that first row-locks the campaign channel's seq, and
+worker task. The worker reconciles the queued keys with the tracker, up to a
+hundred at a time, in one database transaction per campaign that first
+row-locks the campaign channel's seq, and
 emits the ``presence`` event in that same transaction: the order of
 transitions in the tracker is the order of the events' seqs, on every
 instance. The same task refreshes this instance's entries (heartbeat) and
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections import Counter
 from datetime import datetime
@@ -28,6 +30,11 @@ from .tasks import reraise_if_cancelled
 __all__ = ["PresenceSync"]
 
 logger = logging.getLogger("shiftline.presence")
+
+# Keys reconciled per round: a reconnecting crowd (an instance died) becomes
+# a few transactions instead of one per sender, each holding the campaign
+# channel's lock while it talks to the tracker.
+_BATCH = 100
 
 
 class PresenceSync:
@@ -110,12 +117,14 @@ class PresenceSync:
     async def _apply_dirty(self) -> None:
         loop = asyncio.get_running_loop()
         while self._dirty:
-            key = next(iter(self._dirty))
-            del self._dirty[key]
+            batch = list(itertools.islice(self._dirty, _BATCH))
+            for key in batch:
+                del self._dirty[key]
             try:
-                await self._apply(key)
+                await self._apply(batch)
             except BaseException:
-                self._dirty.setdefault(key, None)
+                for key in batch:
+                    self._dirty.setdefault(key, None)
                 raise
             # A long queue (thousands of senders connecting at once) must not
             # delay the heartbeat past the entries' expiry: other instances
@@ -128,15 +137,24 @@ class PresenceSync:
         self._next_beat = asyncio.get_running_loop().time() + self.interval
         await self._heartbeat()
 
-    async def _apply(self, key: Key) -> None:
-        campaign_id, user_id = key
-        channel = campaign_channel(campaign_id)
-        async with self.db.transaction() as session:
-            await lock_channel(session, channel)
-            online = key in self.local
-            changed = await (self.tracker.join(key) if online else self.tracker.leave(key))
-            if changed:
-                emit(session, channel, "presence", {"user_id": user_id, "online": online})
+    async def _apply(self, keys: list[Key]) -> None:
+        """Reconcile ``keys`` with the tracker: one transaction (and one lock) per campaign."""
+        by_campaign: dict[int, list[int]] = {}
+        for campaign_id, user_id in keys:
+            by_campaign.setdefault(campaign_id, []).append(user_id)
+        loop = asyncio.get_running_loop()
+        for campaign_id, user_ids in by_campaign.items():
+            channel = campaign_channel(campaign_id)
+            async with self.db.transaction() as session:
+                await lock_channel(session, channel)
+                for user_id in user_ids:
+                    if loop.time() >= self._next_beat:
+                        await self._beat()  # see _apply_dirty
+                    key = (campaign_id, user_id)
+                    online = key in self.local
+                    changed = await (self.tracker.join(key) if online else self.tracker.leave(key))
+                    if changed:
+                        emit(session, channel, "presence", {"user_id": user_id, "online": online})
 
     async def _heartbeat(self) -> None:
         for key in await self.tracker.refresh(list(self.local)):
