@@ -11,7 +11,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -125,10 +125,14 @@ async def stored_counts(session: AsyncSession, campaign_id: int) -> dict[int, Co
 async def recount(session: AsyncSession, campaign_id: int, *, repair: bool = False) -> dict[int, Counts]:
     """Count a campaign's slots from the conversations themselves.
 
-    With ``repair`` the stored counters are replaced by the recount.
+    With ``repair`` the stored counters are replaced by the recount. A repair
+    announces nothing (no counter events follow it): open pages show the
+    repaired numbers on their next snapshot.
     """
     truth = await counts_by_slot(session, Conversation.campaign_id == campaign_id)
     if repair:
-        await session.execute(delete(ConversationCount).where(ConversationCount.campaign_id == campaign_id))
+        c = ConversationCount
+        await session.execute(delete(c).where(c.campaign_id == campaign_id))
         await apply_deltas(session, campaign_id, truth)
+        await session.execute(update(c).where(c.campaign_id == campaign_id).values(published=c.changes))
     return truth

@@ -7,16 +7,19 @@ and these stories are about live updates, not logins.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from persistence.accounts import create_organization, create_user
 from persistence.database import Database
 from persistence.events import campaign_channel, emit, sender_channel
+from persistence.models import Event
 from server.services import Services
 from server.tokens import issue_token
 from tests.world import PASSWORD, Login
@@ -113,7 +116,26 @@ def make_team(
         json={"user_ids": [ids["sam"], ids["ria"]]},
     )
     assert response.status_code in (200, 201), response.text
+    _wait_for_counts(client, svc, campaign_id)
     return Team(org_id, owner, logins["sam"], logins["ria"], logins["moe"], campaign_id)
+
+
+def _wait_for_counts(client: TestClient, svc: Services, campaign_id: int) -> None:
+    """Adding senders publishes their counters a moment later: let that pass before a story counts events."""
+
+    async def published() -> bool:
+        async with svc.db.session() as session:
+            found = await session.scalar(
+                select(func.count())
+                .select_from(Event)
+                .where(Event.channel == campaign_channel(campaign_id), Event.kind == "stats")
+            )
+        return bool(found)
+
+    deadline = time.monotonic() + 10
+    while not client.portal.call(published):  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the counters of the new senders were never published"
+        time.sleep(0.02)
 
 
 def cause(client: TestClient, channel: str, count: int = 1, kind: str = "conversation", **data: Any) -> None:
