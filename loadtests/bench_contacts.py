@@ -26,7 +26,7 @@ import secrets
 import sys
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 import asyncpg
 import httpx
@@ -41,16 +41,11 @@ from server.app import create_app
 from server.auth import hash_password
 from server.settings import Settings
 
+from .scratch import dsn, scratch_database
+
 __all__ = ["main"]
 
 _PASSWORD = "benchmark-password"
-
-
-def _dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
 
 
 def contacts_csv(count: int, *, area: int = 212) -> bytes:
@@ -72,7 +67,7 @@ def contacts_csv(count: int, *, area: int = 212) -> bytes:
 async def copy_baseline(url: str, data: bytes) -> float:
     """Seconds for a plain COPY of the same rows into a scratch temporary table."""
     rows = [tuple(line.split(",")) for line in data.decode().splitlines()[1:]]
-    conn = await asyncpg.connect(_dsn(url))
+    conn = await asyncpg.connect(dsn(url))
     try:
         await conn.execute(
             "CREATE TEMP TABLE bench_copy (first_name TEXT, last_name TEXT, phone TEXT, ward TEXT)"
@@ -82,23 +77,6 @@ async def copy_baseline(url: str, data: bytes) -> float:
         return time.perf_counter() - started
     finally:
         await conn.close()
-
-
-@asynccontextmanager
-async def scratch_database(url: str, create: bool) -> AsyncIterator[None]:
-    if not create:
-        yield
-        return
-    name = make_url(url).database
-    admin = await asyncpg.connect(_dsn(url, "postgres"))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def _owner(url: str) -> str:
@@ -208,7 +186,9 @@ async def run(url: str, contacts: int, campaign_size: int) -> list[str]:
 
 
 async def _main(args: argparse.Namespace) -> None:
-    async with scratch_database(args.database_url, args.create_database):
+    name = make_url(args.database_url).database
+    scratch = scratch_database(args.database_url, name=name) if args.create_database else nullcontext()
+    async with scratch:
         lines = await run(args.database_url, args.contacts, args.campaign_size)
     print("| step | time | rate | baseline (same rows) | ratio |")
     print("|---|---|---|---|---|")

@@ -32,7 +32,8 @@ from persistence.messaging import record_delivery, send_message
 from persistence.migrate import upgrade
 from persistence.scope import Actor
 
-from .bench_sweep import Timing, _admin, _dsn, _seed
+from .bench_sweep import Timing, seed
+from .scratch import scratch_database
 
 __all__ = ["main", "run"]
 
@@ -74,12 +75,15 @@ async def _drive(
 async def run(
     url: str, *, conversations: int, senders: int, workers: int, seconds: float, keep: bool
 ) -> None:
-    name = f"shiftline_bench_{secrets.token_hex(4)}"
-    await _admin(url, f'CREATE DATABASE "{name}"')
-    db = Database(_dsn(url, name), pool_size=max(10, workers // 2))
+    async with scratch_database(url, keep=keep) as scratch_url:
+        await _measure(scratch_url, conversations, senders, workers, seconds)
+
+
+async def _measure(url: str, conversations: int, senders: int, workers: int, seconds: float) -> None:
+    db = Database(url, pool_size=max(10, workers // 2))
     try:
         await upgrade(db)
-        await _seed(db, conversations, senders, 0)
+        await seed(db, conversations, senders, 0)
         todo = await _not_started(db, senders)
         if len(todo) < 3 * workers:
             raise SystemExit(f"only {len(todo)} senders have conversations to start; use more senders")
@@ -140,8 +144,6 @@ async def run(
         print(f"shiftline / baseline: {rate / base:.2f} ({workers} senders at once, one campaign)")
     finally:
         await db.dispose()
-        if not keep:
-            await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -151,8 +153,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--database-url", required=True, help="postgresql://... (a scratch database is created)"
     )
-    parser.add_argument("--conversations", type=int, default=200_000)
-    parser.add_argument("--senders", type=int, default=60)
+    parser.add_argument("--conversations", type=int, default=300_000)
+    # Not a multiple of 3: the seed leaves every third conversation not started.
+    parser.add_argument("--senders", type=int, default=100)
     parser.add_argument("--workers", type=int, default=50, help="senders sending at the same time")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")

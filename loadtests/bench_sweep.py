@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -40,7 +38,9 @@ from persistence.scope import Actor
 from server.auth import hash_password
 from server.settings import Settings
 
-__all__ = ["Timing", "main", "run"]
+from .scratch import scratch_database
+
+__all__ = ["Timing", "main", "run", "seed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +67,6 @@ async def _timed(calls: int, fn: Callable[[], Awaitable[object]]) -> Timing:
         await fn()
         samples.append((time.perf_counter() - start) * 1000)
     return Timing(samples)
-
-
-def _dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-async def _admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(_dsn(url))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 _SEED = """
@@ -122,7 +107,7 @@ SELECT setval(pg_get_serial_sequence('conversations', 'id'), 10 + {conversations
 """
 
 
-async def _seed(db: Database, conversations: int, senders: int, pool: int) -> None:
+async def seed(db: Database, conversations: int, senders: int, pool: int) -> None:
     sql = _SEED.format(conversations=conversations, senders=senders, pool=pool)
     async with db.engine.begin() as conn:
         for statement in (s.strip() for s in sql.split(";")):
@@ -184,14 +169,17 @@ def _http_overview(database_url: str, calls: int) -> Timing:
 async def run(
     url: str, *, conversations: int, senders: int, move: int, targets: int, calls: int, keep: bool
 ) -> None:
-    name = f"shiftline_bench_{secrets.token_hex(4)}"
-    await _admin(url, f'CREATE DATABASE "{name}"')
-    db = Database(_dsn(url, name))
+    async with scratch_database(url, keep=keep) as scratch_url:
+        await _measure(scratch_url, conversations, senders, move, targets, calls)
+
+
+async def _measure(url: str, conversations: int, senders: int, move: int, targets: int, calls: int) -> None:
+    db = Database(url)
     admin = Actor(1, 1, "owner")
     try:
         await upgrade(db)
         start = time.perf_counter()
-        await _seed(db, conversations, senders, move)
+        await seed(db, conversations, senders, move)
         took = time.perf_counter() - start
         print(f"seeded {conversations:,} conversations, {senders:,} senders in {took:.1f} s")
 
@@ -213,7 +201,7 @@ async def run(
                 text("UPDATE users SET password_hash = :h WHERE id = 1"),
                 {"h": await hash_password(_PASSWORD)},
             )
-        http = await asyncio.to_thread(_http_overview, _dsn(url, name), calls)
+        http = await asyncio.to_thread(_http_overview, url, calls)
         print(http.line("GET .../overview over HTTP (in-process)"))
 
         target_ids = list(range(2, 2 + targets))
@@ -244,10 +232,6 @@ async def run(
         print(Timing(plains).line("baseline: plain UPDATE of the same rows"))
     finally:
         await db.dispose()
-        if not keep:
-            await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            print(f"kept database {name}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
