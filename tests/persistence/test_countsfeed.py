@@ -21,6 +21,13 @@ async def _world(db: Database) -> World:
     return await build(db, assign=["Sam", "Sam", "Sam", "Sue", None, None])
 
 
+async def _interleavable_world(db: Database) -> World:
+    """A world where another transaction can commit while a publication is open."""
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite runs one writer at a time: nothing can commit between the read and the commit")
+    return await _world(db)
+
+
 async def _kinds(db: Database, channel: str) -> list[str]:
     return [kind for kind, _ in await events_of(db, channel)]
 
@@ -102,9 +109,7 @@ async def test_notes_survive_a_failed_publication(db: Database) -> None:
 async def test_a_publication_overtaken_by_a_change_is_published_again(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if db.dialect == "sqlite":
-        pytest.skip("SQLite runs one writer at a time: nothing can commit between the read and the commit")
-    world = await _world(db)
+    world = await _interleavable_world(db)
     cid = world.campaign_id
     read = countsfeed._emit_counts
     interleaved: list[bool] = []
@@ -134,9 +139,7 @@ async def test_a_publication_overtaken_by_a_change_is_published_again(
 async def test_events_that_publish_no_counts_do_not_make_a_publication_stale(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if db.dialect == "sqlite":
-        pytest.skip("SQLite runs one writer at a time: nothing can commit between the read and the commit")
-    world = await _world(db)
+    world = await _interleavable_world(db)
     cid = world.campaign_id
     read = countsfeed._emit_counts
 
