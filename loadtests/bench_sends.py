@@ -31,6 +31,7 @@ from persistence.database import Database
 from persistence.messaging import record_delivery, send_message
 from persistence.migrate import upgrade
 from persistence.scope import Actor
+from server.live.counts import publish_forever
 
 from .bench_sweep import Timing, seed
 from .scratch import scratch_database
@@ -91,7 +92,7 @@ async def _measure(url: str, conversations: int, senders: int, workers: int, sec
         users = sorted(todo)
         feed = CountsFeed(db)
         db.on_counts = feed.add
-        publishing = asyncio.create_task(feed.run())
+        publishing = asyncio.create_task(publish_forever(feed))
 
         async def ours(user_id: int, conversation_id: int) -> None:
             async with db.transaction() as session:

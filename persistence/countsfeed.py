@@ -170,7 +170,10 @@ _UNREPORTED = select(ConversationCount.campaign_id, ConversationCount.slot, Conv
 
 
 class CountsFeed:
-    """Coalesces count notes and publishes them every ``interval`` seconds while ``run`` runs."""
+    """Coalesces count notes; the server publishes them (``gather`` then ``flush``) and sweeps.
+
+    The loops that drive it belong to the server (``server.live.counts``).
+    """
 
     def __init__(self, db: Database, *, interval: float = 0.1, retry: float = 1.0) -> None:
         self.db = db
@@ -192,7 +195,7 @@ class CountsFeed:
         try:
             again = await publish_counts(self.db, pending)
         except BaseException:
-            merge_marks(self._pending, pending)
+            self.add(pending)
             raise
         if again:
             self.add(again)
@@ -216,26 +219,8 @@ class CountsFeed:
             self.add(stuck)
         return sum(len(slots) for slots in stuck.values())
 
-    async def sweep_forever(self, every: float = 2.0) -> None:
-        while True:
-            await asyncio.sleep(every)
-            try:
-                taken = await self.sweep()
-            except Exception:  # the database is away: next round
-                logger.exception("looking for unpublished counts failed")
-                continue
-            if taken:
-                logger.info("publishing %d counter rows another process left unreported", taken)
-
-    async def run(self) -> None:
-        while True:
-            await self._wake.wait()
-            # Let the changes of the next interval join this publication.
-            await asyncio.sleep(self.interval)
-            self._wake.clear()
-            try:
-                await self.flush()
-            except Exception:  # the database is away: keep the notes, try again later
-                logger.exception("publishing counts failed")
-                self._wake.set()
-                await asyncio.sleep(self.retry)
+    async def gather(self) -> None:
+        """Wait for notes, then ``interval`` more for the changes that follow them."""
+        await self._wake.wait()
+        await asyncio.sleep(self.interval)
+        self._wake.clear()

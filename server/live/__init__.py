@@ -25,6 +25,7 @@ from persistence.types import utcnow
 from presence import PresenceUnavailable, create_tracker
 
 from ..services import Services, services
+from .counts import publish_forever, sweep_forever
 from .endpoint import live_endpoint
 from .hub import Hub
 from .metrics import Metrics, render
@@ -95,8 +96,8 @@ async def running(svc: Services) -> AsyncIterator[None]:
         counts = CountsFeed(svc.db)
         async with asyncio.TaskGroup() as group:
             tasks = [
-                group.create_task(counts.run(), name="live-counts"),
-                group.create_task(counts.sweep_forever(), name="live-counts-sweep"),
+                group.create_task(publish_forever(counts), name="live-counts"),
+                group.create_task(sweep_forever(counts), name="live-counts-sweep"),
                 group.create_task(hub.listen(), name="live-hub-listen"),
                 group.create_task(hub.catch_up_loop(), name="live-hub-catch-up"),
                 group.create_task(presence.run(), name="live-presence"),
