@@ -38,14 +38,9 @@ from .notify import CountMarks
 if TYPE_CHECKING:
     from .database import Database
 
-__all__ = ["CountsFeed", "merge_marks", "publish_counts", "publish_counts_now"]
+__all__ = ["CountsFeed", "publish_counts", "publish_counts_now"]
 
 logger = logging.getLogger("shiftline.counts")
-
-
-def merge_marks(into: CountMarks, marks: CountMarks) -> None:
-    for campaign_id, slots in marks.items():
-        into.setdefault(campaign_id, set()).update(slots)
 
 
 # Core, not ORM: a plain executemany of one UPDATE per reported row.
@@ -175,16 +170,16 @@ class CountsFeed:
     The loops that drive it belong to the server (``server.live.counts``).
     """
 
-    def __init__(self, db: Database, *, interval: float = 0.1, retry: float = 1.0) -> None:
+    def __init__(self, db: Database, *, interval: float = 0.1) -> None:
         self.db = db
         self.interval = interval
-        self.retry = retry
         self._pending: CountMarks = {}
         self._wake = asyncio.Event()
         self._unreported: dict[tuple[int, int], int] = {}
 
     def add(self, marks: CountMarks) -> None:
-        merge_marks(self._pending, marks)
+        for campaign_id, slots in marks.items():
+            self._pending.setdefault(campaign_id, set()).update(slots)
         self._wake.set()
 
     async def flush(self) -> None:

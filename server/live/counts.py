@@ -14,7 +14,7 @@ __all__ = ["publish_forever", "sweep_forever"]
 logger = logging.getLogger("shiftline.counts")
 
 
-async def publish_forever(feed: CountsFeed) -> None:
+async def publish_forever(feed: CountsFeed, *, retry: float = 1.0) -> None:
     """Publish the noted counts every ``feed.interval`` while changes come in."""
     while True:
         reraise_if_cancelled()
@@ -24,7 +24,7 @@ async def publish_forever(feed: CountsFeed) -> None:
         except Exception:  # the database is away: the notes are kept for the next round
             reraise_if_cancelled()
             logger.exception("publishing counts failed")
-            await asyncio.sleep(feed.retry)
+            await asyncio.sleep(retry)
 
 
 async def sweep_forever(feed: CountsFeed, every: float = 2.0) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence import countsfeed
 from persistence.counters import recount
-from persistence.countsfeed import CountsFeed, publish_counts_now
+from persistence.countsfeed import CountsFeed
 from persistence.database import Database
 from persistence.events import campaign_channel, emit, sender_channel
 from persistence.messaging import send_message
@@ -150,7 +150,6 @@ async def test_counts_a_stopped_process_never_published_are_published_by_another
     world = await _world(db)
     cid = world.campaign_id
     sue = world.senders["Sue"]
-    await publish_counts_now(db, {cid: {0, sue.user_id, world.senders["Sam"].user_id}})  # set-up's counters
     dying = CountsFeed(db)
     db.on_counts = dying.add
     async with db.transaction() as session:
