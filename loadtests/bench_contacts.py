@@ -33,10 +33,10 @@ import httpx
 import psutil
 from sqlalchemy.engine import make_url
 
-from persistence.accounts import create_organization, create_user
-from persistence.database import Database
-from persistence.migrate import upgrade
-from persistence.phones import normalize_phone
+from persistence.commands.accounts import create_organization, create_user
+from persistence.rules.phones import normalize_phone
+from persistence.store.database import Database
+from persistence.store.migrate import upgrade
 from server.app import create_app
 from server.auth import hash_password
 from server.settings import Settings

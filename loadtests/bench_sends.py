@@ -26,11 +26,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from persistence.countsfeed import CountsFeed
-from persistence.database import Database
-from persistence.messaging import record_delivery, send_message
-from persistence.migrate import upgrade
-from persistence.scope import Actor
+from persistence.commands.messaging import record_delivery, send_message
+from persistence.outbox.counts import CountsFeed
+from persistence.store.database import Database
+from persistence.store.migrate import upgrade
+from persistence.store.scope import Actor
 from server.live.counts import publish_forever
 
 from .bench_sweep import Timing, seed

@@ -7,12 +7,12 @@ Creates a scratch database next to the one named (dropped at the end unless
 ``--senders`` senders with bulk ``INSERT ... SELECT generate_series``, then
 measures, each next to a baseline taken in the same run:
 
-- the overview (``persistence.overview.overview``, the code the endpoint runs,
+- the overview (``persistence.queries.overview.overview``, the code the endpoint runs,
   and the endpoint itself through an in-process HTTP client, token check and
   JSON included) against a plain ``SELECT count(*)`` over the campaign's
   conversations;
 - moving ``--move`` conversations from the Unassigned pool to ``--targets``
-  senders (``persistence.reassignment.reassign``, one transaction with counters
+  senders (``persistence.commands.reassign.reassign``, one transaction with counters
   and events) against a plain ``UPDATE`` of the same rows.
 """
 
@@ -29,12 +29,12 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from persistence.counters import recount
-from persistence.database import Database
-from persistence.migrate import upgrade
-from persistence.overview import overview, parse_query
-from persistence.reassignment import reassign
-from persistence.scope import Actor
+from persistence.commands.reassign import reassign
+from persistence.queries.overview import overview, parse_query
+from persistence.store.counters import recount
+from persistence.store.database import Database
+from persistence.store.migrate import upgrade
+from persistence.store.scope import Actor
 from server.auth import hash_password
 from server.settings import Settings
 

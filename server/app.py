@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
-from persistence.database import Database
-from persistence.migrate import upgrade
-from persistence.secrets import signing_secret
+from persistence.store.database import Database
+from persistence.store.migrate import upgrade
+from persistence.store.secrets import signing_secret
 
 from . import api, live, maintenance, pages
 from .auth import LoginThrottle

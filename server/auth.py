@@ -11,8 +11,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from persistence.models import User
-from persistence.scope import Actor
+from persistence.store.models import User
+from persistence.store.scope import Actor
 
 from .errors import ApiError
 from .services import Services, services

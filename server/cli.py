@@ -8,10 +8,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from persistence.accounts import create_organization, create_user
-from persistence.database import Database
-from persistence.errors import DomainError
-from persistence.migrate import upgrade
+from persistence.commands.accounts import create_organization, create_user
+from persistence.rules.errors import DomainError
+from persistence.store.database import Database
+from persistence.store.migrate import upgrade
 
 from .auth import hash_password
 from .settings import Settings

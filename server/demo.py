@@ -20,14 +20,14 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.accounts import create_organization, create_user, user_by_email
-from persistence.campaigns import QuestionSpec, add_senders, create_campaign
-from persistence.counters import recount
-from persistence.database import Database
-from persistence.models import Campaign, Contact, Conversation, Message, OptOut
-from persistence.notify import emit_counts
-from persistence.scope import Actor
-from persistence.types import utcnow
+from persistence.commands.accounts import create_organization, create_user, user_by_email
+from persistence.commands.campaigns import QuestionSpec, add_senders, create_campaign
+from persistence.outbox.notify import emit_counts
+from persistence.store.counters import recount
+from persistence.store.database import Database
+from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut
+from persistence.store.scope import Actor
+from persistence.store.types import utcnow
 
 from .auth import hash_password
 

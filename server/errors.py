@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from persistence.errors import Conflict, DomainError, InvalidInput, Locked, NotFound, PermissionDenied
+from persistence.rules.errors import Conflict, DomainError, InvalidInput, Locked, NotFound, PermissionDenied
 
 __all__ = ["ApiError", "error_response", "exception_handlers"]
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from persistence.messaging import Outbound, record_delivery, undelivered
-from persistence.models import Message
-from persistence.types import utcnow
+from persistence.commands.messaging import Outbound, record_delivery, undelivered
+from persistence.store.models import Message
+from persistence.store.types import utcnow
 
 from .services import Services
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.requests import HTTPConnection
 
-from persistence.database import Database
+from persistence.store.database import Database
 
 from .settings import Settings
 

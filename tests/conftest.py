@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from persistence.database import Database
-from persistence.migrate import upgrade
-from persistence.models import Base
+from persistence.store.database import Database
+from persistence.store.migrate import upgrade
+from persistence.store.models import Base
 from server.app import create_app
 from server.settings import Settings
 from tests.services import POSTGRES_ADMIN_URL, REDIS_URL, REQUIRED, reachable

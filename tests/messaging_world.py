@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from persistence.accounts import create_organization, create_user
-from persistence.counters import recount, stored_counts
-from persistence.database import Database
-from persistence.models import (
+from persistence.commands.accounts import create_organization, create_user
+from persistence.store.counters import recount, stored_counts
+from persistence.store.database import Database
+from persistence.store.models import (
     Campaign,
     CampaignSender,
     Contact,
@@ -26,7 +26,7 @@ from persistence.models import (
     Event,
     SurveyQuestion,
 )
-from persistence.scope import Actor
+from persistence.store.scope import Actor
 from server.auth import hash_password
 from tests.world import PASSWORD
 

@@ -3,7 +3,7 @@
 Rows are inserted directly (one bulk INSERT per table) and the counters are
 then repaired from a recount, so a story can start from "Ana has 3 waiting
 replies and 2 not started" in one line. The status columns are set the way
-the sending, receiving and opt-out commands set them (see persistence/status.py).
+the sending, receiving and opt-out commands set them (see persistence/rules/status.py).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any, Literal, TypeVar
 
 from sqlalchemy import insert, select
 
-from persistence.counters import recount
-from persistence.database import Database
-from persistence.models import Campaign, CampaignSender, Contact, Conversation, Organization, User
+from persistence.store.counters import recount
+from persistence.store.database import Database
+from persistence.store.models import Campaign, CampaignSender, Contact, Conversation, Organization, User
 from tests.world import PASSWORD
 
 __all__ = [

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from starlette.testclient import TestClient
 
-from persistence.accounts import create_organization, create_user
-from persistence.database import Database
+from persistence.commands.accounts import create_organization, create_user
+from persistence.store.database import Database
 from server.auth import hash_password
 
 __all__ = ["Login", "login", "make_org"]

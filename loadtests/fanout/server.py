@@ -34,11 +34,11 @@ def _event(seq: int) -> dict[str, Any]:
 
 async def _seed(database_url: str, secret: str) -> tuple[str, str, str]:
     """A migrated database with an owner and a campaign: (token, channel, a channel nobody emits on)."""
-    from persistence.accounts import create_organization, create_user
-    from persistence.database import Database
-    from persistence.events import campaign_channel, sender_channel
-    from persistence.migrate import upgrade
-    from persistence.models import Campaign
+    from persistence.commands.accounts import create_organization, create_user
+    from persistence.outbox.record import campaign_channel, sender_channel
+    from persistence.store.database import Database
+    from persistence.store.migrate import upgrade
+    from persistence.store.models import Campaign
     from server.tokens import issue_token
 
     db = Database(database_url)
@@ -70,7 +70,7 @@ def run_hub(args: argparse.Namespace) -> None:
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    from persistence.events import emit
+    from persistence.outbox.record import emit
     from server.app import create_app
     from server.services import services
     from server.settings import Settings

@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.accounts import create_user, user_by_email
-from persistence.models import User
-from persistence.text import storable
-from persistence.users import UserChanges, list_users, update_user
+from persistence.commands.accounts import create_user, user_by_email
+from persistence.commands.users import UserChanges, list_users, update_user
+from persistence.rules.text import storable
+from persistence.store.models import User
 
 from .. import live
 from ..auth import authenticate, hash_password, verify_password

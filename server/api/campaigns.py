@@ -2,7 +2,7 @@
 
 ``GET|POST /api/campaigns``, ``GET|PATCH /api/campaigns/{cid}``,
 ``GET|POST /api/campaigns/{cid}/senders``. The lifecycle rules live in
-:mod:`persistence.campaign_states` and are described in docs/campaigns.md.
+:mod:`persistence.rules.campaign` and are described in docs/campaigns.md.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.campaigns import (
+from persistence.commands.campaigns import (
     MAX_MESSAGE_LENGTH,
     UNSET,
     CampaignChanges,
@@ -28,8 +28,8 @@ from persistence.campaigns import (
     list_senders,
     update_campaign,
 )
-from persistence.models import User
-from persistence.notify import iso
+from persistence.outbox.notify import iso
+from persistence.store.models import User
 
 from ..auth import authenticate
 from ..services import services

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.contact_rows import ParseReport, Row, csv_batches, json_batches
-from persistence.contacts import check_upload_allowed, upload_contacts
+from persistence.commands.contacts import check_upload_allowed, upload_contacts
+from persistence.rules.contact_rows import ParseReport, Row, csv_batches, json_batches
 
 from ..auth import authenticate
 from ..errors import ApiError

@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.listing import SenderFilter, conversation_view, list_conversations
-from persistence.messaging import message_data, send_message
-from persistence.notify import conversation_data
-from persistence.optouts import change_opt_out
-from persistence.surveys import record_answers
+from persistence.commands.messaging import message_data, send_message
+from persistence.commands.optouts import change_opt_out
+from persistence.commands.surveys import record_answers
+from persistence.outbox.notify import conversation_data
+from persistence.queries.conversations import SenderFilter, conversation_view, list_conversations
 
 from ..auth import authenticate
 from ..errors import ApiError

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from persistence.export import authorize_export, export_csv
+from persistence.queries.export import authorize_export, export_csv
 
 from ..auth import authenticate
 from ..services import services

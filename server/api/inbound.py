@@ -17,10 +17,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.inbound import InboundResult, InboundSms, list_unmatched, receive_inbound, seen_before
-from persistence.models import Organization
-from persistence.phones import normalize_phone
-from persistence.text import storable
+from persistence.commands.inbound import (
+    InboundResult,
+    InboundSms,
+    list_unmatched,
+    receive_inbound,
+    seen_before,
+)
+from persistence.rules.phones import normalize_phone
+from persistence.rules.text import storable
+from persistence.store.models import Organization
 
 from ..auth import authenticate
 from ..errors import ApiError

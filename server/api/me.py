@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.my_counts import my_counts
+from persistence.queries.my_counts import my_counts
 
 from ..auth import authenticate
 from ..services import services

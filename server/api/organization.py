@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.models import Organization
-from persistence.scope import require_admin
+from persistence.store.models import Organization
+from persistence.store.scope import require_admin
 
 from ..auth import authenticate
 from ..errors import ApiError

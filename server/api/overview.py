@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.overview import overview, parse_query
+from persistence.queries.overview import overview, parse_query
 
 from .. import live
 from ..auth import authenticate

@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.reassignment import reassign, reassign_conversation, remove_sender
-from persistence.selfassign import self_assign
+from persistence.commands.reassign import reassign, reassign_conversation, remove_sender
+from persistence.commands.self_assign import self_assign
 
 from .. import live
 from ..auth import authenticate

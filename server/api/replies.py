@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from persistence.replies import create_reply, list_replies, reply_data
+from persistence.commands.recommended_replies import create_reply, list_replies, reply_data
 
 from ..auth import authenticate
 from ..services import services

@@ -19,9 +19,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from channels import create_broker
-from persistence.countsfeed import CountsFeed
-from persistence.eventlog import unpublished_lag
-from persistence.types import utcnow
+from persistence.outbox.counts import CountsFeed
+from persistence.outbox.log import unpublished_lag
+from persistence.store.types import utcnow
 from presence import PresenceUnavailable, create_tracker
 
 from ..services import Services, services

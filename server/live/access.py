@@ -1,10 +1,10 @@
-"""Who may subscribe to which channel: the contract's rules, through persistence.scope."""
+"""Who may subscribe to which channel: the contract's rules, through persistence.store.scope."""
 
 from __future__ import annotations
 
-from persistence.database import Database
-from persistence.errors import NotFound, PermissionDenied
-from persistence.scope import Actor, campaign_for
+from persistence.rules.errors import NotFound, PermissionDenied
+from persistence.store.database import Database
+from persistence.store.scope import Actor, campaign_for
 
 from .protocol import ChannelName, ProtocolError, parse_channel
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from persistence.scope import Actor
+from persistence.store.scope import Actor
 
 from .metrics import Metrics
 from .protocol import CLOSE_SLOW_CONSUMER, EventFrames, WireFormat, encode, event_frame, ws_frame

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from persistence.countsfeed import CountsFeed
+from persistence.outbox.counts import CountsFeed
 
 from .tasks import reraise_if_cancelled
 

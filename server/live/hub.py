@@ -19,9 +19,9 @@ from typing import Any
 import msgpack
 
 from channels import GAP, Broker, BrokerUnavailable, Subscription
-from persistence.database import Database
-from persistence.eventlog import catch_up, history, read_after
-from persistence.events import EventRecord, current_seq
+from persistence.outbox.log import catch_up, history, read_after
+from persistence.outbox.record import EventRecord, current_seq
+from persistence.store.database import Database
 
 from .access import authorize
 from .connection import Connection, ConnSub

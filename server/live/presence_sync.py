@@ -20,9 +20,9 @@ import logging
 from collections import Counter
 from datetime import datetime
 
-from persistence.database import Database
-from persistence.eventlog import online_in_log
-from persistence.events import campaign_channel, emit, lock_channel
+from persistence.outbox.log import online_in_log
+from persistence.outbox.record import campaign_channel, emit, lock_channel
+from persistence.store.database import Database
 from presence import Key, Tracker
 
 from .tasks import reraise_if_cancelled

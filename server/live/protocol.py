@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeAlias
 
 import msgpack
 
-from persistence.events import EventRecord
+from persistence.outbox.record import EventRecord
 
 __all__ = [
     "CLOSE_FORBIDDEN",

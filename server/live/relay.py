@@ -14,10 +14,10 @@ import logging
 from datetime import timedelta
 
 from channels import Broker, BrokerUnavailable, Message
-from persistence.database import Database
-from persistence.eventlog import mark_published, prune, unpublished
-from persistence.events import EventRecord
-from persistence.types import utcnow
+from persistence.outbox.log import mark_published, prune, unpublished
+from persistence.outbox.record import EventRecord
+from persistence.store.database import Database
+from persistence.store.types import utcnow
 
 from .hub import Hub
 from .metrics import Metrics

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 
 from channels import create_broker
-from persistence.database import Database
-from persistence.eventlog import read_after
-from persistence.events import EventRecord, campaign_channel, emit, sender_channel
+from persistence.outbox.log import read_after
+from persistence.outbox.record import EventRecord, campaign_channel, emit, sender_channel
+from persistence.store.database import Database
 from server.live.protocol import encode_event
 from server.tokens import issue_token
 from tests.live.helpers import seed_team

@@ -16,10 +16,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from persistence.accounts import create_organization, create_user
-from persistence.database import Database
-from persistence.events import campaign_channel, emit, sender_channel
-from persistence.models import Event
+from persistence.commands.accounts import create_organization, create_user
+from persistence.outbox.record import campaign_channel, emit, sender_channel
+from persistence.store.database import Database
+from persistence.store.models import Event
 from server.services import Services
 from server.tokens import issue_token
 from tests.world import PASSWORD, Login

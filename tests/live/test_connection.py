@@ -7,8 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from persistence.events import EventRecord
-from persistence.scope import Actor
+from persistence.outbox.record import EventRecord
+from persistence.store.scope import Actor
 from server.live.connection import Connection
 from server.live.metrics import Metrics
 from server.live.protocol import CLOSE_SLOW_CONSUMER, EventFrames

@@ -10,9 +10,9 @@ import pytest
 
 import server.live.hub as hub_module
 from channels import create_broker
-from persistence.database import Database
-from persistence.eventlog import catch_up
-from persistence.events import EventRecord, emit
+from persistence.outbox.log import catch_up
+from persistence.outbox.record import EventRecord, emit
+from persistence.store.database import Database
 from presence import create_tracker
 from server.live.hub import Hub
 from server.live.metrics import Metrics

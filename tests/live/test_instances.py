@@ -10,8 +10,8 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from persistence.database import Database
-from persistence.events import emit
+from persistence.outbox.record import emit
+from persistence.store.database import Database
 from tests.live.cluster import emitter, http_team, settled_log_after, upload
 from tests.live.servers import ServerProcess
 from tests.live.wsclient import LiveClient, open_client

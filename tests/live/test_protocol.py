@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import msgpack
 import pytest
 
-from persistence.events import EventRecord
+from persistence.outbox.record import EventRecord
 from server.live.protocol import (
     Auth,
     ChannelName,

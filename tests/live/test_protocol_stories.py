@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from persistence.eventlog import prune
+from persistence.outbox.log import prune
 from server.tokens import issue_token
 from tests.live.helpers import Team, add_member, cause, make_team
 

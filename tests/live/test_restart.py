@@ -21,7 +21,7 @@ def test_a_restarted_single_process_reports_its_lost_senders_offline(
     svc = client.app.state.services  # type: ignore[attr-defined]
 
     async def crash_with_sam_online() -> None:
-        from persistence.events import emit
+        from persistence.outbox.record import emit
 
         async with svc.db.transaction() as session:  # what a process leaves behind when it is killed
             emit(session, team.campaign, "presence", {"user_id": team.sam.user_id, "online": True})

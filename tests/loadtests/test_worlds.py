@@ -57,7 +57,7 @@ def test_world_names_are_safe_database_names() -> None:
 
 
 def test_contact_phones_are_distinct_and_valid() -> None:
-    from persistence.phones import normalize_phone
+    from persistence.rules.phones import normalize_phone
 
     phones = [contact_phone(i) for i in range(0, 300_000, 997)]
     assert len(set(phones)) == len(phones)

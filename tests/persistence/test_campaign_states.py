@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from persistence.campaign_states import TRANSITIONS, check_transition
-from persistence.errors import Conflict, InvalidInput
-from persistence.models import CAMPAIGN_STATES
+from persistence.rules.campaign import TRANSITIONS, check_transition
+from persistence.rules.errors import Conflict, InvalidInput
+from persistence.store.models import CAMPAIGN_STATES
 
 
 @pytest.mark.parametrize(

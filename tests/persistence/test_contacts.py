@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from persistence.accounts import create_organization, create_user
-from persistence.campaigns import create_campaign
-from persistence.contact_rows import (
+from persistence.commands.accounts import create_organization, create_user
+from persistence.commands.campaigns import create_campaign
+from persistence.commands.contacts import UploadResult, _late_opt_outs, upload_contacts
+from persistence.rules.contact_rows import (
     MAX_PROBLEMS,
     ParseReport,
     Row,
@@ -20,15 +21,14 @@ from persistence.contact_rows import (
     fast_normalize_phone,
     json_batches,
 )
-from persistence.contacts import UploadResult, _late_opt_outs, upload_contacts
-from persistence.counters import recount, stored_counts
-from persistence.database import Database
-from persistence.errors import InvalidInput
-from persistence.models import OptOut
-from persistence.phones import normalize_phone
-from persistence.scope import Actor
-from persistence.status import Counts
-from persistence.types import utcnow
+from persistence.rules.errors import InvalidInput
+from persistence.rules.phones import normalize_phone
+from persistence.rules.status import Counts
+from persistence.store.counters import recount, stored_counts
+from persistence.store.database import Database
+from persistence.store.models import OptOut
+from persistence.store.scope import Actor
+from persistence.store.types import utcnow
 
 digits = st.text(alphabet="0123456789", min_size=7, max_size=12)
 separators = st.sampled_from(["", " ", "-", ".", "(", ")", "+", " +1 ", "1-", "+44 ", "x12", "ext. 5", "A"])

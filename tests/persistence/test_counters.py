@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from persistence.counters import UNASSIGNED, apply_deltas, recount, stored_counts
-from persistence.database import Database
-from persistence.models import Campaign, Contact, Conversation, Organization, User
-from persistence.status import Counts
-from persistence.types import utcnow
+from persistence.rules.status import Counts
+from persistence.store.counters import UNASSIGNED, apply_deltas, recount, stored_counts
+from persistence.store.database import Database
+from persistence.store.models import Campaign, Contact, Conversation, Organization, User
+from persistence.store.types import utcnow
 
 
 async def _campaign_with_conversations(db: Database) -> tuple[int, int]:

@@ -7,12 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence import countsfeed
-from persistence.counters import recount
-from persistence.countsfeed import CountsFeed
-from persistence.database import Database
-from persistence.events import campaign_channel, emit, sender_channel
-from persistence.messaging import send_message
+from persistence.commands.messaging import send_message
+from persistence.outbox.counts import CountsFeed
+from persistence.outbox.record import campaign_channel, emit, sender_channel
+from persistence.store.counters import recount
+from persistence.store.database import Database
 from tests.messaging_world import World, build, events_of
 
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from persistence.database import Database, async_url
-from persistence.models import Organization
+from persistence.store.database import Database, async_url
+from persistence.store.models import Organization
 
 
 async def test_a_read_completes_while_a_write_transaction_is_open(db: Database) -> None:

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from persistence.database import Database
-from persistence.events import EventRecord, current_seq, emit, lock_channel
-from persistence.models import Event
+from persistence.outbox.record import EventRecord, current_seq, emit, lock_channel
+from persistence.store.database import Database
+from persistence.store.models import Event
 
 
 async def _seqs(db: Database, channel: str) -> list[int]:

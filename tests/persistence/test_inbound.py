@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from persistence.counters import stored_counts
-from persistence.database import Database
-from persistence.inbound import InboundSms, keyword, pick_conversation, receive_inbound
-from persistence.messaging import send_message
-from persistence.models import Conversation, Message, OptOut, UnmatchedInbound
-from persistence.status import Counts
+from persistence.commands.inbound import InboundSms, keyword, pick_conversation, receive_inbound
+from persistence.commands.messaging import send_message
+from persistence.rules.status import Counts
+from persistence.store.counters import stored_counts
+from persistence.store.database import Database
+from persistence.store.models import Conversation, Message, OptOut, UnmatchedInbound
 from tests.messaging_world import NUMBER, World, add_campaign, assert_counters_true, build
 
 

@@ -7,10 +7,10 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from persistence.database import Database
-from persistence.inbound import InboundResult, InboundSms, receive_inbound
-from persistence.messaging import send_message
-from persistence.models import Message, UnmatchedInbound
+from persistence.commands.inbound import InboundResult, InboundSms, receive_inbound
+from persistence.commands.messaging import send_message
+from persistence.store.database import Database
+from persistence.store.models import Message, UnmatchedInbound
 from tests.messaging_world import NUMBER, assert_counters_true, build
 
 

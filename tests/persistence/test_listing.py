@@ -8,15 +8,15 @@ from datetime import timedelta
 
 import pytest
 
-from persistence.database import Database
-from persistence.errors import InvalidInput, PermissionDenied
-from persistence.inbound import InboundSms, receive_inbound
-from persistence.listing import Page, conversation_view, list_conversations
-from persistence.messaging import send_message
-from persistence.models import Campaign, Organization
-from persistence.phones import mask_phone
-from persistence.scope import Actor
-from persistence.types import utcnow
+from persistence.commands.inbound import InboundSms, receive_inbound
+from persistence.commands.messaging import send_message
+from persistence.queries.conversations import Page, conversation_view, list_conversations
+from persistence.rules.errors import InvalidInput, PermissionDenied
+from persistence.rules.phones import mask_phone
+from persistence.store.database import Database
+from persistence.store.models import Campaign, Organization
+from persistence.store.scope import Actor
+from persistence.store.types import utcnow
 from tests.messaging_world import NUMBER, World, build
 
 # Sam has Ada, Grace, Alan, Katherine; Sue has Edsger; Barbara is unassigned.

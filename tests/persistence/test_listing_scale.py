@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from persistence.database import Database
-from persistence.export import export_csv
-from persistence.listing import list_conversations
-from persistence.models import Message
-from persistence.scope import Actor
+from persistence.queries.conversations import list_conversations
+from persistence.queries.export import export_csv
+from persistence.store.database import Database
+from persistence.store.models import Message
+from persistence.store.scope import Actor
 
 N = int(os.environ.get("SHIFTLINE_BENCH_CONVERSATIONS", "20000"))
 

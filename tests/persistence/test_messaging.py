@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from persistence.counters import recount
-from persistence.database import Database
-from persistence.errors import Conflict, InvalidInput, Locked, PermissionDenied
-from persistence.events import campaign_channel, sender_channel
-from persistence.messaging import MAX_BODY_CHARS, fill_template, record_delivery, send_message
-from persistence.models import Campaign, Contact, Conversation, Message, User
-from persistence.types import utcnow
+from persistence.commands.messaging import MAX_BODY_CHARS, fill_template, record_delivery, send_message
+from persistence.outbox.record import campaign_channel, sender_channel
+from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
+from persistence.store.counters import recount
+from persistence.store.database import Database
+from persistence.store.models import Campaign, Contact, Conversation, Message, User
+from persistence.store.types import utcnow
 from tests.messaging_world import World, assert_counters_true, build, events_of
 
 

@@ -6,13 +6,13 @@ import random
 
 import pytest
 
-from persistence.database import Database
-from persistence.errors import DomainError
-from persistence.inbound import InboundSms, receive_inbound
-from persistence.messaging import send_message
-from persistence.optouts import opt_in, opt_out
-from persistence.reassignment import reassign_conversation
-from persistence.scope import Actor
+from persistence.commands.inbound import InboundSms, receive_inbound
+from persistence.commands.messaging import send_message
+from persistence.commands.optouts import opt_in, opt_out
+from persistence.commands.reassign import reassign_conversation
+from persistence.rules.errors import DomainError
+from persistence.store.database import Database
+from persistence.store.scope import Actor
 from tests.messaging_world import NUMBER, add_campaign, assert_counters_true, build
 
 BODIES = ["Yes", "No thanks", "STOP", "start", "Who is this?", " Cancel ", "UNSTOP"]

@@ -10,12 +10,12 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.database import Database
-from persistence.errors import Conflict, DomainError, PermissionDenied
-from persistence.inbound import InboundSms, receive_inbound
-from persistence.messaging import send_message
-from persistence.models import Conversation, Message
-from persistence.reassignment import reassign_conversation
+from persistence.commands.inbound import InboundSms, receive_inbound
+from persistence.commands.messaging import send_message
+from persistence.commands.reassign import reassign_conversation
+from persistence.rules.errors import Conflict, DomainError, PermissionDenied
+from persistence.store.database import Database
+from persistence.store.models import Conversation, Message
 from tests.messaging_world import NUMBER, assert_counters_true, build
 
 T = TypeVar("T")

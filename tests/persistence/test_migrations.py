@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from persistence.database import Database
-from persistence.migrate import current_revision, head_revision, upgrade
-from persistence.models import Base
+from persistence.store.database import Database
+from persistence.store.migrate import current_revision, head_revision, upgrade
+from persistence.store.models import Base
 
 
 def _diff(connection: Connection) -> list[Any]:

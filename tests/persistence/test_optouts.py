@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from persistence.counters import stored_counts
-from persistence.database import Database
-from persistence.errors import Conflict, PermissionDenied
-from persistence.events import campaign_channel
-from persistence.messaging import send_message
-from persistence.models import Conversation, OptOut
-from persistence.optouts import opt_in, opt_out
+from persistence.commands.messaging import send_message
+from persistence.commands.optouts import opt_in, opt_out
+from persistence.outbox.record import campaign_channel
+from persistence.rules.errors import Conflict, PermissionDenied
+from persistence.store.counters import stored_counts
+from persistence.store.database import Database
+from persistence.store.models import Conversation, OptOut
 from tests.messaging_world import add_campaign, assert_counters_true, build, events_of
 
 

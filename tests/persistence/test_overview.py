@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from persistence.database import Database
-from persistence.errors import InvalidInput, NotFound, PermissionDenied
-from persistence.overview import Overview, overview, parse_query
-from persistence.scope import Actor
+from persistence.queries.overview import Overview, overview, parse_query
+from persistence.rules.errors import InvalidInput, NotFound, PermissionDenied
+from persistence.store.database import Database
+from persistence.store.scope import Actor
 from tests.sweep_world import SweepWorld, add_conversations, add_sender, build_world
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from persistence.phones import mask_phone, normalize_phone
+from persistence.rules.phones import mask_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from persistence.counters import UNASSIGNED, recount, stored_counts
-from persistence.database import Database
-from persistence.errors import InvalidInput, NotFound, PermissionDenied
-from persistence.models import CampaignSender, Event
-from persistence.reassignment import MoveResult, reassign, reassign_conversation, remove_sender
-from persistence.scope import Actor
-from persistence.status import Counts
+from persistence.commands.reassign import MoveResult, reassign, reassign_conversation, remove_sender
+from persistence.rules.errors import InvalidInput, NotFound, PermissionDenied
+from persistence.rules.status import Counts
+from persistence.store.counters import UNASSIGNED, recount, stored_counts
+from persistence.store.database import Database
+from persistence.store.models import CampaignSender, Event
+from persistence.store.scope import Actor
 from tests.sweep_world import SweepWorld, add_conversations, build_world, snapshot
 
 
@@ -277,7 +277,7 @@ async def test_a_move_tells_the_loser_the_gainer_and_the_sweepers(
     world = await build_world(db, senders=["Ana", "Ben"])
     ana, ben = world.senders["Ana"], world.senders["Ben"]
     ids = await add_conversations(db, world, 5, assigned_to=ana)
-    monkeypatch.setattr("persistence.reassignment.EVENT_CHUNK", 2)
+    monkeypatch.setattr("persistence.commands.reassign.EVENT_CHUNK", 2)
 
     await move(db, world, {"action": "reassign_some", "from": [ana], "count": 3, "to": [ben]})
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from persistence.counters import UNASSIGNED, apply_deltas, recount, stored_counts
-from persistence.database import Database
-from persistence.models import Conversation
-from persistence.reassignment import MoveResult, reassign, reassign_conversation, remove_sender
-from persistence.scope import Actor
-from persistence.status import Counts
+from persistence.commands.reassign import MoveResult, reassign, reassign_conversation, remove_sender
+from persistence.rules.status import Counts
+from persistence.store.counters import UNASSIGNED, apply_deltas, recount, stored_counts
+from persistence.store.database import Database
+from persistence.store.models import Conversation
+from persistence.store.scope import Actor
 from tests.sweep_world import BASE_TIME, SweepWorld, add_conversations, build_world, snapshot
 
 

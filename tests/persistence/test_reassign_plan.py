@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persistence.errors import InvalidInput
-from persistence.reassign_plan import (
+from persistence.rules.errors import InvalidInput
+from persistence.rules.reassignment import (
     MAX_COUNT,
     Plan,
     Sources,

@@ -20,14 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from persistence.counters import recount, stored_counts
-from persistence.database import Database
-from persistence.errors import DomainError, InvalidInput
-from persistence.models import Conversation
-from persistence.reassign_plan import divide, parse_request, plan_move
-from persistence.reassignment import reassign, reassign_conversation, remove_sender
-from persistence.scope import Actor
-from persistence.selfassign import self_assign
+from persistence.commands.reassign import reassign, reassign_conversation, remove_sender
+from persistence.commands.self_assign import self_assign
+from persistence.rules.errors import DomainError, InvalidInput
+from persistence.rules.reassignment import divide, parse_request, plan_move
+from persistence.store.counters import recount, stored_counts
+from persistence.store.database import Database
+from persistence.store.models import Conversation
+from persistence.store.scope import Actor
 from tests.sweep_world import State, add_conversations, build_world
 
 NAMES = ("Ana", "Ben", "Cam", "Dee")

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from persistence.counters import recount, stored_counts
-from persistence.database import Database
-from persistence.errors import InvalidInput, Locked, NotFound, PermissionDenied
-from persistence.models import Conversation
-from persistence.scope import Actor
-from persistence.selfassign import SELF_ASSIGN_CAP, SelfAssigned, self_assign
+from persistence.commands.self_assign import SELF_ASSIGN_CAP, SelfAssigned, self_assign
+from persistence.rules.errors import InvalidInput, Locked, NotFound, PermissionDenied
+from persistence.store.counters import recount, stored_counts
+from persistence.store.database import Database
+from persistence.store.models import Conversation
+from persistence.store.scope import Actor
 from tests.sweep_world import SweepWorld, add_conversations, build_world, snapshot
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from persistence.status import Counts, contribution, derive_status
+from persistence.rules.status import Counts, contribution, derive_status
 
 
 @pytest.mark.parametrize(

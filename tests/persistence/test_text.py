@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from persistence.errors import InvalidInput
-from persistence.text import json_storable, require_storable, storable
+from persistence.rules.errors import InvalidInput
+from persistence.rules.text import json_storable, require_storable, storable
 
 
 def test_ordinary_text_in_any_script_is_storable() -> None:

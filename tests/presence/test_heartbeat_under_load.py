@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from persistence.database import Database
+from persistence.store.database import Database
 from presence import Key
 from presence.memory import MemoryTracker
 from server.live.presence_sync import PresenceSync

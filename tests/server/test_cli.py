@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import func, inspect, select
 from starlette.testclient import TestClient
 
-from persistence.counters import recount, stored_counts
-from persistence.database import Database
-from persistence.models import Campaign, Contact, Message, Organization, User
-from persistence.status import Counts
+from persistence.rules.status import Counts
+from persistence.store.counters import recount, stored_counts
+from persistence.store.database import Database
+from persistence.store.models import Campaign, Contact, Message, Organization, User
 from server.cli import main
 from server.demo import DEMO_PASSWORD, seed_demo
 from tests.world import login

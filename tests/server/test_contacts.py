@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from persistence.counters import recount, stored_counts
-from persistence.database import Database
-from persistence.models import Contact, Conversation, Event, OptOut
-from persistence.status import Counts
+from persistence.rules.status import Counts
+from persistence.store.counters import recount, stored_counts
+from persistence.store.database import Database
+from persistence.store.models import Contact, Conversation, Event, OptOut
 from tests.server.campaign_helpers import add_user, make_campaign
 from tests.world import Login, login, make_org
 

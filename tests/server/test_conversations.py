@@ -11,10 +11,10 @@ from sqlalchemy import update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from persistence.database import Database
-from persistence.messaging import send_message, undelivered
-from persistence.models import Message
-from persistence.types import utcnow
+from persistence.commands.messaging import send_message, undelivered
+from persistence.store.database import Database
+from persistence.store.models import Message
+from persistence.store.types import utcnow
 from server.providers import ProviderError, Simulator, provider_for, redeliver
 from server.services import Services
 from server.settings import Settings

@@ -8,7 +8,7 @@ import io
 import pytest
 from starlette.testclient import TestClient
 
-from persistence import export
+from persistence.queries import export
 from server.signature import compute_signature
 from tests.messaging_world import NUMBER, TOKEN, build_sync
 from tests.world import login

@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, urlencode
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from persistence.database import Database
-from persistence.models import Message, UnmatchedInbound
+from persistence.store.database import Database
+from persistence.store.models import Message, UnmatchedInbound
 from server.signature import compute_signature, url_variants, valid_signature
 from tests.messaging_world import NUMBER, TOKEN, World, build_sync, counters_true_sync
 from tests.world import login

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from persistence.database import Database
-from persistence.messaging import send_message
-from persistence.models import Message
-from persistence.types import utcnow
+from persistence.commands.messaging import send_message
+from persistence.store.database import Database
+from persistence.store.models import Message
+from persistence.store.types import utcnow
 from server import maintenance
 from server.providers import Simulator
 from server.services import Services

@@ -1,0 +1,200 @@
+"""Inbound texts: routing, idempotence, opt-out keywords, and the status columns.
+
+The webhook has already checked the signature and found the organization by
+the ``To`` number; :func:`receive_inbound` runs in one transaction, so a text
+is stored completely or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.commands.messaging import contribution_of, emit_message, slot_delta
+from persistence.commands.optouts import lock_phone_conversations, set_opt_out
+from persistence.outbox.notify import emit_conversation, emit_counts, iso
+from persistence.rules.phones import normalize_phone
+from persistence.store.counters import apply_deltas
+from persistence.store.models import Conversation, Message, UnmatchedInbound
+from persistence.store.scope import Actor, require_sweeper
+from persistence.store.types import utcnow
+
+__all__ = [
+    "OPT_IN_KEYWORDS",
+    "OPT_OUT_KEYWORDS",
+    "InboundResult",
+    "InboundSms",
+    "keyword",
+    "list_unmatched",
+    "pick_conversation",
+    "receive_inbound",
+    "seen_before",
+]
+
+OPT_OUT_KEYWORDS = frozenset({"STOP", "END", "QUIT", "CANCEL", "UNSUBSCRIBE"})
+OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Keyword = Literal["opt_out", "opt_in"]
+Outcome = Literal["stored", "duplicate", "unmatched"]
+
+
+def keyword(body: str) -> Keyword | None:
+    """The opt-out/opt-in keyword the whole body is, in any case (pure)."""
+    word = body.strip().upper()
+    if word in OPT_OUT_KEYWORDS:
+        return "opt_out"
+    if word in OPT_IN_KEYWORDS:
+        return "opt_in"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    organization_id: int
+    from_: str
+    to: str
+    body: str
+    message_sid: str
+    media_urls: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    outcome: Outcome
+    conversation_id: int | None = None
+    message_id: int | None = None
+    keyword: Keyword | None = None
+
+
+def pick_conversation(conversations: list[Conversation]) -> Conversation | None:
+    """The one texted most recently; never-texted ones only when none was texted (pure)."""
+    if not conversations:
+        return None
+    return max(
+        conversations,
+        key=lambda c: (c.last_outbound_at is not None, c.last_outbound_at or _EPOCH, c.id),
+    )
+
+
+async def seen_before(session: AsyncSession, organization_id: int, message_sid: str) -> bool:
+    in_messages = exists().where(
+        Message.organization_id == organization_id, Message.provider_message_id == message_sid
+    )
+    in_unmatched = exists().where(UnmatchedInbound.provider_message_id == message_sid)
+    return bool(await session.scalar(select(in_messages | in_unmatched)))
+
+
+async def receive_inbound(session: AsyncSession, sms: InboundSms) -> InboundResult:
+    """Store one inbound text; a MessageSid seen before changes nothing.
+
+    Concurrent deliveries of the same MessageSid are stopped by the unique
+    constraints: one commits, the other raises IntegrityError (the caller
+    answers it as a duplicate).
+    """
+    phone = normalize_phone(sms.from_)
+    kw = keyword(sms.body)
+    conversations = await lock_phone_conversations(session, sms.organization_id, phone) if phone else []
+    # Checked after the lock: a concurrent delivery of the same text to the same
+    # phone has committed by now, so on PostgreSQL it is seen here, not as an error.
+    if await seen_before(session, sms.organization_id, sms.message_sid):
+        return InboundResult("duplicate")
+    target = pick_conversation(conversations)
+    now = utcnow()
+    if target is None:
+        session.add(
+            UnmatchedInbound(
+                organization_id=sms.organization_id,
+                from_phone=(phone or sms.from_)[:40],
+                to_phone=sms.to[:40],
+                body=sms.body,
+                media_urls=sms.media_urls,
+                provider_message_id=sms.message_sid,
+                received_at=now,
+            )
+        )
+        await session.flush()
+        if kw is not None and phone is not None:
+            # The opt-out is the phone's, whether or not a campaign texted it yet.
+            await _apply_keyword(session, sms, phone, kw, conversations)
+        return InboundResult("unmatched", keyword=kw)
+
+    before = contribution_of(target)
+    target.has_replied = True
+    target.last_inbound_at = now
+    target.last_message_at = now
+    if kw == "opt_out":
+        target.needs_reply = False
+        target.needs_reply_since = None
+    elif kw is None:
+        target.needs_reply = True
+        # The earliest unanswered text is how long the contact has been waiting.
+        target.needs_reply_since = target.needs_reply_since or now
+    message = Message(
+        organization_id=sms.organization_id,
+        conversation_id=target.id,
+        direction="inbound",
+        body=sms.body,
+        media_urls=sms.media_urls,
+        provider_message_id=sms.message_sid,
+        delivery_status="received",
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    deltas = slot_delta(target, before)
+    if deltas:
+        await apply_deltas(session, target.campaign_id, deltas)
+        emit_counts(session, target.campaign_id, deltas)
+    emit_message(session, target, message)
+    changed: list[Conversation] = []
+    if kw is not None and phone is not None:
+        changed = await _apply_keyword(session, sms, phone, kw, conversations)
+    if target not in changed:
+        emit_conversation(session, target)
+    return InboundResult("stored", target.id, message.id, kw)
+
+
+async def _apply_keyword(
+    session: AsyncSession, sms: InboundSms, phone: str, kw: Keyword, locked: list[Conversation]
+) -> list[Conversation]:
+    return await set_opt_out(
+        session,
+        sms.organization_id,
+        phone,
+        opted_out=kw == "opt_out",
+        source="keyword",
+        created_by=None,
+        locked=locked,
+    )
+
+
+async def list_unmatched(
+    session: AsyncSession, actor: Actor, *, limit: int = 50, before: int | None = None
+) -> list[dict[str, Any]]:
+    """The organization's texts that matched no conversation, newest first (sweepers).
+
+    ``before``: the smallest ``id`` of the previous page.
+    """
+    require_sweeper(actor)
+    stmt = select(UnmatchedInbound).where(UnmatchedInbound.organization_id == actor.organization_id)
+    if before is not None:
+        stmt = stmt.where(UnmatchedInbound.id < before)
+    rows = await session.scalars(stmt.order_by(UnmatchedInbound.id.desc()).limit(limit))
+    return [
+        {
+            "id": u.id,
+            "from": u.from_phone,
+            "to": u.to_phone,
+            "body": u.body,
+            "media_urls": list(u.media_urls or []),
+            "message_sid": u.provider_message_id,
+            "received_at": iso(u.received_at),
+        }
+        for u in rows
+    ]

@@ -1,0 +1,348 @@
+"""Sending: initial messages, replies, follow-ups and notes on a conversation.
+
+A send is two steps so that the SMS provider is never called while a row is
+locked, and no message is ever lost:
+
+1. :func:`send_message` (one transaction): checks every refusal, writes the
+   message as ``queued``, updates the conversation's status columns, the
+   counters and the live events. Nothing is written when it refuses.
+2. After commit the caller hands the text to the provider and records the
+   outcome with :func:`record_delivery` (``sent`` with the provider's id, or
+   ``failed``). A message left ``queued`` by a crash between the two steps is
+   still in the thread and found by :func:`undelivered`.
+
+Notes (``direction`` ``note``) are written the same way but never sent and
+never change the conversation's status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.outbox.notify import emit_conversation, emit_counts, iso
+from persistence.outbox.record import campaign_channel, emit, sender_channel
+from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
+from persistence.rules.status import Counts, contribution
+from persistence.rules.text import storable
+from persistence.store.counters import UNASSIGNED, apply_deltas
+from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
+from persistence.store.scope import Actor, conversation_for
+from persistence.store.types import utcnow
+
+__all__ = [
+    "MAX_BODY_CHARS",
+    "Outbound",
+    "campaign_refusal",
+    "check_body",
+    "contribution_of",
+    "emit_message",
+    "fill_template",
+    "message_data",
+    "record_delivery",
+    "send_message",
+    "slot_delta",
+    "undelivered",
+    "window_state",
+]
+
+# Ten concatenated SMS segments: what the common providers accept in one message.
+MAX_BODY_CHARS = 1600
+
+CLOSED_MESSAGE = "Campaign is currently closed"
+WINDOW_PASSED_MESSAGE = "Initial message sending window has passed"
+
+
+def fill_template(template: str, *, sender: User | None, contact: Contact) -> str:
+    """The campaign template with the contract's placeholders filled in (pure)."""
+    values = {
+        "%SenderFirstName%": sender.first_name if sender else "",
+        "%SenderLastName%": sender.last_name if sender else "",
+        "%ContactFirstName%": contact.first_name,
+        "%ContactLastName%": contact.last_name,
+    }
+    for placeholder, value in values.items():
+        template = template.replace(placeholder, value)
+    return template
+
+
+def check_body(body: str) -> str:
+    """The body to send, or 422: empty (after trimming), longer than MAX_BODY_CHARS, or unstorable."""
+    text = body.strip()
+    if not storable(text):
+        raise InvalidInput(
+            "The message has characters that cannot be sent (NUL or a lone surrogate).", code="invalid_text"
+        )
+    if not text:
+        raise InvalidInput("The message is empty.", code="empty_body")
+    if len(text) > MAX_BODY_CHARS:
+        raise InvalidInput(
+            f"The message is {len(text)} characters long; the limit is {MAX_BODY_CHARS}.",
+            code="body_too_long",
+        )
+    return text
+
+
+def campaign_refusal(campaign: Campaign) -> Locked | None:
+    """Why nothing may be sent in this campaign right now, if anything (pure)."""
+    if campaign.status in ("paused", "closed"):
+        return Locked(CLOSED_MESSAGE, code="campaign_closed")
+    if campaign.status != "active":
+        return Locked("Campaign has not been launched yet", code="campaign_not_active")
+    return None
+
+
+def window_state(campaign: Campaign, now: datetime) -> str:
+    """``open``, ``not_open`` (before the start) or ``passed`` for initial messages (pure)."""
+    if campaign.window_end is not None and now > campaign.window_end:
+        return "passed"
+    if campaign.window_start is not None and now < campaign.window_start:
+        return "not_open"
+    return "open"
+
+
+def contribution_of(conversation: Conversation) -> Counts:
+    return contribution(
+        initial_sent=conversation.initial_sent_at is not None,
+        needs_reply=conversation.needs_reply,
+        opted_out=conversation.opted_out,
+    )
+
+
+def slot_delta(conversation: Conversation, before: Counts) -> dict[int, Counts]:
+    """The counter delta of one changed conversation, keyed by its slot (not yet applied)."""
+    delta = contribution_of(conversation) - before
+    if delta.is_zero():
+        return {}
+    return {conversation.assigned_to or UNASSIGNED: delta}
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    """A message as the API and the ``message`` event show it."""
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "direction": message.direction,
+        "body": message.body,
+        "media_urls": list(message.media_urls or []),
+        "sender_id": message.sender_id,
+        "delivery_status": message.delivery_status,
+        "created_at": iso(message.created_at),
+    }
+
+
+def emit_message(session: AsyncSession, conversation: Conversation, message: Message) -> None:
+    """The ``message`` event, to the campaign's sweepers and the assigned sender."""
+    data = {"conversation_id": conversation.id, "message": message_data(message)}
+    emit(session, campaign_channel(conversation.campaign_id), "message", data)
+    if conversation.assigned_to is not None:
+        emit(session, sender_channel(conversation.campaign_id, conversation.assigned_to), "message", data)
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """What the caller must hand to the provider after commit (``to`` None for a note)."""
+
+    message: Message
+    conversation: Conversation
+    to: str | None
+    from_: str | None
+    kind: str  # "initial", "reply", "follow_up", "note" (or "retry" from ``undelivered``)
+
+
+def _compose(
+    campaign: Campaign,
+    conversation: Conversation,
+    contact: Contact,
+    sender: User | None,
+    body: str | None,
+    *,
+    follow_up: bool,
+    now: datetime,
+) -> tuple[str, str]:
+    """Which kind of message this is and its text (not yet checked), or the refusal (pure)."""
+    if conversation.initial_sent_at is None:
+        if follow_up:
+            raise Conflict("The initial message has not been sent yet.", code="not_started")
+        state = window_state(campaign, now)
+        if state == "passed":
+            raise Locked(WINDOW_PASSED_MESSAGE, code="window_passed")
+        if state == "not_open":
+            raise Locked("Initial message sending window has not opened yet", code="window_not_open")
+        if body is None:
+            body = fill_template(campaign.initial_message, sender=sender, contact=contact)
+        return "initial", body
+    if follow_up:
+        if not (campaign.follow_up_message or "").strip():
+            raise Conflict("This campaign has no follow-up message.", code="no_follow_up")
+        if conversation.has_replied:
+            raise Conflict("The contact has replied; answer them instead.", code="already_replied")
+        if conversation.follow_up_sent_at is not None:
+            raise Conflict("The follow-up message was already sent.", code="follow_up_sent")
+        if body is None:
+            body = fill_template(campaign.follow_up_message or "", sender=sender, contact=contact)
+        return "follow_up", body
+    if body is None:
+        raise InvalidInput("A reply needs a 'body'.", code="empty_body")
+    return "reply", body
+
+
+async def send_message(
+    session: AsyncSession,
+    actor: Actor,
+    conversation_id: int,
+    *,
+    body: str | None = None,
+    follow_up: bool = False,
+    note: bool = False,
+) -> Outbound:
+    """Queue an outbound message (or add a note) on a conversation.
+
+    The first outbound message is the initial message: ``body`` left out
+    means the campaign's template. ``follow_up`` sends the campaign's
+    follow-up message (or ``body``) to a contact who never replied.
+
+    Raises:
+        PermissionDenied: a sender's conversation that is not theirs (403);
+            a note by a sender.
+        Locked: campaign paused/closed/draft; initial window passed or not open (423).
+        Conflict: contact opted out; follow-up not possible (409).
+        InvalidInput: body missing, empty or too long (422).
+    """
+    if note and follow_up:
+        raise InvalidInput("A message is either a note or a follow-up, not both.", code="invalid_input")
+    # The row lock serializes this send with a concurrent reassign or opt-out.
+    conversation, campaign = await conversation_for(session, actor, conversation_id, for_update=True)
+    contact = await session.get_one(Contact, conversation.contact_id)
+    if note:
+        if not actor.is_sweeper:
+            raise PermissionDenied("Only owners, admins and moderators may add notes.")
+        if body is None:
+            raise InvalidInput("A note needs a 'body'.", code="empty_body")
+        return await _write(session, actor, conversation, check_body(body), "note", to=None, from_=None)
+
+    refusal = campaign_refusal(campaign)
+    if refusal is not None:
+        raise refusal
+    opted_out = conversation.opted_out or (
+        await session.scalar(
+            select(OptOut.phone).where(
+                OptOut.organization_id == actor.organization_id, OptOut.phone == contact.phone
+            )
+        )
+        is not None
+    )
+    if opted_out:
+        raise Conflict("This contact has opted out; nothing was sent.", code="opted_out")
+
+    now = utcnow()
+    sender = await session.get(User, actor.user_id)
+    kind, text = _compose(campaign, conversation, contact, sender, body, follow_up=follow_up, now=now)
+    text = check_body(text)
+
+    org_number = await session.scalar(
+        select(Organization.sending_number).where(Organization.id == actor.organization_id)
+    )
+    before = contribution_of(conversation)
+    if kind == "initial":
+        conversation.initial_sent_at = now
+    if kind == "follow_up":
+        conversation.follow_up_sent_at = now
+    conversation.last_outbound_at = now
+    conversation.last_message_at = now
+    conversation.needs_reply = False
+    conversation.needs_reply_since = None
+    deltas = slot_delta(conversation, before)
+    out = await _write(session, actor, conversation, text, kind, to=contact.phone, from_=org_number, now=now)
+    if deltas:
+        await apply_deltas(session, conversation.campaign_id, deltas)
+        emit_counts(session, conversation.campaign_id, deltas)
+    emit_conversation(session, conversation)
+    return out
+
+
+async def _write(
+    session: AsyncSession,
+    actor: Actor,
+    conversation: Conversation,
+    text: str,
+    kind: str,
+    *,
+    to: str | None,
+    from_: str | None,
+    now: datetime | None = None,
+) -> Outbound:
+    message = Message(
+        organization_id=actor.organization_id,
+        conversation_id=conversation.id,
+        direction="note" if kind == "note" else "outbound",
+        body=text,
+        media_urls=[],
+        sender_id=actor.user_id,
+        delivery_status=None if kind == "note" else "queued",
+        created_at=now or utcnow(),
+    )
+    session.add(message)
+    await session.flush()
+    emit_message(session, conversation, message)
+    return Outbound(message, conversation, to, from_, kind)
+
+
+async def record_delivery(
+    session: AsyncSession, message_id: int, *, status: str, provider_message_id: str | None
+) -> Message | None:
+    """Store the provider's verdict on a queued message and tell the watchers.
+
+    The ``message`` event is sent again with the new ``delivery_status``;
+    clients replace the message with the same ``id``.
+    """
+    message = await session.scalar(select(Message).where(Message.id == message_id).with_for_update())
+    if message is None:
+        return None
+    message.delivery_status = status
+    message.provider_message_id = provider_message_id
+    conversation = await session.get_one(Conversation, message.conversation_id)
+    await session.flush()
+    emit_message(session, conversation, message)
+    return message
+
+
+async def undelivered(
+    session: AsyncSession, *, older_than: datetime, limit: int = 100, claim: bool = False
+) -> list[Outbound]:
+    """Outbound messages still ``queued`` since before ``older_than`` (a crash between the steps).
+
+    With ``claim`` the messages are marked as being retried now, so another
+    instance running the same sweep skips them until ``older_than`` passes
+    again (a retry that itself died is retried later).
+    """
+    stmt = (
+        select(Message, Conversation, Contact.phone, Organization.sending_number)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .join(Organization, Organization.id == Message.organization_id)
+        .where(
+            Message.delivery_status == "queued",
+            Message.created_at < older_than,
+            or_(Message.delivery_attempt_at.is_(None), Message.delivery_attempt_at < older_than),
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    if claim:
+        stmt = stmt.with_for_update(of=Message, skip_locked=True)
+    rows = (await session.execute(stmt)).all()
+    if claim and rows:
+        await session.execute(
+            update(Message)
+            .where(Message.id.in_([r[0].id for r in rows]))
+            .values(delivery_attempt_at=utcnow())
+        )
+    return [
+        Outbound(message, conversation, phone, number, "retry")
+        for message, conversation, phone, number in rows
+    ]

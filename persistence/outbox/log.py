@@ -1,0 +1,147 @@
+"""Reading and maintaining the event log: replay, catch-up, relay, pruning.
+
+``events`` writes the log (see :func:`persistence.outbox.record.flush_events`); this
+module is what the live hub reads it with. Every function takes a session and
+runs set-based SQL; none commits by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.outbox.record import EventRecord
+from persistence.store.models import ChannelSeq, Event
+from persistence.store.types import utcnow
+
+__all__ = [
+    "History",
+    "catch_up",
+    "history",
+    "mark_published",
+    "online_in_log",
+    "prune",
+    "read_after",
+    "unpublished",
+    "unpublished_lag",
+]
+
+_COLUMNS = (Event.id, Event.channel, Event.seq, Event.kind, Event.data, Event.created_at)
+
+
+def _records(rows: Sequence[tuple[object, ...]]) -> list[EventRecord]:
+    return [EventRecord(*row) for row in rows]  # type: ignore[arg-type]
+
+
+async def read_after(
+    session: AsyncSession, channel: str, after: int, *, limit: int = 500
+) -> list[EventRecord]:
+    """Up to ``limit`` events of ``channel`` with ``seq > after``, in seq order."""
+    stmt = (
+        select(*_COLUMNS).where(Event.channel == channel, Event.seq > after).order_by(Event.seq).limit(limit)
+    )
+    return _records((await session.execute(stmt)).all())
+
+
+async def catch_up(
+    session: AsyncSession, lasts: Mapping[str, int], *, limit: int = 5000
+) -> list[EventRecord]:
+    """Events after each channel's last seq, for many channels in one query.
+
+    Ordered by channel then seq. At most ``limit`` rows: a caller that gets
+    ``limit`` rows asks again with the new lasts.
+    """
+    if not lasts:
+        return []
+    condition = or_(*(and_(Event.channel == ch, Event.seq > last) for ch, last in lasts.items()))
+    stmt = select(*_COLUMNS).where(condition).order_by(Event.channel, Event.seq).limit(limit)
+    return _records((await session.execute(stmt)).all())
+
+
+class History:
+    """What the log can say about a channel: its last seq and oldest kept seq."""
+
+    __slots__ = ("current", "oldest")
+
+    def __init__(self, current: int, oldest: int | None) -> None:
+        self.current = current
+        self.oldest = oldest
+
+    def can_replay(self, since: int) -> bool:
+        """True when every event after ``since`` is still in the log."""
+        if since > self.current or since < 0:
+            return False  # a seq the channel never had: the client's state is foreign
+        if since == self.current:
+            return True
+        return self.oldest is not None and self.oldest <= since + 1
+
+
+async def history(session: AsyncSession, channel: str) -> History:
+    current = await session.scalar(select(ChannelSeq.seq).where(ChannelSeq.channel == channel))
+    oldest = await session.scalar(select(func.min(Event.seq)).where(Event.channel == channel))
+    return History(current or 0, oldest)
+
+
+async def online_in_log(session: AsyncSession, *, since: datetime) -> list[tuple[str, int]]:
+    """(channel, user_id) whose latest ``presence`` event since ``since`` says online.
+
+    After a single-process server restarts, nobody is connected: these are
+    the users whose "offline" was never written.
+    """
+    stmt = (
+        select(Event.channel, Event.data)
+        .where(Event.kind == "presence", Event.created_at >= since)
+        .order_by(Event.channel, Event.seq)
+    )
+    state: dict[tuple[str, int], bool] = {}
+    for channel, data in (await session.execute(stmt)).all():
+        state[(channel, int(data["user_id"]))] = bool(data["online"])
+    return sorted(key for key, online in state.items() if online)
+
+
+async def unpublished(session: AsyncSession, *, older_than: datetime, limit: int = 1000) -> list[EventRecord]:
+    """Committed events not yet marked published, oldest first.
+
+    On PostgreSQL the rows stay locked (SKIP LOCKED) until the transaction
+    ends, so two instances relaying at once take different rows.
+    """
+    stmt = (
+        select(*_COLUMNS)
+        .where(Event.published.is_(False), Event.created_at < older_than)
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return _records((await session.execute(stmt)).all())
+
+
+async def mark_published(session: AsyncSession, ids: Sequence[int]) -> None:
+    for start in range(0, len(ids), 1000):
+        chunk = list(ids[start : start + 1000])
+        await session.execute(update(Event).where(Event.id.in_(chunk)).values(published=True))
+
+
+async def unpublished_lag(session: AsyncSession) -> tuple[int, float]:
+    """(how many events wait for publication, age in seconds of the oldest)."""
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(Event.created_at)).where(Event.published.is_(False))
+        )
+    ).one()
+    if not count or oldest is None:
+        return 0, 0.0
+    if oldest.tzinfo is None:  # defensive: some drivers hand aggregates back naive
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max(0.0, (utcnow() - oldest).total_seconds())
+
+
+async def prune(session: AsyncSession, *, retention: timedelta, batch: int = 10_000) -> int:
+    """Delete up to ``batch`` events older than ``retention``; return how many."""
+    cutoff = utcnow() - retention
+    ids = select(Event.id).where(Event.created_at < cutoff).order_by(Event.id).limit(batch)
+    result = await session.execute(delete(Event).where(Event.id.in_(ids.scalar_subquery())))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

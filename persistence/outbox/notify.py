@@ -1,0 +1,95 @@
+"""The live events every change to conversations emits, built in one place.
+
+Commands call these after changing rows and counters; the events are written
+with the transaction (see ``events``). Counter-derived events (``stats``,
+``sender_stats``) follow right after the commit (see ``countsfeed``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.outbox.record import campaign_channel, emit, sender_channel
+from persistence.rules.status import derive_status
+from persistence.store.models import Conversation
+
+__all__ = [
+    "CountMarks",
+    "conversation_data",
+    "emit_conversation",
+    "emit_counts",
+    "emit_reassigned",
+    "iso",
+    "take_count_marks",
+]
+
+_COUNT_MARKS = "shiftline.count_marks"
+
+# campaign id -> the slots (sender ids, UNASSIGNED) whose counters changed.
+CountMarks: TypeAlias = dict[int, set[int]]
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def conversation_data(conversation: Conversation) -> dict[str, Any]:
+    """The ``conversation`` event body of the contract."""
+    status = derive_status(
+        initial_sent=conversation.initial_sent_at is not None,
+        has_replied=conversation.has_replied,
+        needs_reply=conversation.needs_reply,
+        opted_out=conversation.opted_out,
+    )
+    return {
+        "id": conversation.id,
+        "sender_id": conversation.assigned_to,
+        "status": status,
+        "needs_reply": status == "needs_reply",
+        "last_message_at": iso(conversation.last_message_at),
+    }
+
+
+def emit_conversation(session: AsyncSession, conversation: Conversation) -> None:
+    """Tell the campaign's sweepers and the assigned sender that a conversation changed."""
+    data = conversation_data(conversation)
+    emit(session, campaign_channel(conversation.campaign_id), "conversation", data)
+    if conversation.assigned_to is not None:
+        emit(
+            session, sender_channel(conversation.campaign_id, conversation.assigned_to), "conversation", data
+        )
+
+
+def emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[int]) -> None:
+    """Note that the counters of ``slots`` in the campaign changed.
+
+    The ``stats`` and ``sender_stats`` events follow after the commit, from
+    ``countsfeed`` (which says why they are not written here).
+    """
+    marks: CountMarks = session.info.setdefault(_COUNT_MARKS, {})
+    marks.setdefault(campaign_id, set()).update(slots)
+
+
+def take_count_marks(session: AsyncSession) -> CountMarks:
+    """The campaign slots whose counters ``session`` changed; forgets them."""
+    marks: CountMarks = session.info.pop(_COUNT_MARKS, {})
+    return marks
+
+
+def emit_reassigned(
+    session: AsyncSession,
+    campaign_id: int,
+    conversation_ids: Sequence[int],
+    from_slot: int | None,
+    to_slot: int | None,
+) -> None:
+    """One ``reassigned`` event per (from, to) pair: to sweepers, the loser and the gainer."""
+    data = {"conversation_ids": list(conversation_ids), "from": from_slot, "to": to_slot}
+    emit(session, campaign_channel(campaign_id), "reassigned", data)
+    for user_id in {from_slot, to_slot} - {None}:
+        if user_id is not None:
+            emit(session, sender_channel(campaign_id, user_id), "reassigned", data)

@@ -1,0 +1,1 @@
+"""shiftline: persistence.queries."""

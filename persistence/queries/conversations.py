@@ -1,0 +1,300 @@
+"""The Admin Messenger: conversation lists with tabs, search, sorts and keyset
+paging, and the view of one conversation.
+
+A conversation whose status is ``sent`` (texted, never answered, not opted
+out) is listed nowhere except the Follow-ups tab; it stays in the export.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from persistence.commands.messaging import message_data, window_state
+from persistence.commands.surveys import survey_of
+from persistence.outbox.notify import iso
+from persistence.rules.errors import InvalidInput, PermissionDenied
+from persistence.rules.phones import mask_phone
+from persistence.rules.status import derive_status
+from persistence.rules.text import storable
+from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
+from persistence.store.scope import Actor, campaign_for, conversation_for
+from persistence.store.types import UTCDateTime, utcnow
+
+__all__ = [
+    "MAX_LIMIT",
+    "SORTS",
+    "TABS",
+    "Page",
+    "SenderFilter",
+    "conversation_view",
+    "list_conversations",
+]
+
+TABS = ("initial", "responses", "follow_ups", "opt_outs")
+SORTS = ("needs_reply", "recent", "az")
+MAX_LIMIT = 500
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+SenderFilter = int | Literal["unassigned"] | None
+_Kind = Literal["int", "dt", "str"]
+_Key = tuple[ColumnElement[Any], bool, _Kind]  # expression, descending, kind
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _dt(column: Any) -> ColumnElement[Any]:
+    # Keyset keys must never be NULL: NULL compares as unknown and would stop paging.
+    return func.coalesce(column, literal(_EPOCH, UTCDateTime()))
+
+
+def _keys(tab: str | None, sort: str) -> list[_Key]:
+    c = Conversation
+    ident: ColumnElement[Any] = c.id.expression
+    if tab == "initial":
+        return [(ident, False, "int")]  # upload order
+    if tab == "follow_ups":
+        return [(_dt(c.initial_sent_at), False, "dt"), (ident, False, "int")]
+    if sort == "recent":
+        return [(_dt(c.last_message_at), True, "dt"), (ident, True, "int")]
+    if sort == "az":
+        return [
+            (func.lower(Contact.last_name), False, "str"),
+            (func.lower(Contact.first_name), False, "str"),
+            (ident, False, "int"),
+        ]
+    waiting = case((and_(c.needs_reply, ~c.opted_out), 0), else_=1)
+    # Waiting contacts first, longest-waiting first; then the most recent.
+    return [
+        (waiting, False, "int"),
+        (_dt(c.needs_reply_since), False, "dt"),
+        (_dt(c.last_message_at), True, "dt"),
+        (ident, False, "int"),
+    ]
+
+
+def _encode(signature: str, values: list[Any]) -> str:
+    plain = [iso(v) if isinstance(v, datetime) else v for v in values]
+    raw = json.dumps({"s": signature, "v": plain}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, signature: str, keys: list[_Key]) -> list[Any]:
+    bad = InvalidInput(
+        "The cursor is not valid for this list; start again without it.", code="invalid_cursor"
+    )
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = data["v"]
+        if data["s"] != signature or not isinstance(values, list) or len(values) != len(keys):
+            raise bad
+        out: list[Any] = []
+        for value, (_expr, _desc, kind) in zip(values, keys, strict=True):
+            if kind == "dt":
+                moment = datetime.fromisoformat(value)
+                if moment.tzinfo is None:
+                    raise bad
+                out.append(moment)
+            elif kind == "int":
+                if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+                    raise bad
+                out.append(value)
+            else:
+                if not isinstance(value, str) or not storable(value):
+                    raise bad
+                out.append(value)
+        return out
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        raise bad from None
+
+
+def _after(keys: list[_Key], values: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the keys' order (mixed directions allowed)."""
+    clauses: list[ColumnElement[bool]] = []
+    for i, (expr, desc, _kind) in enumerate(keys):
+        equal = [keys[j][0] == values[j] for j in range(i)]
+        step = expr < values[i] if desc else expr > values[i]
+        clauses.append(and_(*equal, step))
+    return or_(*clauses)
+
+
+def _tab_filter(tab: str | None, campaign: Campaign, now: datetime) -> ColumnElement[bool]:
+    c = Conversation
+    if tab == "initial":
+        if window_state(campaign, now) == "passed":
+            return false()
+        return and_(c.initial_sent_at.is_(None), ~c.opted_out)
+    if tab == "responses":
+        return and_(c.has_replied, ~c.opted_out)
+    if tab == "follow_ups":
+        if not (campaign.follow_up_message or "").strip():
+            return false()
+        # Sent, never answered, follow-up not yet sent: once it goes out the row leaves the tab.
+        return and_(
+            c.initial_sent_at.is_not(None), ~c.has_replied, ~c.opted_out, c.follow_up_sent_at.is_(None)
+        )
+    if tab == "opt_outs":
+        return c.opted_out.expression
+    return or_(c.opted_out, c.initial_sent_at.is_(None), c.has_replied)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def _redacts(session: AsyncSession, organization_id: int) -> bool:
+    value = await session.scalar(select(Organization.redact_phones).where(Organization.id == organization_id))
+    return bool(value)
+
+
+async def list_conversations(
+    session: AsyncSession,
+    actor: Actor,
+    campaign_id: int,
+    *,
+    sender: SenderFilter = None,
+    tab: str | None = None,
+    search: str | None = None,
+    sort: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page:
+    """One page of the campaign's conversations, as the Admin Messenger lists them.
+
+    A sender may only list their own (``sender`` left out or their own id).
+    """
+    if tab is not None and tab not in TABS:
+        raise InvalidInput(f"'tab' must be one of {', '.join(TABS)}.", code="invalid_tab")
+    if sort is not None and sort not in SORTS:
+        raise InvalidInput(f"'sort' must be one of {', '.join(SORTS)}.", code="invalid_sort")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"'limit' must be between 1 and {MAX_LIMIT}.")
+    campaign = await campaign_for(session, actor, campaign_id)
+    if not actor.is_sweeper:
+        if sender not in (None, actor.user_id):
+            raise PermissionDenied("Senders may only list their own conversations.")
+        sender = actor.user_id
+    c = Conversation
+    where: list[ColumnElement[bool]] = [c.campaign_id == campaign.id, _tab_filter(tab, campaign, utcnow())]
+    if sender == "unassigned":
+        where.append(c.assigned_to.is_(None))
+    elif sender is not None:
+        where.append(c.assigned_to == sender)
+    needs_contact = False
+    if search is not None and not storable(search):
+        raise InvalidInput("'search' has characters that cannot be searched for.")
+    if search and search.strip():
+        needle = f"%{_escape_like(search.strip().lower())}%"
+        where.append(func.lower(Contact.first_name + " " + Contact.last_name).like(needle, escape="\\"))
+        needs_contact = True
+    sort = sort or "needs_reply"
+    keys = _keys(tab, sort)
+    needs_contact = needs_contact or (sort == "az" and tab not in ("initial", "follow_ups"))
+    signature = f"{campaign.id}:{tab}:{sort}"
+    if cursor:
+        where.append(_after(keys, _decode(cursor, signature, keys)))
+    # Pick the page's ids first, joining contacts only when a filter or key
+    # needs them: on a big campaign the join then touches one page of rows.
+    picked = select(c.id.label("picked_id"), *(expr.label(f"k{i}") for i, (expr, _d, _k) in enumerate(keys)))
+    if needs_contact:
+        picked = picked.join(Contact, Contact.id == c.contact_id)
+    page = (
+        picked.where(*where)
+        .order_by(*(expr.desc() if desc else expr.asc() for expr, desc, _kind in keys))
+        .limit(limit + 1)
+        .subquery("page")
+    )
+    page_keys = [page.c[f"k{i}"] for i in range(len(keys))]
+    stmt = (
+        select(c, Contact.first_name, Contact.last_name, Contact.phone, *page_keys)
+        .join(page, page.c.picked_id == c.id)
+        .join(Contact, Contact.id == c.contact_id)
+        .order_by(
+            *(key.desc() if desc else key.asc() for key, (_e, desc, _k) in zip(page_keys, keys, strict=True))
+        )
+    )
+    result = (await session.execute(stmt)).all()
+    redact = await _redacts(session, actor.organization_id)
+    rows = [_row(r[0], r[1], r[2], r[3], redact) for r in result[:limit]]
+    next_cursor = None
+    if len(result) > limit:
+        last = result[limit - 1]
+        next_cursor = _encode(signature, list(last[4:]))
+    return Page(rows, next_cursor)
+
+
+def _status(conversation: Conversation) -> str:
+    return derive_status(
+        initial_sent=conversation.initial_sent_at is not None,
+        has_replied=conversation.has_replied,
+        needs_reply=conversation.needs_reply,
+        opted_out=conversation.opted_out,
+    )
+
+
+def _row(conversation: Conversation, first: str, last: str, phone: str, redact: bool) -> dict[str, Any]:
+    status = _status(conversation)
+    return {
+        "id": conversation.id,
+        "contact": {"first_name": first, "last_name": last, "phone": mask_phone(phone) if redact else phone},
+        "sender_id": conversation.assigned_to,
+        "status": status,
+        "needs_reply": status == "needs_reply",
+        "last_message_at": iso(conversation.last_message_at),
+    }
+
+
+async def conversation_view(session: AsyncSession, actor: Actor, conversation_id: int) -> dict[str, Any]:
+    """The thread (oldest first), survey, contact, opt-out state and assignment of one conversation."""
+    conversation, campaign = await conversation_for(session, actor, conversation_id)
+    contact = await session.get_one(Contact, conversation.contact_id)
+    redact = await _redacts(session, actor.organization_id)
+    messages = await session.scalars(
+        select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
+    )
+    opt_out = await session.scalar(
+        select(OptOut).where(OptOut.organization_id == actor.organization_id, OptOut.phone == contact.phone)
+    )
+    sender = await session.get(User, conversation.assigned_to) if conversation.assigned_to else None
+    status = _status(conversation)
+    return {
+        "id": conversation.id,
+        "campaign_id": campaign.id,
+        "status": status,
+        "needs_reply": status == "needs_reply",
+        "last_message_at": iso(conversation.last_message_at),
+        "contact": {
+            "id": contact.id,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "phone": mask_phone(contact.phone) if redact else contact.phone,
+            "extra": dict(contact.extra or {}),
+        },
+        "sender": (
+            {"id": sender.id, "first_name": sender.first_name, "last_name": sender.last_name}
+            if sender is not None
+            else None
+        ),
+        "assigned_to": conversation.assigned_to,
+        "opted_out": conversation.opted_out,
+        # The phone's organization-wide opt-out: how and when it happened.
+        "opt_out": {
+            "opted_out": opt_out is not None or conversation.opted_out,
+            "source": opt_out.source if opt_out is not None else None,
+            "created_at": iso(opt_out.created_at) if opt_out is not None else None,
+        },
+        "survey": await survey_of(session, campaign.id, conversation.id),
+        "messages": [message_data(m) for m in messages],
+    }

@@ -1,0 +1,167 @@
+"""The campaign overview: totals and one row per sender, read from the counters.
+
+Two small queries whatever the campaign's size: the campaign totals and the
+Unassigned row from ``conversation_counts`` (one row per slot), and the
+senders of the campaign left-joined to their counter rows (so a sender with no
+conversation still appears, with zeros). Conversations are never counted here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from persistence.rules.errors import InvalidInput
+from persistence.store.counters import UNASSIGNED
+from persistence.store.models import CampaignSender, ConversationCount, User
+from persistence.store.scope import Actor, campaign_for, require_sweeper
+
+__all__ = [
+    "SORTS",
+    "Overview",
+    "OverviewQuery",
+    "SenderRow",
+    "Sort",
+    "overview",
+    "parse_query",
+]
+
+Sort = Literal["sender", "progress", "needs_reply"]
+SORTS: tuple[Sort, ...] = ("sender", "progress", "needs_reply")
+MAX_SEARCH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewQuery:
+    search: str | None = None
+    sort: Sort = "sender"
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SenderRow:
+    user_id: int | None
+    first_name: str
+    last_name: str
+    assigned: int
+    sent: int
+    needs_reply: int
+
+    def to_json(self, online: bool) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "online": online,
+            "assigned": self.assigned,
+            "sent": self.sent,
+            "needs_reply": self.needs_reply,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    total: int
+    not_started: int
+    needs_reply: int
+    # The Unassigned row first, then the senders in the asked order.
+    senders: list[SenderRow]
+
+    def to_json(self, online: set[int]) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "not_started": self.not_started,
+            "needs_reply": self.needs_reply,
+            "senders": [row.to_json(row.user_id in online) for row in self.senders],
+        }
+
+
+def parse_query(search: str | None, sort: str | None, order: str | None) -> OverviewQuery:
+    """Check the query string (``search``, ``sort``, ``order``).
+
+    Raises:
+        InvalidInput: an unknown sort or order, or a search far too long.
+    """
+    sort = sort or "sender"
+    if sort not in SORTS:
+        raise InvalidInput(f"'sort' must be one of {', '.join(SORTS)}.", code="invalid_sort")
+    order = order or "asc"
+    if order not in ("asc", "desc"):
+        raise InvalidInput("'order' must be asc or desc.", code="invalid_order")
+    search = (search or "").strip() or None
+    if search is not None and len(search) > MAX_SEARCH:
+        raise InvalidInput(f"'search' is longer than {MAX_SEARCH} characters.")
+    return OverviewQuery(search, sort, order == "desc")
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def overview(session: AsyncSession, actor: Actor, campaign_id: int, query: OverviewQuery) -> Overview:
+    """The overview of a campaign, for sweepers.
+
+    ``search`` keeps the senders whose "first last" name holds it (any case);
+    the Unassigned row is always there, and always first.
+
+    Raises:
+        PermissionDenied: the actor is a sender.
+        NotFound: no such campaign in the actor's organization.
+    """
+    require_sweeper(actor)
+    await campaign_for(session, actor, campaign_id)
+    cc = ConversationCount
+    totals = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(cc.assigned), 0),
+                func.coalesce(func.sum(cc.not_started), 0),
+                func.coalesce(func.sum(cc.needs_reply), 0),
+                func.coalesce(func.sum(case((cc.slot == UNASSIGNED, cc.assigned), else_=0)), 0),
+                func.coalesce(func.sum(case((cc.slot == UNASSIGNED, cc.sent), else_=0)), 0),
+                func.coalesce(func.sum(case((cc.slot == UNASSIGNED, cc.needs_reply), else_=0)), 0),
+            ).where(cc.campaign_id == campaign_id)
+        )
+    ).one()
+    total, not_started, needs_reply, pool_assigned, pool_sent, pool_needs = (int(v) for v in totals)
+    rows = [SenderRow(None, "Unassigned", "", pool_assigned, pool_sent, pool_needs)]
+    rows.extend(await _sender_rows(session, campaign_id, query))
+    return Overview(total, not_started, needs_reply, rows)
+
+
+async def _sender_rows(session: AsyncSession, campaign_id: int, query: OverviewQuery) -> list[SenderRow]:
+    cc, u, cs = ConversationCount, User, CampaignSender
+    assigned = func.coalesce(cc.assigned, 0)
+    sent = func.coalesce(cc.sent, 0)
+    needs = func.coalesce(cc.needs_reply, 0)
+    first, last = func.lower(u.first_name), func.lower(u.last_name)
+    names: list[ColumnElement[Any]] = [first, last, u.id.expression]
+    keys: list[ColumnElement[Any]]
+    if query.sort == "progress":
+        keys = [assigned, sent]
+    elif query.sort == "needs_reply":
+        keys = [needs]
+    else:
+        keys = names
+    ordering = [k.desc() if query.descending else k.asc() for k in keys]
+    if keys is not names:
+        # Ties: A to Z by name, then id, so the order is total and stable.
+        ordering += [k.asc() for k in names]
+    stmt = (
+        select(u.id, u.first_name, u.last_name, assigned, sent, needs)
+        .select_from(cs)
+        .join(u, u.id == cs.user_id)
+        .outerjoin(cc, (cc.campaign_id == cs.campaign_id) & (cc.slot == cs.user_id))
+        .where(cs.campaign_id == campaign_id)
+        .order_by(*ordering)
+    )
+    if query.search is not None:
+        full_name = func.lower(u.first_name + " " + u.last_name)
+        stmt = stmt.where(full_name.like(_like_pattern(query.search), escape="\\"))
+    result = await session.execute(stmt)
+    return [SenderRow(int(r[0]), r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in result]

@@ -1,0 +1,225 @@
+"""The rules of a reassignment, without I/O.
+
+``parse_request`` turns the JSON body of ``POST /api/campaigns/{cid}/reassign``
+into a checked :class:`ReassignRequest`; :func:`plan_move` resolves it against
+the campaign's senders into a :class:`Plan` (which slots give, which receive,
+which statuses move, how many). :func:`divide` and :func:`target_index` are the
+even-division rule the SQL in ``reassignment`` implements: the picked
+conversations, numbered 0, 1, 2... in pick order, go round-robin to the targets
+in the order given, so counts differ by at most one and the extra ones go to the
+first targets.
+
+Decisions where the contract is silent (documented in docs/sweeping.md):
+
+- ``from`` may be ``null`` (the Unassigned pool) or a list whose items are
+  sender ids or ``null`` (the pool), so "the pool and Ana" is ``[null, 12]``.
+- With ``from`` left out, the sources are every sender and the pool *except the
+  targets*: a conversation is never "moved" to the sender who already has it.
+- An explicit source that is also a target is refused (``source_is_target``).
+- ``to`` = ``"all_senders"`` is every sender of the campaign not named in
+  ``from``; with ``from`` left out that is every sender, so the move hands out
+  the Unassigned pool.
+- ``unassign_all`` takes ``to`` left out or ``"unassigned"`` and ignores
+  ``status`` (it always moves any status); ``count`` is only read by
+  ``reassign_some``, and a count above what is available moves what is there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias, TypeGuard, cast
+
+from persistence.rules.errors import InvalidInput
+
+__all__ = [
+    "ACTIONS",
+    "MAX_COUNT",
+    "STATUS_FILTERS",
+    "Action",
+    "Plan",
+    "ReassignRequest",
+    "Slot",
+    "Sources",
+    "StatusFilter",
+    "divide",
+    "parse_request",
+    "plan_move",
+    "slot_key",
+    "target_index",
+]
+
+Action = Literal["unassign_all", "reassign_some", "reassign_all"]
+StatusFilter = Literal["any", "needs_reply", "not_started"]
+ACTIONS: tuple[Action, ...] = ("unassign_all", "reassign_some", "reassign_all")
+STATUS_FILTERS: tuple[StatusFilter, ...] = ("any", "needs_reply", "not_started")
+
+# A sender id, or None for the Unassigned pool.
+Slot: TypeAlias = int | None
+
+# "Huge is fine": a count above this is the same as "all of them" (and stays
+# inside a 64-bit SQL LIMIT).
+MAX_COUNT = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Where conversations are taken from: some senders and/or the pool."""
+
+    senders: frozenset[int]
+    pool: bool
+
+    def __contains__(self, slot: object) -> bool:
+        return self.pool if slot is None else slot in self.senders
+
+
+@dataclass(frozen=True, slots=True)
+class ReassignRequest:
+    """A checked request body, before it is matched against the campaign."""
+
+    action: Action
+    # None: the key was left out (every sender and the pool).
+    sources: Sources | None
+    status: StatusFilter
+    count: int | None
+    # A list of sender ids, or one of the two keywords.
+    to: tuple[int, ...] | Literal["unassigned", "all_senders"]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A move ready to run: every name checked against the campaign."""
+
+    # None: every slot except the targets.
+    sources: Sources | None
+    targets: tuple[Slot, ...]
+    status: StatusFilter
+    # None: everything that matches.
+    limit: int | None
+
+
+def _invalid(message: str, code: str = "invalid_input") -> InvalidInput:
+    return InvalidInput(message, code=code)
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_from(body: Mapping[str, Any]) -> Sources | None:
+    if "from" not in body:
+        return None
+    raw = body["from"]
+    if raw is None:
+        return Sources(frozenset(), True)
+    if not isinstance(raw, list) or not raw:
+        raise _invalid("'from' must be null (the Unassigned pool) or a non-empty list of sender ids.")
+    senders: set[int] = set()
+    pool = False
+    for item in raw:
+        if item is None:
+            pool = True
+        elif _is_int(item):
+            senders.add(item)
+        else:
+            raise _invalid(f"'from' may hold sender ids and null (the Unassigned pool), not {item!r}.")
+    return Sources(frozenset(senders), pool)
+
+
+def _parse_to(
+    body: Mapping[str, Any], action: Action
+) -> tuple[int, ...] | Literal["unassigned", "all_senders"]:
+    raw = body.get("to")
+    if action == "unassign_all":
+        if raw is None or raw == "unassigned":
+            return "unassigned"
+        raise _invalid("'unassign_all' moves conversations to the Unassigned pool; leave 'to' out.")
+    if raw in ("unassigned", "all_senders"):
+        return cast(Literal["unassigned", "all_senders"], raw)
+    if not isinstance(raw, list) or not raw:
+        raise _invalid('\'to\' must be a non-empty list of sender ids, "unassigned" or "all_senders".')
+    if not all(_is_int(item) for item in raw):
+        raise _invalid("'to' must hold sender ids (whole numbers) only.")
+    if len(set(raw)) != len(raw):
+        raise _invalid("'to' names the same sender twice.")
+    return tuple(raw)
+
+
+def parse_request(body: Mapping[str, Any]) -> ReassignRequest:
+    """Check the shape of a reassign body.
+
+    Raises:
+        InvalidInput: unknown action or status, a bad ``count``, ``from`` or ``to``.
+    """
+    action = body.get("action")
+    if action not in ACTIONS:
+        raise _invalid(f"'action' must be one of {', '.join(ACTIONS)}.", "invalid_action")
+    status = body.get("status", "any")
+    if status is None:
+        status = "any"
+    if status not in STATUS_FILTERS:
+        raise _invalid(f"'status' must be one of {', '.join(STATUS_FILTERS)}.", "invalid_status")
+    count = body.get("count")
+    if (count is not None or action == "reassign_some") and not (_is_int(count) and count >= 1):
+        raise _invalid("'count' must be a positive whole number.", "invalid_count")
+    act = cast(Action, action)
+    return ReassignRequest(
+        action=act,
+        sources=_parse_from(body),
+        status="any" if act == "unassign_all" else cast(StatusFilter, status),
+        count=min(count, MAX_COUNT) if act == "reassign_some" and count is not None else None,
+        to=_parse_to(body, act),
+    )
+
+
+def plan_move(request: ReassignRequest, campaign_senders: Collection[int]) -> Plan:
+    """Resolve ``request`` against the campaign's sender ids.
+
+    Raises:
+        InvalidInput: a source or target that is not a sender of the campaign
+            (``not_a_sender``), no target left (``no_targets``), or a slot that
+            is both a source and a target (``source_is_target``).
+    """
+    members = set(campaign_senders)
+    sources = request.sources
+    if sources is not None:
+        strangers = sorted(sources.senders - members)
+        if strangers:
+            raise _invalid(f"Not senders of this campaign: {', '.join(map(str, strangers))}.", "not_a_sender")
+    targets: tuple[Slot, ...]
+    if request.to == "unassigned":
+        targets = (None,)
+    elif request.to == "all_senders":
+        named = sources.senders if sources is not None else frozenset()
+        targets = tuple(sorted(members - named))
+        if not targets:
+            raise _invalid("There is no other sender in this campaign to move to.", "no_targets")
+    else:
+        strangers = [t for t in request.to if t not in members]
+        if strangers:
+            raise _invalid(f"Not senders of this campaign: {', '.join(map(str, strangers))}.", "not_a_sender")
+        targets = request.to
+    if sources is not None:
+        both = [t for t in targets if t in sources]
+        if both:
+            names = ", ".join("the Unassigned pool" if t is None else str(t) for t in both)
+            raise _invalid(
+                f"Cannot move conversations to where they already are: {names}.", "source_is_target"
+            )
+    return Plan(sources=sources, targets=targets, status=request.status, limit=request.count)
+
+
+def target_index(rank: int, targets: int) -> int:
+    """The target (by position) of the conversation ranked ``rank`` (0-based) in pick order."""
+    return rank % targets
+
+
+def divide(total: int, targets: int) -> list[int]:
+    """How many of ``total`` conversations each of ``targets`` targets gets, in target order."""
+    share, extra = divmod(total, targets)
+    return [share + (1 if i < extra else 0) for i in range(targets)]
+
+
+def slot_key(slot: Slot) -> str:
+    """The key of a slot in the ``per_target`` answer."""
+    return "unassigned" if slot is None else str(slot)

@@ -1,0 +1,135 @@
+"""Engines, sessions and the one transaction helper every command runs in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from persistence.outbox.counts import publish_counts_now
+from persistence.outbox.notify import CountMarks, take_count_marks
+from persistence.outbox.record import EventRecord, flush_events, numbered, remember_committed
+
+__all__ = ["Database", "OnCommit", "OnCounts", "async_url"]
+
+OnCommit = Callable[[list[EventRecord]], Awaitable[None]]
+OnCounts = Callable[[CountMarks], None]
+
+
+def async_url(url: str) -> str:
+    """Map the usual ``postgresql://`` and ``sqlite:///`` forms to async drivers."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported DATABASE_URL scheme {parsed.drivername!r}: use postgresql:// or sqlite://")
+
+
+def _sqlite_setup(engine: AsyncEngine, *, writer: bool) -> None:
+    # SQLite: WAL so readers never wait on the writer, and (for the engine that
+    # writes) BEGIN IMMEDIATE so a transaction takes the write lock up front
+    # instead of failing with SQLITE_BUSY when it upgrades from reading to
+    # writing. Reads get a deferred BEGIN on an engine of their own, so a crowd
+    # of readers never queues on the write lock.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def _skip_closed_connections(engine: AsyncEngine) -> None:
+    # When PostgreSQL restarts it closes every connection, and asyncpg notices
+    # the closed socket by itself. Checking that on checkout replaces the pool's
+    # pre-ping, which costs three round trips (BEGIN, a query, ROLLBACK) on every
+    # checkout, i.e. on every transaction and read.
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the database closed this connection")
+
+
+class Database:
+    """An engine, its session factory and the post-commit hooks.
+
+    ``on_commit`` is set by the server to publish the events a transaction
+    wrote; persistence itself never imports the broker. ``on_counts`` is set
+    to a ``CountsFeed``'s ``add``; without it, counter events are published
+    right after each commit.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = async_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "postgresql":
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2)
+        elif parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_async_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            _sqlite_setup(self.engine, writer=True)
+            self.read_engine = create_async_engine(self.url, **kwargs)
+            _sqlite_setup(self.read_engine, writer=False)
+        else:
+            _skip_closed_connections(self.engine)
+            # Reads on PostgreSQL run without BEGIN/ROLLBACK: under READ
+            # COMMITTED every statement sees its own snapshot either way, and
+            # the two round trips a read session would spend on them are saved.
+            self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.on_commit: OnCommit | None = None
+        self.on_counts: OnCounts | None = None
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads; nothing is committed (use ``transaction`` to write)."""
+        async with self.read_sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Run a command in one transaction; write its events; commit; publish.
+
+        On an exception everything, events included, is rolled back. The
+        ``on_commit`` hook runs after the commit; if it fails the events stay
+        unpublished in the log and the relay sends them later.
+        """
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+            records = await flush_events(session)
+            marks = take_count_marks(session)
+        if records:
+            async with self.session() as reader:
+                records = await numbered(reader, records)
+            remember_committed(session, records)
+            if self.on_commit is not None:
+                await self.on_commit(records)
+        if marks:
+            if self.on_counts is not None:
+                self.on_counts(marks)
+            else:
+                await publish_counts_now(self, marks)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.dialect == "sqlite":
+            await self.read_engine.dispose()

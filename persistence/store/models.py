@@ -1,0 +1,298 @@
+"""The relational model of shiftline (SQLAlchemy 2 declarative).
+
+Conversations carry the columns every contract status is derived from
+(``initial_sent_at``, ``has_replied``, ``needs_reply``, ``opted_out``), kept
+right by the commands that send, receive and opt out; no status is ever worked
+out by scanning messages. ``conversation_counts`` keeps per-sender counters in
+the same transactions, so the overview reads at most one row per sender.
+
+The migration in ``migrations/versions`` must match this module; a test
+compares them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from persistence.store.types import IdType, JSONType, UTCDateTime, utcnow
+
+__all__ = [
+    "CAMPAIGN_STATES",
+    "DIRECTIONS",
+    "ROLES",
+    "SWEEPER_ROLES",
+    "Base",
+    "Campaign",
+    "CampaignSender",
+    "ChannelSeq",
+    "Contact",
+    "Conversation",
+    "ConversationCount",
+    "Event",
+    "InstanceSecret",
+    "Message",
+    "OptOut",
+    "Organization",
+    "RecommendedReply",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "UnmatchedInbound",
+    "User",
+]
+
+ROLES = ("owner", "admin", "moderator", "sender")
+SWEEPER_ROLES = frozenset({"owner", "admin", "moderator"})
+CAMPAIGN_STATES = ("draft", "active", "paused", "closed")
+DIRECTIONS = ("outbound", "inbound", "note")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class InstanceSecret(Base):
+    """The token-signing key shared by every instance on one database."""
+
+    __tablename__ = "instance_secrets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(128))
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sending_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    webhook_token: Mapped[str | None] = mapped_column(String(200))
+    redact_phones: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="ck_users_role"),)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (CheckConstraint(_in("status", CAMPAIGN_STATES), name="ck_campaigns_status"),)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    initial_message: Mapped[str] = mapped_column(Text)
+    follow_up_message: Mapped[str | None] = mapped_column(Text)
+    self_assign: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CampaignSender(Base):
+    __tablename__ = "campaign_senders"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveyQuestion(Base):
+    __tablename__ = "survey_questions"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    answers: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "phone", name="uq_contacts_campaign_phone"),
+        Index("ix_contacts_org_phone", "organization_id", "phone"),
+    )
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(20))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class Conversation(Base):
+    """One contact in one campaign. Status columns are maintained, never hand-set."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index(
+            "ix_conversations_slot_reply", "campaign_id", "assigned_to", "needs_reply", "needs_reply_since"
+        ),
+        Index("ix_conversations_slot_recent", "campaign_id", "assigned_to", "last_message_at"),
+        Index("ix_conversations_slot_initial", "campaign_id", "assigned_to", "initial_sent_at", "id"),
+    )
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), unique=True)
+    # NULL: the Unassigned pool.
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    initial_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_outbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    has_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    needs_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    needs_reply_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Room for archiving; nothing reads it yet.
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class ConversationCount(Base):
+    """Per-campaign, per-sender counters; ``slot`` 0 is the Unassigned pool.
+
+    Campaign totals are the sum over a campaign's slots, so there is no single
+    hot row that every send would have to lock.
+    """
+
+    __tablename__ = "conversation_counts"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    assigned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    not_started: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    needs_reply: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    opted_out: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # How many changes moved this row, and how many of them a sender_stats
+    # event has reported: a row where they differ awaits publication (see
+    # persistence.outbox.counts), also after the process that changed it died.
+    changes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    published: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(_in("direction", DIRECTIONS), name="ck_messages_direction"),
+        UniqueConstraint("organization_id", "provider_message_id", name="uq_messages_provider_id"),
+        Index("ix_messages_conversation", "conversation_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    direction: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text)
+    media_urls: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    provider_message_id: Mapped[str | None] = mapped_column(String(100))
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    # When a redelivery last claimed this queued message, so that two
+    # instances never retry the same one at once.
+    delivery_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UnmatchedInbound(Base):
+    """An inbound text that matched no conversation: kept for review, never dropped."""
+
+    __tablename__ = "unmatched_inbound"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    from_phone: Mapped[str] = mapped_column(String(40))
+    to_phone: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    media_urls: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    provider_message_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OptOut(Base):
+    __tablename__ = "opt_outs"
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # "manual" or "keyword"
+    source: Mapped[str] = mapped_column(String(10))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveyAnswer(Base):
+    __tablename__ = "survey_answers"
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id"), primary_key=True)
+    answer: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecommendedReply(Base):
+    """A canned reply; ``campaign_id`` NULL means organization-wide."""
+
+    __tablename__ = "recommended_replies"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelSeq(Base):
+    """The last ``seq`` handed out on each live channel."""
+
+    __tablename__ = "channel_seqs"
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class Event(Base):
+    """The event log: written in the transaction of the change that causes it."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("channel", "seq", name="uq_events_channel_seq"),
+        Index(
+            "ix_events_unpublished",
+            "id",
+            postgresql_where=text("NOT published"),
+            sqlite_where=text("NOT published"),
+        ),
+        Index("ix_events_created_at", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    # Null only inside the writing transaction on PostgreSQL, which numbers
+    # its events while it commits (migration 0002); committed rows have one.
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
