@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.commands.messaging import send_message
+from persistence.outbox import counts as countsfeed
 from persistence.outbox.counts import CountsFeed
 from persistence.outbox.record import campaign_channel, emit, sender_channel
 from persistence.store.counters import recount
