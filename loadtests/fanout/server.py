@@ -35,7 +35,7 @@ def _event(seq: int) -> dict[str, Any]:
 async def _seed(database_url: str, secret: str) -> tuple[str, str, str]:
     """A migrated database with an owner and a campaign: (token, channel, a channel nobody emits on)."""
     from persistence.commands.accounts import create_organization, create_user
-    from persistence.outbox.record import campaign_channel, sender_channel
+    from persistence.rules.channels import campaign_channel, sender_channel
     from persistence.store.database import Database
     from persistence.store.migrate import upgrade
     from persistence.store.models import Campaign

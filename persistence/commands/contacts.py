@@ -28,10 +28,11 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.outbox.notify import emit_counts
+from persistence.rules.channels import UNASSIGNED
 from persistence.rules.contact_rows import MAX_PROBLEMS, ParseReport, Problem, Row
 from persistence.rules.errors import Locked
 from persistence.rules.status import Counts
-from persistence.store.counters import UNASSIGNED, apply_deltas, counts_by_slot
+from persistence.store.counters import apply_deltas, counts_by_slot
 from persistence.store.models import Campaign, Contact, Conversation, OptOut
 from persistence.store.scope import Actor, campaign_for, require_sweeper
 from persistence.store.types import utcnow

@@ -25,11 +25,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.outbox.notify import emit_conversation, emit_counts, iso
-from persistence.outbox.record import campaign_channel, emit, sender_channel
+from persistence.outbox.record import emit
+from persistence.rules.campaign import WINDOW_PASSED_MESSAGE, refusal, window_state
+from persistence.rules.channels import campaign_channel, sender_channel, slot_row
 from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
 from persistence.rules.status import Counts, contribution
 from persistence.rules.text import storable
-from persistence.store.counters import UNASSIGNED, apply_deltas
+from persistence.store.counters import apply_deltas
 from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
 from persistence.store.scope import Actor, conversation_for
 from persistence.store.types import utcnow
@@ -37,7 +39,6 @@ from persistence.store.types import utcnow
 __all__ = [
     "MAX_BODY_CHARS",
     "Outbound",
-    "campaign_refusal",
     "check_body",
     "contribution_of",
     "emit_message",
@@ -47,14 +48,10 @@ __all__ = [
     "send_message",
     "slot_delta",
     "undelivered",
-    "window_state",
 ]
 
 # Ten concatenated SMS segments: what the common providers accept in one message.
 MAX_BODY_CHARS = 1600
-
-CLOSED_MESSAGE = "Campaign is currently closed"
-WINDOW_PASSED_MESSAGE = "Initial message sending window has passed"
 
 
 def fill_template(template: str, *, sender: User | None, contact: Contact) -> str:
@@ -87,24 +84,6 @@ def check_body(body: str) -> str:
     return text
 
 
-def campaign_refusal(campaign: Campaign) -> Locked | None:
-    """Why nothing may be sent in this campaign right now, if anything (pure)."""
-    if campaign.status in ("paused", "closed"):
-        return Locked(CLOSED_MESSAGE, code="campaign_closed")
-    if campaign.status != "active":
-        return Locked("Campaign has not been launched yet", code="campaign_not_active")
-    return None
-
-
-def window_state(campaign: Campaign, now: datetime) -> str:
-    """``open``, ``not_open`` (before the start) or ``passed`` for initial messages (pure)."""
-    if campaign.window_end is not None and now > campaign.window_end:
-        return "passed"
-    if campaign.window_start is not None and now < campaign.window_start:
-        return "not_open"
-    return "open"
-
-
 def contribution_of(conversation: Conversation) -> Counts:
     return contribution(
         initial_sent=conversation.initial_sent_at is not None,
@@ -118,7 +97,7 @@ def slot_delta(conversation: Conversation, before: Counts) -> dict[int, Counts]:
     delta = contribution_of(conversation) - before
     if delta.is_zero():
         return {}
-    return {conversation.assigned_to or UNASSIGNED: delta}
+    return {slot_row(conversation.assigned_to): delta}
 
 
 def message_data(message: Message) -> dict[str, Any]:
@@ -168,7 +147,7 @@ def _compose(
     if conversation.initial_sent_at is None:
         if follow_up:
             raise Conflict("The initial message has not been sent yet.", code="not_started")
-        state = window_state(campaign, now)
+        state = window_state(campaign.window_start, campaign.window_end, now)
         if state == "passed":
             raise Locked(WINDOW_PASSED_MESSAGE, code="window_passed")
         if state == "not_open":
@@ -225,9 +204,9 @@ async def send_message(
             raise InvalidInput("A note needs a 'body'.", code="empty_body")
         return await _write(session, actor, conversation, check_body(body), "note", to=None, from_=None)
 
-    refusal = campaign_refusal(campaign)
-    if refusal is not None:
-        raise refusal
+    refused = refusal(campaign.status)
+    if refused is not None:
+        raise refused
     opted_out = conversation.opted_out or (
         await session.scalar(
             select(OptOut.phone).where(

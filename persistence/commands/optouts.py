@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.commands.messaging import contribution_of
 from persistence.outbox.notify import emit_conversation, emit_counts
+from persistence.rules.channels import slot_row
 from persistence.rules.status import Counts
-from persistence.store.counters import UNASSIGNED, apply_deltas
+from persistence.store.counters import apply_deltas
 from persistence.store.models import Contact, Conversation, OptOut
 from persistence.store.scope import Actor, conversation_for
 
@@ -90,7 +91,7 @@ async def set_opt_out(
     before: dict[int, dict[int, Counts]] = defaultdict(lambda: defaultdict(Counts))
     after: dict[int, dict[int, Counts]] = defaultdict(lambda: defaultdict(Counts))
     for c in changed:
-        before[c.campaign_id][c.assigned_to or UNASSIGNED] += contribution_of(c)
+        before[c.campaign_id][slot_row(c.assigned_to)] += contribution_of(c)
     await session.execute(
         update(Conversation)
         .where(Conversation.id.in_([c.id for c in changed]))
@@ -98,7 +99,7 @@ async def set_opt_out(
         .execution_options(synchronize_session="evaluate")
     )
     for c in changed:
-        after[c.campaign_id][c.assigned_to or UNASSIGNED] += contribution_of(c)
+        after[c.campaign_id][slot_row(c.assigned_to)] += contribution_of(c)
     for campaign_id in sorted(before):
         slots = before[campaign_id]
         deltas = {slot: after[campaign_id][slot] - slots[slot] for slot in slots}

@@ -53,10 +53,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from persistence.outbox.notify import emit_conversation, emit_counts, emit_reassigned
+from persistence.rules.channels import Slot, slot_key, slot_row
 from persistence.rules.errors import InvalidInput, NotFound
-from persistence.rules.reassignment import Plan, Slot, Sources, parse_request, plan_move, slot_key
+from persistence.rules.reassignment import Plan, Sources, parse_request, plan_move
 from persistence.rules.status import Counts, contribution
-from persistence.store.counters import UNASSIGNED, apply_deltas
+from persistence.store.counters import apply_deltas
 from persistence.store.models import CampaignSender, Conversation
 from persistence.store.scope import Actor, campaign_for, conversation_for, require_sweeper
 
@@ -87,10 +88,6 @@ class MoveResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"moved": self.moved, "per_target": dict(self.per_target)}
-
-
-def _slot(value: Slot) -> int:
-    return UNASSIGNED if value is None else value
 
 
 def _in_slots(sources: Sources) -> ColumnElement[bool]:
@@ -268,12 +265,14 @@ async def execute_plan(session: AsyncSession, campaign_id: int, plan: Plan) -> M
     moved: dict[Slot, int] = {}
     for old, new, n, not_started, sent, needs_reply, opted_out, id_list in rows:
         counts = Counts(int(n), int(not_started), int(sent), int(needs_reply), int(opted_out))
-        deltas[_slot(old)] = deltas.get(_slot(old), Counts()) - counts
-        deltas[_slot(new)] = deltas.get(_slot(new), Counts()) + counts
+        deltas[slot_row(old)] = deltas.get(slot_row(old), Counts()) - counts
+        deltas[slot_row(new)] = deltas.get(slot_row(new), Counts()) + counts
         moved[new] = moved.get(new, 0) + int(n)
         per_pair[(old, new)] = _ids(id_list)
     await apply_deltas(session, campaign_id, deltas)
-    for (old, new), pair_ids in sorted(per_pair.items(), key=lambda kv: (_slot(kv[0][0]), _slot(kv[0][1]))):
+    for (old, new), pair_ids in sorted(
+        per_pair.items(), key=lambda kv: (slot_row(kv[0][0]), slot_row(kv[0][1]))
+    ):
         for start in range(0, len(pair_ids), EVENT_CHUNK):
             emit_reassigned(session, campaign_id, pair_ids[start : start + EVENT_CHUNK], old, new)
     emit_counts(session, campaign_id, deltas)
@@ -361,10 +360,10 @@ async def reassign_conversation(
     )
     conversation.assigned_to = to
     await session.flush()
-    await apply_deltas(session, campaign.id, {_slot(old): -counts, _slot(to): counts})
+    await apply_deltas(session, campaign.id, {slot_row(old): -counts, slot_row(to): counts})
     emit_reassigned(session, campaign.id, [conversation.id], old, to)
     emit_conversation(session, conversation)
-    emit_counts(session, campaign.id, [_slot(old), _slot(to)])
+    emit_counts(session, campaign.id, [slot_row(old), slot_row(to)])
     return MoveResult(1, {slot_key(to): 1})
 
 

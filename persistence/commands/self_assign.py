@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.commands.reassign import lock_senders
 from persistence.outbox.notify import emit_counts, emit_reassigned
-from persistence.rules.errors import InvalidInput, Locked, PermissionDenied
+from persistence.rules.campaign import refusal
+from persistence.rules.channels import UNASSIGNED
+from persistence.rules.errors import InvalidInput, PermissionDenied
 from persistence.rules.status import Counts
-from persistence.store.counters import UNASSIGNED, apply_deltas
+from persistence.store.counters import apply_deltas
 from persistence.store.models import Conversation
 from persistence.store.scope import Actor, campaign_for
 
@@ -60,7 +62,7 @@ async def self_assign(
         NotFound: no such campaign in the actor's organization.
         PermissionDenied: not a sender of the campaign (``not_a_sender``), or the
             campaign does not allow self-assignment (``self_assign_disabled``).
-        Locked: the campaign is not active (``campaign_not_active``).
+        Locked: the campaign is not active (``rules.campaign.refusal``).
     """
     count = _count(body)
     campaign = await campaign_for(session, actor, campaign_id)
@@ -72,10 +74,9 @@ async def self_assign(
             "This campaign does not allow senders to assign themselves conversations.",
             code="self_assign_disabled",
         )
-    if campaign.status == "draft":
-        raise Locked("This campaign has not been launched yet.", code="campaign_not_active")
-    if campaign.status != "active":
-        raise Locked("Campaign is currently closed.", code="campaign_not_active")
+    refused = refusal(campaign.status)
+    if refused is not None:
+        raise refused
     c = Conversation
     available = (
         c.campaign_id == campaign_id,

@@ -31,8 +31,8 @@ from sqlalchemy import Table, bindparam, func, literal, select, union_all, updat
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.outbox.notify import CountMarks
-from persistence.outbox.record import campaign_channel, committed, emit, sender_channel
-from persistence.store.counters import UNASSIGNED
+from persistence.outbox.record import committed, emit
+from persistence.rules.channels import UNASSIGNED, campaign_channel, sender_channel, slot_of_row, slot_row
 from persistence.store.models import ChannelSeq, ConversationCount, Event
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ async def _emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[
     for slot in wanted:
         assigned, sent, waiting = found.get(slot, (0, 0, 0))
         data: dict[str, Any] = {
-            "user_id": None if slot == UNASSIGNED else slot,
+            "user_id": slot_of_row(slot),
             "assigned": assigned,
             "sent": sent,
             "needs_reply": waiting,
@@ -143,7 +143,7 @@ async def _overtaken(
         if kind == "stats":
             totals = True
         else:
-            slot = UNASSIGNED if data["user_id"] is None else int(data["user_id"])
+            slot = slot_row(data["user_id"])
             if slot in slots:
                 stale.add(slot)
     # Every publication carries the totals, so stale slots come with stale totals.

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.outbox.record import EventRecord
+from persistence.rules.events import EventRecord
 from persistence.store.models import ChannelSeq, Event
 from persistence.store.types import utcnow
 

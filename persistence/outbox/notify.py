@@ -13,7 +13,8 @@ from typing import Any, TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.outbox.record import campaign_channel, emit, sender_channel
+from persistence.outbox.record import emit
+from persistence.rules.channels import campaign_channel, sender_channel
 from persistence.rules.status import derive_status
 from persistence.store.models import Conversation
 

@@ -19,8 +19,7 @@ a time anyway and allocates here.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, insert, select
@@ -29,12 +28,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import any_
 
+from persistence.rules.events import EventRecord
 from persistence.store.models import ChannelSeq, Event
 from persistence.store.types import utcnow
 
 __all__ = [
-    "EventRecord",
-    "campaign_channel",
     "committed",
     "current_seq",
     "emit",
@@ -42,31 +40,10 @@ __all__ = [
     "lock_channel",
     "numbered",
     "remember_committed",
-    "sender_channel",
 ]
 
 _QUEUE = "shiftline.event_queue"
 _COMMITTED = "shiftline.committed_events"
-
-
-@dataclass(frozen=True, slots=True)
-class EventRecord:
-    """One committed (or about to be committed) event."""
-
-    id: int
-    channel: str
-    seq: int
-    kind: str
-    data: dict[str, Any]
-    created_at: datetime
-
-
-def campaign_channel(campaign_id: int) -> str:
-    return f"campaign:{campaign_id}"
-
-
-def sender_channel(campaign_id: int, user_id: int) -> str:
-    return f"sender:{campaign_id}:{user_id}"
 
 
 def emit(session: AsyncSession, channel: str, kind: str, data: dict[str, Any]) -> None:

@@ -18,9 +18,11 @@ from sqlalchemy import and_, case, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from persistence.commands.messaging import message_data, window_state
+from persistence.commands.messaging import message_data
 from persistence.commands.surveys import survey_of
 from persistence.outbox.notify import iso
+from persistence.rules.campaign import window_state
+from persistence.rules.channels import UNASSIGNED_KEY
 from persistence.rules.errors import InvalidInput, PermissionDenied
 from persistence.rules.phones import mask_phone
 from persistence.rules.status import derive_status
@@ -133,7 +135,7 @@ def _after(keys: list[_Key], values: list[Any]) -> ColumnElement[bool]:
 def _tab_filter(tab: str | None, campaign: Campaign, now: datetime) -> ColumnElement[bool]:
     c = Conversation
     if tab == "initial":
-        if window_state(campaign, now) == "passed":
+        if window_state(campaign.window_start, campaign.window_end, now) == "passed":
             return false()
         return and_(c.initial_sent_at.is_(None), ~c.opted_out)
     if tab == "responses":
@@ -188,7 +190,7 @@ async def list_conversations(
         sender = actor.user_id
     c = Conversation
     where: list[ColumnElement[bool]] = [c.campaign_id == campaign.id, _tab_filter(tab, campaign, utcnow())]
-    if sender == "unassigned":
+    if sender == UNASSIGNED_KEY:
         where.append(c.assigned_to.is_(None))
     elif sender is not None:
         where.append(c.assigned_to == sender)

@@ -15,8 +15,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from persistence.rules.channels import UNASSIGNED
 from persistence.rules.errors import InvalidInput
-from persistence.store.counters import UNASSIGNED
 from persistence.store.models import CampaignSender, ConversationCount, User
 from persistence.store.scope import Actor, campaign_for, require_sweeper
 

@@ -14,14 +14,31 @@ names what to do instead.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from persistence.rules.errors import Conflict, InvalidInput
-from persistence.store.models import CAMPAIGN_STATES
+from persistence.rules.errors import Conflict, InvalidInput, Locked
 
-__all__ = ["TRANSITIONS", "CampaignState", "check_transition"]
+__all__ = [
+    "CAMPAIGN_STATES",
+    "CLOSED_MESSAGE",
+    "TRANSITIONS",
+    "WINDOW_PASSED_MESSAGE",
+    "CampaignState",
+    "WindowState",
+    "check_transition",
+    "refusal",
+    "window_state",
+]
 
 CampaignState = Literal["draft", "active", "paused", "closed"]
+CAMPAIGN_STATES: tuple[CampaignState, ...] = ("draft", "active", "paused", "closed")
+
+WindowState = Literal["open", "not_open", "passed"]
+
+# The pages show these words as banners; the refusals carry the same words.
+CLOSED_MESSAGE = "Campaign is currently closed"
+WINDOW_PASSED_MESSAGE = "Initial message sending window has passed"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"active", "closed"}),
@@ -57,3 +74,26 @@ def check_transition(current: str, new: str) -> bool:
     else:
         message = _FIXES.get((current, new), f"A campaign cannot go from {current} to {new}.")
     raise Conflict(message, code="illegal_transition")
+
+
+def refusal(status: str) -> Locked | None:
+    """Why nothing may be sent or taken in a campaign of ``status`` right now, if anything.
+
+    The one refusal rule for every action of a live shift (sending, self-assigning):
+    a paused campaign is refused exactly like a closed one, as the pages show both
+    as "Campaign is currently closed".
+    """
+    if status in ("paused", "closed"):
+        return Locked(CLOSED_MESSAGE, code="campaign_closed")
+    if status != "active":
+        return Locked("Campaign has not been launched yet", code="campaign_not_active")
+    return None
+
+
+def window_state(start: datetime | None, end: datetime | None, now: datetime) -> WindowState:
+    """Whether initial messages may go out at ``now``: ``open``, ``not_open`` or ``passed``."""
+    if end is not None and now > end:
+        return "passed"
+    if start is not None and now < start:
+        return "not_open"
+    return "open"

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias, TypeGuard, cast
+from typing import Any, Literal, TypeGuard, cast
 
+from persistence.rules.channels import UNASSIGNED_KEY, Slot
 from persistence.rules.errors import InvalidInput
 
 __all__ = [
@@ -45,7 +46,6 @@ __all__ = [
     "divide",
     "parse_request",
     "plan_move",
-    "slot_key",
     "target_index",
 ]
 
@@ -55,7 +55,6 @@ ACTIONS: tuple[Action, ...] = ("unassign_all", "reassign_some", "reassign_all")
 STATUS_FILTERS: tuple[StatusFilter, ...] = ("any", "needs_reply", "not_started")
 
 # A sender id, or None for the Unassigned pool.
-Slot: TypeAlias = int | None
 
 # "Huge is fine": a count above this is the same as "all of them" (and stays
 # inside a 64-bit SQL LIMIT).
@@ -131,7 +130,7 @@ def _parse_to(
 ) -> tuple[int, ...] | Literal["unassigned", "all_senders"]:
     raw = body.get("to")
     if action == "unassign_all":
-        if raw is None or raw == "unassigned":
+        if raw is None or raw == UNASSIGNED_KEY:
             return "unassigned"
         raise _invalid("'unassign_all' moves conversations to the Unassigned pool; leave 'to' out.")
     if raw in ("unassigned", "all_senders"):
@@ -187,7 +186,7 @@ def plan_move(request: ReassignRequest, campaign_senders: Collection[int]) -> Pl
         if strangers:
             raise _invalid(f"Not senders of this campaign: {', '.join(map(str, strangers))}.", "not_a_sender")
     targets: tuple[Slot, ...]
-    if request.to == "unassigned":
+    if request.to == UNASSIGNED_KEY:
         targets = (None,)
     elif request.to == "all_senders":
         named = sources.senders if sources is not None else frozenset()
@@ -218,8 +217,3 @@ def divide(total: int, targets: int) -> list[int]:
     """How many of ``total`` conversations each of ``targets`` targets gets, in target order."""
     share, extra = divmod(total, targets)
     return [share + (1 if i < extra else 0) for i in range(targets)]
-
-
-def slot_key(slot: Slot) -> str:
-    """The key of a slot in the ``per_target`` answer."""
-    return "unassigned" if slot is None else str(slot)

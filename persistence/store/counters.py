@@ -17,19 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
+from persistence.rules.channels import UNASSIGNED
 from persistence.rules.status import Counts
 from persistence.store.models import Conversation, ConversationCount
 
 __all__ = [
-    "UNASSIGNED",
     "apply_deltas",
     "counts_by_slot",
     "recount",
     "slot_counts_query",
     "stored_counts",
 ]
-
-UNASSIGNED = 0
 
 
 def _flag(condition: ColumnElement[bool] | InstrumentedAttribute[bool]) -> ColumnElement[Any]:

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from persistence.outbox.counts import publish_counts_now
 from persistence.outbox.notify import CountMarks, take_count_marks
-from persistence.outbox.record import EventRecord, flush_events, numbered, remember_committed
+from persistence.outbox.record import flush_events, numbered, remember_committed
+from persistence.rules.events import EventRecord
 
 __all__ = ["Database", "OnCommit", "OnCounts", "async_url"]
 

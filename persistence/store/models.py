@@ -29,10 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from persistence.rules.campaign import CAMPAIGN_STATES
 from persistence.store.types import IdType, JSONType, UTCDateTime, utcnow
 
 __all__ = [
-    "CAMPAIGN_STATES",
     "DIRECTIONS",
     "ROLES",
     "SWEEPER_ROLES",
@@ -57,7 +57,6 @@ __all__ = [
 
 ROLES = ("owner", "admin", "moderator", "sender")
 SWEEPER_ROLES = frozenset({"owner", "admin", "moderator"})
-CAMPAIGN_STATES = ("draft", "active", "paused", "closed")
 DIRECTIONS = ("outbound", "inbound", "note")
 
 

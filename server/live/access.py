@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from persistence.rules.channels import ChannelName, parse_channel
 from persistence.rules.errors import NotFound, PermissionDenied
 from persistence.store.database import Database
 from persistence.store.scope import Actor, campaign_for
 
-from .protocol import ChannelName, ProtocolError, parse_channel
+from .protocol import ProtocolError
 
 __all__ = ["authorize"]
 

@@ -20,14 +20,16 @@ import msgpack
 
 from channels import GAP, Broker, BrokerUnavailable, Subscription
 from persistence.outbox.log import catch_up, history, read_after
-from persistence.outbox.record import EventRecord, current_seq
+from persistence.outbox.record import current_seq
+from persistence.rules.channels import parse_channel
+from persistence.rules.events import EventRecord
 from persistence.store.database import Database
 
 from .access import authorize
 from .connection import Connection, ConnSub
 from .metrics import Metrics
 from .presence_sync import PresenceSync
-from .protocol import CLOSE_FORBIDDEN, EventFrames, ProtocolError, decode_event, parse_channel
+from .protocol import CLOSE_FORBIDDEN, EventFrames, ProtocolError, decode_event
 from .tasks import reraise_if_cancelled
 
 __all__ = ["CONTROL_CHANNEL", "Hub"]

@@ -21,7 +21,8 @@ from collections import Counter
 from datetime import datetime
 
 from persistence.outbox.log import online_in_log
-from persistence.outbox.record import campaign_channel, emit, lock_channel
+from persistence.outbox.record import emit, lock_channel
+from persistence.rules.channels import campaign_channel
 from persistence.store.database import Database
 from presence import Key, Tracker
 

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeAlias
 
 import msgpack
 
-from persistence.outbox.record import EventRecord
+from persistence.rules.events import EventRecord
 
 __all__ = [
     "CLOSE_FORBIDDEN",
@@ -27,7 +27,6 @@ __all__ = [
     "CLOSE_UNAUTHORIZED",
     "SUBPROTOCOLS",
     "Auth",
-    "ChannelName",
     "ClientFrame",
     "EventFrames",
     "Ping",
@@ -39,7 +38,6 @@ __all__ = [
     "encode",
     "encode_event",
     "event_frame",
-    "parse_channel",
     "parse_frame",
     "ws_frame",
 ]
@@ -98,31 +96,6 @@ class Ping:
 
 
 ClientFrame: TypeAlias = Auth | Subscribe | Unsubscribe | Ping
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelName:
-    """A parsed channel: ``campaign:{cid}`` (user_id None) or ``sender:{cid}:{uid}``."""
-
-    campaign_id: int
-    user_id: int | None
-
-
-def _positive_int(text: str) -> int | None:
-    if not text.isdigit() or len(text) > 18 or text.startswith("0"):
-        return None
-    return int(text)
-
-
-def parse_channel(channel: str) -> ChannelName | None:
-    parts = channel.split(":")
-    if len(parts) == 2 and parts[0] == "campaign":
-        cid = _positive_int(parts[1])
-        return None if cid is None else ChannelName(cid, None)
-    if len(parts) == 3 and parts[0] == "sender":
-        cid, uid = _positive_int(parts[1]), _positive_int(parts[2])
-        return None if cid is None or uid is None else ChannelName(cid, uid)
-    return None
 
 
 def _decode(fmt: WireFormat, data: str | bytes) -> Any:

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from channels import Broker, BrokerUnavailable, Message
 from persistence.outbox.log import mark_published, prune, unpublished
-from persistence.outbox.record import EventRecord
+from persistence.rules.events import EventRecord
 from persistence.store.database import Database
 from persistence.store.types import utcnow
 

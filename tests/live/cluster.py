@@ -13,7 +13,9 @@ import httpx
 
 from channels import create_broker
 from persistence.outbox.log import read_after
-from persistence.outbox.record import EventRecord, campaign_channel, emit, sender_channel
+from persistence.outbox.record import emit
+from persistence.rules.channels import campaign_channel, sender_channel
+from persistence.rules.events import EventRecord
 from persistence.store.database import Database
 from server.live.protocol import encode_event
 from server.tokens import issue_token

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from persistence.commands.accounts import create_organization, create_user
-from persistence.outbox.record import campaign_channel, emit, sender_channel
+from persistence.outbox.record import emit
+from persistence.rules.channels import campaign_channel, sender_channel
 from persistence.store.database import Database
 from persistence.store.models import Event
 from server.services import Services

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from persistence.outbox.record import EventRecord
+from persistence.rules.events import EventRecord
 from persistence.store.scope import Actor
 from server.live.connection import Connection
 from server.live.metrics import Metrics

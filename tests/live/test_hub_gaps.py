@@ -11,7 +11,8 @@ import pytest
 import server.live.hub as hub_module
 from channels import create_broker
 from persistence.outbox.log import catch_up
-from persistence.outbox.record import EventRecord, emit
+from persistence.outbox.record import emit
+from persistence.rules.events import EventRecord
 from persistence.store.database import Database
 from presence import create_tracker
 from server.live.hub import Hub

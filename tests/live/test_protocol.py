@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import msgpack
 import pytest
 
-from persistence.outbox.record import EventRecord
+from persistence.rules.channels import ChannelName, parse_channel
+from persistence.rules.events import EventRecord
 from server.live.protocol import (
     Auth,
-    ChannelName,
     EventFrames,
     Ping,
     ProtocolError,
@@ -18,7 +18,6 @@ from server.live.protocol import (
     Unsubscribe,
     decode_event,
     encode_event,
-    parse_channel,
     parse_frame,
     ws_frame,
 )

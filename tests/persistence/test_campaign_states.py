@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from persistence.rules.campaign import TRANSITIONS, check_transition
+from persistence.rules.campaign import CAMPAIGN_STATES, TRANSITIONS, check_transition
 from persistence.rules.errors import Conflict, InvalidInput
-from persistence.store.models import CAMPAIGN_STATES
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from persistence.rules.channels import UNASSIGNED
 from persistence.rules.status import Counts
-from persistence.store.counters import UNASSIGNED, apply_deltas, recount, stored_counts
+from persistence.store.counters import apply_deltas, recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import Campaign, Contact, Conversation, Organization, User
 from persistence.store.types import utcnow

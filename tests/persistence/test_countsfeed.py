@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from persistence.commands.messaging import send_message
 from persistence.outbox import counts as countsfeed
 from persistence.outbox.counts import CountsFeed
-from persistence.outbox.record import campaign_channel, emit, sender_channel
+from persistence.outbox.record import emit
+from persistence.rules.channels import campaign_channel, sender_channel
 from persistence.store.counters import recount
 from persistence.store.database import Database
 from tests.messaging_world import World, build, events_of

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from persistence.outbox.record import EventRecord, current_seq, emit, lock_channel
+from persistence.outbox.record import current_seq, emit, lock_channel
+from persistence.rules.events import EventRecord
 from persistence.store.database import Database
 from persistence.store.models import Event
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from persistence.commands.messaging import MAX_BODY_CHARS, fill_template, record_delivery, send_message
-from persistence.outbox.record import campaign_channel, sender_channel
+from persistence.rules.channels import campaign_channel, sender_channel
 from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
 from persistence.store.counters import recount
 from persistence.store.database import Database

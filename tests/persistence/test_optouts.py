@@ -6,7 +6,7 @@ import pytest
 
 from persistence.commands.messaging import send_message
 from persistence.commands.optouts import opt_in, opt_out
-from persistence.outbox.record import campaign_channel
+from persistence.rules.channels import campaign_channel
 from persistence.rules.errors import Conflict, PermissionDenied
 from persistence.store.counters import stored_counts
 from persistence.store.database import Database

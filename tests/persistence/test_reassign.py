@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from persistence.commands.reassign import MoveResult, reassign, reassign_conversation, remove_sender
+from persistence.rules.channels import UNASSIGNED
 from persistence.rules.errors import InvalidInput, NotFound, PermissionDenied
 from persistence.rules.status import Counts
-from persistence.store.counters import UNASSIGNED, recount, stored_counts
+from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import CampaignSender, Event
 from persistence.store.scope import Actor

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from persistence.commands.reassign import MoveResult, reassign, reassign_conversation, remove_sender
+from persistence.rules.channels import UNASSIGNED
 from persistence.rules.status import Counts
-from persistence.store.counters import UNASSIGNED, apply_deltas, recount, stored_counts
+from persistence.store.counters import apply_deltas, recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import Conversation
 from persistence.store.scope import Actor

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from persistence.rules.channels import slot_key
 from persistence.rules.errors import InvalidInput
 from persistence.rules.reassignment import (
     MAX_COUNT,
@@ -16,7 +17,6 @@ from persistence.rules.reassignment import (
     divide,
     parse_request,
     plan_move,
-    slot_key,
     target_index,
 )
 

@@ -100,7 +100,8 @@ async def test_self_assign_needs_an_active_campaign(db: Database, status: str) -
     await add_conversations(db, world, 2)
     with pytest.raises(Locked) as caught:
         await take(db, world, "Ana", {"count": 1})
-    assert caught.value.code == "campaign_not_active"
+    # The one refusal rule: the same code as a refused send (paused reads as closed).
+    assert caught.value.code == ("campaign_not_active" if status == "draft" else "campaign_closed")
     assert set((await snapshot(db, world.campaign_id)).values()) == {None}
 
 
