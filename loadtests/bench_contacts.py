@@ -34,8 +34,8 @@ import psutil
 from sqlalchemy.engine import make_url
 
 from persistence.commands.accounts import create_organization, create_user
+from persistence.outbox.outbox import open_database
 from persistence.rules.phones import normalize_phone
-from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 from server.app import create_app
 from server.auth import hash_password
@@ -80,7 +80,7 @@ async def copy_baseline(url: str, data: bytes) -> float:
 
 
 async def _owner(url: str) -> str:
-    db = Database(url)
+    db = open_database(url)
     try:
         await upgrade(db)
         email = f"bench-{secrets.token_hex(4)}@example.org"

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from persistence.commands.messaging import record_delivery, send_message
 from persistence.outbox.counts import CountsFeed
+from persistence.outbox.outbox import Outbox, Subscriber, open_database
 from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 from persistence.store.scope import Actor
@@ -81,7 +82,7 @@ async def run(
 
 
 async def _measure(url: str, conversations: int, senders: int, workers: int, seconds: float) -> None:
-    db = Database(url, pool_size=max(10, workers // 2))
+    db = open_database(url, pool_size=max(10, workers // 2))
     try:
         await upgrade(db)
         await seed(db, conversations, senders, 0)
@@ -91,7 +92,7 @@ async def _measure(url: str, conversations: int, senders: int, workers: int, sec
         # Each phase has senders of its own, with conversations not yet started.
         users = sorted(todo)
         feed = CountsFeed(db)
-        db.on_counts = feed.add
+        Outbox.of(db).subscribe(Subscriber(counts=feed.add))
         publishing = asyncio.create_task(publish_forever(feed))
 
         async def ours(user_id: int, conversation_id: int) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from persistence.commands.reassign import reassign
+from persistence.outbox.outbox import open_database
 from persistence.queries.overview import overview, parse_query
 from persistence.store.counters import recount
 from persistence.store.database import Database
@@ -174,7 +175,7 @@ async def run(
 
 
 async def _measure(url: str, conversations: int, senders: int, move: int, targets: int, calls: int) -> None:
-    db = Database(url)
+    db = open_database(url)
     admin = Actor(1, 1, "owner")
     try:
         await upgrade(db)

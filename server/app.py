@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
+from persistence.outbox.outbox import Outbox
 from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 from persistence.store.secrets import signing_secret
 
-from . import api, live, maintenance, pages
-from .auth import LoginThrottle
+from . import api, maintenance, pages
 from .errors import exception_handlers
+from .live import runtime as live
 from .services import Services
 from .settings import Settings
 
@@ -27,8 +28,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app. Nothing connects until the lifespan starts."""
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
-    svc = Services(settings=settings, db=db)
-    svc.extras["login_throttle"] = LoginThrottle()
+    svc = Services(settings=settings, db=db, outbox=Outbox(db))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from persistence.commands.accounts import create_organization, create_user
+from persistence.outbox.outbox import open_database
 from persistence.rules.errors import DomainError
-from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 
 from .auth import hash_password
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(settings: Settings) -> None:
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     try:
         await upgrade(db)
     finally:
@@ -53,7 +53,7 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _create_org(settings: Settings, args: argparse.Namespace) -> None:
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     try:
         if settings.migrate_on_start:
             await upgrade(db)
@@ -83,7 +83,7 @@ async def _create_org(settings: Settings, args: argparse.Namespace) -> None:
 async def _seed_demo(settings: Settings) -> None:
     from .demo import seed_demo
 
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     try:
         if settings.migrate_on_start:
             await upgrade(db)

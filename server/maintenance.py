@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from .providers import redeliver
+from .delivery import redeliver
 from .services import Services
 
 __all__ = ["running"]

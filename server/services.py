@@ -1,26 +1,56 @@
-"""The long-lived objects of one server process, built by ``create_app``."""
+"""The long-lived objects of one server process, built by ``create_app``.
+
+Typed, named fields: a handler asks for ``svc.live`` or ``svc.provider``, and
+the type checker knows what it gets.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.requests import HTTPConnection
 
+from channels import Broker
+from persistence.outbox.outbox import Outbox
 from persistence.store.database import Database
+from presence import PresenceUnavailable, Tracker
 
+from .auth_throttle import LoginThrottle
+from .live.hub import Hub
+from .providers import Provider, Simulator
 from .settings import Settings
 
-__all__ = ["Services", "services"]
+__all__ = ["Live", "Services", "services"]
+
+
+@dataclass
+class Live:
+    """The live layer of a running process (see ``server.live.runtime``)."""
+
+    hub: Hub
+    tracker: Tracker
+    broker: Broker
+
+    async def online(self, campaign_id: int) -> set[int]:
+        """The senders of ``campaign_id`` online right now, on any instance."""
+        try:
+            return await self.tracker.online(campaign_id)
+        except PresenceUnavailable:
+            # Redis is away: fall back to who is connected to this instance.
+            return {uid for cid, uid in self.hub.presence.local if cid == campaign_id}
 
 
 @dataclass
 class Services:
     settings: Settings
     db: Database
+    outbox: Outbox
     secret: str = ""
-    # Set by the live hub at start-up (broker, presence tracker, hub).
-    extras: dict[str, Any] = field(default_factory=dict)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    # The simulator unless a real provider is configured.
+    provider: Provider = field(default_factory=Simulator)
+    # Set while the live hub runs (between start-up and shutdown).
+    live: Live | None = None
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from persistence.outbox.outbox import open_database
 from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 from persistence.store.models import Base
@@ -33,7 +34,7 @@ def _pg_url(database: str) -> str:
 
 
 async def _migrate(url: str) -> None:
-    db = Database(url)
+    db = open_database(url)
     try:
         await upgrade(db)
     finally:
@@ -76,7 +77,7 @@ def postgres_database() -> Iterator[str]:
 
 
 async def _truncate(url: str) -> None:
-    db = Database(url)
+    db = open_database(url)
     try:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         async with db.engine.begin() as conn:
@@ -119,7 +120,7 @@ def settings(backend: str, database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
+    database = open_database(database_url)
     yield database
     await database.dispose()
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from persistence.commands.accounts import create_organization, create_user
+from persistence.outbox.outbox import open_database
 from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import (
@@ -193,7 +194,7 @@ def build_sync(database_url: str, **kwargs: Any) -> World:
     """:func:`build` for synchronous (TestClient) tests."""
 
     async def run() -> World:
-        db = Database(database_url)
+        db = open_database(database_url)
         try:
             return await build(db, **kwargs)
         finally:
@@ -214,7 +215,7 @@ async def assert_counters_true(db: Database, campaign_id: int) -> None:
 
 def counters_true_sync(database_url: str, *campaign_ids: int) -> None:
     async def run() -> None:
-        db = Database(database_url)
+        db = open_database(database_url)
         try:
             for cid in campaign_ids:
                 await assert_counters_true(db, cid)

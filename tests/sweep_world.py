@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlalchemy import insert, select
 
+from persistence.outbox.outbox import open_database
 from persistence.store.counters import recount
 from persistence.store.database import Database
 from persistence.store.models import Campaign, CampaignSender, Contact, Conversation, Organization, User
@@ -174,7 +175,7 @@ def sync(database_url: str, work: Callable[[Database], Awaitable[T]]) -> T:
     """Run ``work(db)`` from a synchronous (TestClient) test."""
 
     async def run() -> T:
-        db = Database(database_url)
+        db = open_database(database_url)
         try:
             return await work(db)
         finally:

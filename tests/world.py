@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from starlette.testclient import TestClient
 
 from persistence.commands.accounts import create_organization, create_user
-from persistence.store.database import Database
+from persistence.outbox.outbox import open_database
 from server.auth import hash_password
 
 __all__ = ["Login", "login", "make_org"]
@@ -27,7 +27,7 @@ class Login:
 
 
 async def _make_org(url: str, name: str, email: str, number: str | None, webhook_token: str | None) -> int:
-    db = Database(url)
+    db = open_database(url)
     try:
         password_hash = await hash_password(PASSWORD)
         async with db.transaction() as session:

@@ -22,6 +22,8 @@ from typing import Any
 import msgpack
 from websockets.typing import Subprotocol
 
+from persistence.outbox.outbox import open_database
+
 __all__ = ["STRATEGIES", "main"]
 
 STRATEGIES = ("hub", "bare")
@@ -36,12 +38,11 @@ async def _seed(database_url: str, secret: str) -> tuple[str, str, str]:
     """A migrated database with an owner and a campaign: (token, channel, a channel nobody emits on)."""
     from persistence.commands.accounts import create_organization, create_user
     from persistence.rules.channels import campaign_channel, sender_channel
-    from persistence.store.database import Database
     from persistence.store.migrate import upgrade
     from persistence.store.models import Campaign
     from server.tokens import issue_token
 
-    db = Database(database_url)
+    db = open_database(database_url)
     try:
         await upgrade(db)
         async with db.transaction() as session:

@@ -60,13 +60,13 @@ from persistence.rules.status import Counts, contribution
 from persistence.store.counters import apply_deltas
 from persistence.store.models import CampaignSender, Conversation
 from persistence.store.scope import Actor, campaign_for, conversation_for, require_sweeper
+from persistence.store.status_sql import is_status, needs_reply, pick_order
 
 __all__ = [
     "EVENT_CHUNK",
     "MoveResult",
     "execute_plan",
     "lock_senders",
-    "pick_order",
     "reassign",
     "reassign_conversation",
     "remove_sender",
@@ -116,23 +116,10 @@ def _source_filter(plan: Plan) -> ColumnElement[bool]:
 
 
 def _status_filter(plan: Plan) -> list[ColumnElement[bool]]:
-    c = Conversation
     # Opted-out conversations move only with "any".
-    if plan.status == "needs_reply":
-        return [c.needs_reply.is_(True), c.opted_out.is_(False)]
-    if plan.status == "not_started":
-        return [c.initial_sent_at.is_(None), c.opted_out.is_(False)]
-    return []
-
-
-def pick_order() -> list[ColumnElement[Any]]:
-    """Needs-reply longest-waiting first, then not-started by upload order, then the rest by id."""
-    c = Conversation
-    waiting = c.needs_reply.is_(True) & c.opted_out.is_(False)
-    fresh = c.initial_sent_at.is_(None) & c.opted_out.is_(False)
-    bucket = case((waiting, 0), (fresh, 1), else_=2)
-    since = case((waiting, c.needs_reply_since), else_=None)
-    return [bucket, since.asc().nulls_last(), c.id.expression]
+    if plan.status == "any":
+        return []
+    return [is_status(plan.status)]
 
 
 def _target_expr(rank: ColumnElement[Any], targets: Sequence[Slot], dialect: str) -> ColumnElement[Any]:
@@ -185,7 +172,7 @@ def _summary(moved: Any, ids: ColumnElement[Any]) -> Any:
         func.count(),
         _flag(~m.started & ~m.opted_out),
         _flag(m.started),
-        _flag(m.needs_reply & ~m.opted_out),
+        _flag(needs_reply(m)),
         _flag(m.opted_out),
         ids,
     ).group_by(m.old, m.new)
@@ -263,8 +250,8 @@ async def execute_plan(session: AsyncSession, campaign_id: int, plan: Plan) -> M
     deltas: dict[int, Counts] = {}
     per_pair: dict[tuple[Slot, Slot], list[int]] = {}
     moved: dict[Slot, int] = {}
-    for old, new, n, not_started, sent, needs_reply, opted_out, id_list in rows:
-        counts = Counts(int(n), int(not_started), int(sent), int(needs_reply), int(opted_out))
+    for old, new, n, not_started, sent, waiting, opted_out, id_list in rows:
+        counts = Counts(int(n), int(not_started), int(sent), int(waiting), int(opted_out))
         deltas[slot_row(old)] = deltas.get(slot_row(old), Counts()) - counts
         deltas[slot_row(new)] = deltas.get(slot_row(new), Counts()) + counts
         moved[new] = moved.get(new, 0) + int(n)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, bindparam, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.outbox.notify import CountMarks
+from persistence.outbox.pending import CountMarks
 from persistence.outbox.record import committed, emit
 from persistence.rules.channels import UNASSIGNED, campaign_channel, sender_channel, slot_of_row, slot_row
 from persistence.store.models import ChannelSeq, ConversationCount, Event

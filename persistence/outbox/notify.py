@@ -9,29 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.outbox.pending import pending
 from persistence.outbox.record import emit
 from persistence.rules.channels import campaign_channel, sender_channel
 from persistence.rules.status import derive_status
 from persistence.store.models import Conversation
 
 __all__ = [
-    "CountMarks",
     "conversation_data",
     "emit_conversation",
     "emit_counts",
     "emit_reassigned",
     "iso",
-    "take_count_marks",
 ]
-
-_COUNT_MARKS = "shiftline.count_marks"
-
-# campaign id -> the slots (sender ids, UNASSIGNED) whose counters changed.
-CountMarks: TypeAlias = dict[int, set[int]]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -71,14 +65,7 @@ def emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[int]) -
     The ``stats`` and ``sender_stats`` events follow after the commit, from
     ``countsfeed`` (which says why they are not written here).
     """
-    marks: CountMarks = session.info.setdefault(_COUNT_MARKS, {})
-    marks.setdefault(campaign_id, set()).update(slots)
-
-
-def take_count_marks(session: AsyncSession) -> CountMarks:
-    """The campaign slots whose counters ``session`` changed; forgets them."""
-    marks: CountMarks = session.info.pop(_COUNT_MARKS, {})
-    return marks
+    pending(session).mark_counts(campaign_id, set(slots))
 
 
 def emit_reassigned(

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import any_
 
+from persistence.outbox.pending import pending
 from persistence.rules.events import EventRecord
 from persistence.store.models import ChannelSeq, Event
 from persistence.store.types import utcnow
@@ -39,17 +40,12 @@ __all__ = [
     "flush_events",
     "lock_channel",
     "numbered",
-    "remember_committed",
 ]
-
-_QUEUE = "shiftline.event_queue"
-_COMMITTED = "shiftline.committed_events"
 
 
 def emit(session: AsyncSession, channel: str, kind: str, data: dict[str, Any]) -> None:
     """Queue an event to be written when ``session``'s transaction commits."""
-    queue: list[tuple[str, str, dict[str, Any]]] = session.info.setdefault(_QUEUE, [])
-    queue.append((channel, kind, data))
+    pending(session).events.append((channel, kind, data))
 
 
 async def current_seq(session: AsyncSession, channel: str) -> int:
@@ -96,7 +92,7 @@ async def flush_events(session: AsyncSession) -> list[EventRecord]:
     until :func:`numbered` reads their numbers after the commit. Elsewhere
     (SQLite, one writer at a time) the seqs are allocated here.
     """
-    queue: list[tuple[str, str, dict[str, Any]]] | None = session.info.pop(_QUEUE, None)
+    queue, pending(session).events = pending(session).events, []
     if not queue:
         return []
     by_channel: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
@@ -141,11 +137,6 @@ async def numbered(session: AsyncSession, records: list[EventRecord]) -> list[Ev
     return [replace(r, seq=seqs[r.id]) for r in records]
 
 
-def remember_committed(session: AsyncSession, records: list[EventRecord]) -> None:
-    session.info[_COMMITTED] = records
-
-
 def committed(session: AsyncSession) -> list[EventRecord]:
-    """After ``Database.transaction`` ends, the events ``session`` wrote, with their seqs."""
-    records: list[EventRecord] = session.info.get(_COMMITTED, [])
-    return records
+    """After the transaction of ``session`` committed, the events it wrote, with their seqs."""
+    return pending(session).committed

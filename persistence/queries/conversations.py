@@ -29,6 +29,7 @@ from persistence.rules.status import derive_status
 from persistence.rules.text import storable
 from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
 from persistence.store.scope import Actor, campaign_for, conversation_for
+from persistence.store.status_sql import needs_reply
 from persistence.store.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -77,7 +78,7 @@ def _keys(tab: str | None, sort: str) -> list[_Key]:
             (func.lower(Contact.first_name), False, "str"),
             (ident, False, "int"),
         ]
-    waiting = case((and_(c.needs_reply, ~c.opted_out), 0), else_=1)
+    waiting = case((needs_reply(), 0), else_=1)
     # Waiting contacts first, longest-waiting first; then the most recent.
     return [
         (waiting, False, "int"),

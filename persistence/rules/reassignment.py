@@ -28,23 +28,27 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeGuard, cast
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeAlias, TypeGuard, cast
 
 from persistence.rules.channels import UNASSIGNED_KEY, Slot
 from persistence.rules.errors import InvalidInput
+from persistence.rules.status import Status
 
 __all__ = [
     "ACTIONS",
     "MAX_COUNT",
+    "PICK_BUCKETS",
     "STATUS_FILTERS",
     "Action",
+    "PickKey",
     "Plan",
     "ReassignRequest",
-    "Slot",
     "Sources",
     "StatusFilter",
     "divide",
     "parse_request",
+    "pick_key",
     "plan_move",
     "target_index",
 ]
@@ -217,3 +221,23 @@ def divide(total: int, targets: int) -> list[int]:
     """How many of ``total`` conversations each of ``targets`` targets gets, in target order."""
     share, extra = divmod(total, targets)
     return [share + (1 if i < extra else 0) for i in range(targets)]
+
+
+# Which conversations move first, as data: the statuses whose conversations go
+# before all others, in this order; within needs-reply the longest waiting
+# first; everything else (not-started included: upload order) by id. The SQL
+# form (``store.status_sql.pick_order``) is generated from this tuple, and a
+# property test holds it equal to :func:`pick_key`.
+PICK_BUCKETS: tuple[Status, ...] = ("needs_reply", "not_started")
+
+
+def pick_key(*, status: Status, needs_reply_since: datetime | None, conversation_id: int) -> PickKey:
+    """Sort key of one conversation in a move: smaller moves first."""
+    rank = PICK_BUCKETS.index(status) if status in PICK_BUCKETS else len(PICK_BUCKETS)
+    waited = needs_reply_since if status == "needs_reply" else None
+    # None last: a (False, t) pair sorts before any (True, _).
+    return (rank, (waited is None, waited or _EPOCH), conversation_id)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PickKey: TypeAlias = tuple[int, tuple[bool, datetime], int]

@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from persistence.rules.channels import UNASSIGNED
 from persistence.rules.status import Counts
 from persistence.store.models import Conversation, ConversationCount
+from persistence.store.status_sql import needs_reply
 
 __all__ = [
     "apply_deltas",
@@ -48,7 +49,7 @@ def slot_counts_query(*where: ColumnElement[bool]) -> Any:
             func.count().label("assigned"),
             _flag(~started & ~c.opted_out),
             _flag(started),
-            _flag(c.needs_reply & ~c.opted_out),
+            _flag(needs_reply(c)),
             _flag(c.opted_out),
         )
         .where(*where)

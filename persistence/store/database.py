@@ -1,26 +1,32 @@
-"""Engines, sessions and the one transaction helper every command runs in."""
+"""Engines, sessions and the one transaction helper every command runs in.
+
+Nothing here knows about events: the outbox (``persistence.outbox``) joins
+each transaction through :class:`TransactionHooks`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from persistence.outbox.counts import publish_counts_now
-from persistence.outbox.notify import CountMarks, take_count_marks
-from persistence.outbox.record import flush_events, numbered, remember_committed
-from persistence.rules.events import EventRecord
+__all__ = ["Database", "TransactionHooks", "async_url"]
 
-__all__ = ["Database", "OnCommit", "OnCounts", "async_url"]
 
-OnCommit = Callable[[list[EventRecord]], Awaitable[None]]
-OnCounts = Callable[[CountMarks], None]
+class TransactionHooks(Protocol):
+    """What joins every write transaction (the outbox)."""
+
+    async def before_commit(self, session: AsyncSession) -> None:
+        """Inside the transaction, after the command: write what must commit with it."""
+
+    async def after_commit(self, session: AsyncSession) -> None:
+        """After the commit (not after a rollback): hand on what committed."""
 
 
 def async_url(url: str) -> str:
@@ -67,13 +73,7 @@ def _skip_closed_connections(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """An engine, its session factory and the post-commit hooks.
-
-    ``on_commit`` is set by the server to publish the events a transaction
-    wrote; persistence itself never imports the broker. ``on_counts`` is set
-    to a ``CountsFeed``'s ``add``; without it, counter events are published
-    right after each commit.
-    """
+    """An engine, its session factories and the hooks every write transaction runs."""
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = async_url(url)
@@ -97,8 +97,7 @@ class Database:
             self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
-        self.on_commit: OnCommit | None = None
-        self.on_counts: OnCounts | None = None
+        self.hooks: list[TransactionHooks] = []
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -108,27 +107,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """Run a command in one transaction; write its events; commit; publish.
+        """Run a command in one transaction, with the hooks before and after the commit.
 
-        On an exception everything, events included, is rolled back. The
-        ``on_commit`` hook runs after the commit; if it fails the events stay
-        unpublished in the log and the relay sends them later.
+        On an exception everything is rolled back and no after-commit hook runs.
         """
         async with self.sessionmaker() as session, session.begin():
             yield session
-            records = await flush_events(session)
-            marks = take_count_marks(session)
-        if records:
-            async with self.session() as reader:
-                records = await numbered(reader, records)
-            remember_committed(session, records)
-            if self.on_commit is not None:
-                await self.on_commit(records)
-        if marks:
-            if self.on_counts is not None:
-                self.on_counts(marks)
-            else:
-                await publish_counts_now(self, marks)
+            for hook in self.hooks:
+                await hook.before_commit(session)
+        for hook in self.hooks:
+            await hook.after_commit(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

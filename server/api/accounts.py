@@ -13,9 +13,9 @@ from persistence.commands.users import UserChanges, list_users, update_user
 from persistence.rules.text import storable
 from persistence.store.models import User
 
-from .. import live
 from ..auth import authenticate, hash_password, verify_password
 from ..errors import ApiError
+from ..live import runtime as live
 from ..services import services
 from ..tokens import issue_token
 from ..validation import json_object, opt_bool, opt_str, req_str
@@ -45,7 +45,7 @@ async def login(request: Request) -> Response:
     body = await json_object(request)
     email = req_str(body, "email", max_len=320).strip().lower()
     password = req_str(body, "password", max_len=1000, allow_empty=True)
-    throttle = svc.extras["login_throttle"]
+    throttle = svc.login_throttle
     client = request.client.host if request.client else "unknown"
     keys = (f"email:{email}", f"ip:{client}")
     wait = max(throttle.retry_after(k) for k in keys)

@@ -20,8 +20,8 @@ from persistence.outbox.notify import conversation_data
 from persistence.queries.conversations import SenderFilter, conversation_view, list_conversations
 
 from ..auth import authenticate
+from ..delivery import deliver
 from ..errors import ApiError
-from ..providers import deliver
 from ..services import services
 from ..validation import json_object, opt_bool, query_int
 from .accounts import path_id

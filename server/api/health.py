@@ -21,8 +21,7 @@ async def health(request: Request) -> Response:
         checks["database"] = True
     except Exception:  # any failure of the database is "unreachable" to a health check
         checks["database"] = False
-    broker_check = svc.extras.get("broker_healthy")
-    checks["broker"] = bool(broker_check()) if callable(broker_check) else True
+    checks["broker"] = svc.live is None or svc.live.broker.healthy
     ok = all(checks.values())
     return JSONResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503

@@ -8,7 +8,6 @@ from starlette.routing import BaseRoute, Route
 
 from persistence.queries.overview import overview, parse_query
 
-from .. import live
 from ..auth import authenticate
 from ..services import services
 
@@ -23,7 +22,7 @@ async def campaign_overview(request: Request) -> Response:
     query = parse_query(params.get("search"), params.get("sort"), params.get("order"))
     async with svc.db.session() as session:
         result = await overview(session, actor, campaign_id, query)
-    online = await live.online_users(svc, campaign_id)
+    online = await svc.live.online(campaign_id) if svc.live is not None else set()
     return JSONResponse(result.to_json(online))
 
 

@@ -10,8 +10,8 @@ from starlette.routing import BaseRoute, Route
 from persistence.commands.reassign import reassign, reassign_conversation, remove_sender
 from persistence.commands.self_assign import self_assign
 
-from .. import live
 from ..auth import authenticate
+from ..live import runtime as live
 from ..services import services
 from ..validation import json_object
 

@@ -77,7 +77,7 @@ async def _close(ws: WebSocket, code: int, reason: str = "") -> None:
 
 async def live_endpoint(ws: WebSocket) -> None:
     svc = services(ws)
-    hub: Hub | None = svc.extras.get("hub")
+    hub = svc.live.hub if svc.live is not None else None
     fmt, subprotocol = _choose(ws)
     await ws.accept(subprotocol=subprotocol)
     if hub is None:

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    "package", ["channels", "presence", "server.live", "channels.memory", "channels.redis", "presence.redis"]
+    "package",
+    ["channels", "presence", "server.live.runtime", "channels.memory", "channels.redis", "presence.redis"],
 )
 def test_every_exported_name_exists(package: str) -> None:
     module = importlib.import_module(package)

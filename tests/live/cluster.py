@@ -13,6 +13,7 @@ import httpx
 
 from channels import create_broker
 from persistence.outbox.log import read_after
+from persistence.outbox.outbox import Outbox, Subscriber, open_database
 from persistence.outbox.record import emit
 from persistence.rules.channels import campaign_channel, sender_channel
 from persistence.rules.events import EventRecord
@@ -53,7 +54,7 @@ class HttpTeam:
 
 async def http_team(base_url: str, database_url: str, secret: str = SECRET) -> HttpTeam:
     """An organization, two senders and a campaign they are on (users straight in the database)."""
-    db = Database(database_url)
+    db = open_database(database_url)
     try:
         org_id, ids = await seed_team(db)
     finally:
@@ -90,7 +91,7 @@ async def upload(base_url: str, team: HttpTeam, count: int, start: int = 0) -> N
 
 
 async def log_after(database_url: str, channel: str, after: int) -> list[EventRecord]:
-    db = Database(database_url)
+    db = open_database(database_url)
     try:
         async with db.session() as session:
             return await read_after(session, channel, after, limit=100_000)
@@ -143,7 +144,7 @@ class Emitter:
 
 @asynccontextmanager
 async def emitter(database_url: str, redis_url: str, prefix: str) -> AsyncIterator[Emitter]:
-    db = Database(database_url)
+    db = open_database(database_url)
     broker = create_broker(redis_url, prefix=prefix)
     async with broker:
 
@@ -152,7 +153,7 @@ async def emitter(database_url: str, redis_url: str, prefix: str) -> AsyncIterat
 
             await broker.publish_many(Message(r.channel, encode_event(r)) for r in records)
 
-        db.on_commit = publish
+        Outbox.of(db).subscribe(Subscriber(events=publish))
         try:
             yield Emitter(db)
         finally:

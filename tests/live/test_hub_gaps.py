@@ -11,6 +11,7 @@ import pytest
 import server.live.hub as hub_module
 from channels import create_broker
 from persistence.outbox.log import catch_up
+from persistence.outbox.outbox import Outbox, Subscriber
 from persistence.outbox.record import emit
 from persistence.rules.events import EventRecord
 from persistence.store.database import Database
@@ -28,11 +29,10 @@ async def _commit(db: Database, count: int) -> list[EventRecord]:
     async def keep(committed: list[EventRecord]) -> None:
         records.extend(committed)
 
-    db.on_commit = keep
-    for i in range(count):
-        async with db.transaction() as session:
-            emit(session, CHANNEL, "stats", {"i": i})
-    db.on_commit = None
+    with Outbox.of(db).subscribed(Subscriber(events=keep)):
+        for i in range(count):
+            async with db.transaction() as session:
+                emit(session, CHANNEL, "stats", {"i": i})
     return records
 
 

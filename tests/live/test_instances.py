@@ -10,8 +10,8 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from persistence.outbox.outbox import open_database
 from persistence.outbox.record import emit
-from persistence.store.database import Database
 from tests.live.cluster import emitter, http_team, settled_log_after, upload
 from tests.live.servers import ServerProcess
 from tests.live.wsclient import LiveClient, open_client
@@ -120,7 +120,7 @@ async def test_events_committed_but_never_published_are_relayed(spawn: Spawn, pg
     team = await http_team(a.url, pg_url)
     client = await open_client(a.ws_url, team.owner.token)
     start = (await client.subscribe(team.campaign))["seq"]
-    crashed = Database(pg_url)  # an instance that commits, then dies before publishing
+    crashed = open_database(pg_url)  # an instance that commits, then dies before publishing
     try:
         for n in range(3):
             async with crashed.transaction() as session:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from persistence.commands.messaging import send_message
 from persistence.outbox import counts as countsfeed
 from persistence.outbox.counts import CountsFeed
+from persistence.outbox.outbox import Outbox, Subscriber
 from persistence.outbox.record import emit
 from persistence.rules.channels import campaign_channel, sender_channel
 from persistence.store.counters import recount
@@ -55,7 +56,7 @@ async def test_a_burst_of_sends_gives_one_stats_event_with_the_final_totals(db: 
     sam = world.senders["Sam"]
     before = (await _kinds(db, campaign_channel(cid))).count("stats")
     feed = CountsFeed(db, interval=0.05)
-    db.on_counts = feed.add
+    Outbox.of(db).subscribe(Subscriber(counts=feed.add))
     for conversation_id in world.conversations[:3]:
         async with db.transaction() as session:
             await send_message(session, sam, conversation_id)
@@ -83,7 +84,7 @@ async def test_without_a_feed_counts_are_published_right_after_the_commit(db: Da
 async def test_notes_survive_a_failed_publication(db: Database) -> None:
     world = await _world(db)
     feed = CountsFeed(db)
-    db.on_counts = feed.add
+    Outbox.of(db).subscribe(Subscriber(counts=feed.add))
     async with db.transaction() as session:
         await send_message(session, world.senders["Sue"], world.conversations[3])
     healthy = db.transaction
@@ -152,13 +153,14 @@ async def test_counts_a_stopped_process_never_published_are_published_by_another
     cid = world.campaign_id
     sue = world.senders["Sue"]
     dying = CountsFeed(db)
-    db.on_counts = dying.add
+    Outbox.of(db).subscribe(Subscriber(counts=dying.add))
     async with db.transaction() as session:
         await send_message(session, sue, world.conversations[3])
     # The process stops before its feed publishes: the notes die with it.
     del dying
     survivor = CountsFeed(db)
-    db.on_counts = survivor.add
+    Outbox.of(db).unsubscribe()
+    Outbox.of(db).subscribe(Subscriber(counts=survivor.add))
     assert await survivor.sweep() == 0  # unreported, but perhaps its owner is about to publish
     assert await survivor.sweep() == 1  # still unreported with the same changes: taken over
     await survivor.flush()

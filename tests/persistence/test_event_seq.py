@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from persistence.outbox.outbox import Outbox, Subscriber
 from persistence.outbox.record import current_seq, emit, lock_channel
 from persistence.rules.events import EventRecord
 from persistence.store.database import Database
@@ -26,7 +27,7 @@ async def test_events_are_written_with_the_commit_and_published_after_it(db: Dat
     async def on_commit(records: list[EventRecord]) -> None:
         published.extend(records)
 
-    db.on_commit = on_commit
+    Outbox.of(db).subscribe(Subscriber(events=on_commit))
     async with db.transaction() as session:
         emit(session, "campaign:1", "stats", {"total": 1})
         emit(session, "sender:1:2", "conversation", {"id": 5})

@@ -9,13 +9,14 @@ from sqlalchemy.exc import IntegrityError
 
 from persistence.commands.inbound import InboundResult, InboundSms, receive_inbound
 from persistence.commands.messaging import send_message
+from persistence.outbox.outbox import open_database
 from persistence.store.database import Database
 from persistence.store.models import Message, UnmatchedInbound
 from tests.messaging_world import NUMBER, assert_counters_true, build
 
 
 async def _deliver(database_url: str, sms: InboundSms) -> InboundResult | str:
-    db = Database(database_url)  # one connection pool per "instance"
+    db = open_database(database_url)  # one connection pool per "instance"
     try:
         async with db.transaction() as session:
             return await receive_inbound(session, sms)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from persistence.commands.inbound import InboundSms, receive_inbound
 from persistence.commands.messaging import send_message
 from persistence.commands.reassign import reassign_conversation
+from persistence.outbox.outbox import open_database
 from persistence.rules.errors import Conflict, DomainError, PermissionDenied
 from persistence.store.database import Database
 from persistence.store.models import Conversation, Message
@@ -22,7 +23,7 @@ T = TypeVar("T")
 
 
 async def _in_own_pool(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T | DomainError:
-    db = Database(database_url)
+    db = open_database(database_url)
     try:
         async with db.transaction() as session:
             return await work(session)

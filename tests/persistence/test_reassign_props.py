@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from persistence.commands.reassign import reassign, reassign_conversation, remove_sender
 from persistence.commands.self_assign import self_assign
+from persistence.outbox.outbox import open_database
 from persistence.rules.errors import DomainError, InvalidInput
 from persistence.rules.reassignment import divide, parse_request, plan_move
 from persistence.store.counters import recount, stored_counts
@@ -129,7 +130,7 @@ def _expected(rows: dict[int, Row], body: dict[str, Any], senders: list[int]) ->
 async def _story(
     url: str, conversations: list[tuple[State, int | None, int]], requests: list[dict[str, Any]]
 ) -> None:
-    db = Database(url)
+    db = open_database(url)
     try:
         world = await build_world(db, senders=NAMES)
         ids = [world.senders[n] for n in NAMES]
@@ -193,7 +194,7 @@ op_st = st.one_of(
 async def _mixed(
     url: str, conversations: list[tuple[State, int | None, int]], ops: list[tuple[str, Any]]
 ) -> None:
-    db = Database(url)
+    db = open_database(url)
     try:
         world = await build_world(db, senders=NAMES, self_assign=True)
         ids = [world.senders[n] for n in NAMES]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from server import live
+from server.live import runtime as live
 from tests.server.campaign_helpers import add_user
 from tests.world import PASSWORD, Login, login, make_org
 

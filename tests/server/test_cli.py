@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from starlette.testclient import TestClient
 
+from persistence.outbox.outbox import open_database
 from persistence.rules.status import Counts
 from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
@@ -34,7 +35,7 @@ def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
 
 
 async def _tables(url: str) -> set[str]:
-    db = Database(url)
+    db = open_database(url)
     try:
         async with db.engine.connect() as conn:
             return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
@@ -64,7 +65,7 @@ def test_migrate_on_the_test_backend(
 
 
 async def _org_and_owner(url: str) -> list[tuple[str, str | None, str | None, str, str]]:
-    db = Database(url)
+    db = open_database(url)
     try:
         async with db.session() as s:
             rows = await s.execute(

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from persistence.outbox.outbox import open_database
 from persistence.rules.status import Counts
 from persistence.store.counters import recount, stored_counts
-from persistence.store.database import Database
 from persistence.store.models import Contact, Conversation, Event, OptOut
 from tests.server.campaign_helpers import add_user, make_campaign
 from tests.world import Login, login, make_org
@@ -37,7 +37,7 @@ def _upload_csv(client: TestClient, who: Login, cid: int, data: bytes, *, raw: b
 
 
 async def _contacts(url: str, cid: int) -> list[tuple[str, str, str, dict[str, Any]]]:
-    db = Database(url)
+    db = open_database(url)
     try:
         async with db.session() as s:
             rows = await s.execute(
@@ -136,7 +136,7 @@ def test_opted_out_numbers_are_reported_and_not_added(client: TestClient, databa
     owner, cid = _setup(client, database_url)
 
     async def opt_out() -> None:
-        db = Database(database_url)
+        db = open_database(database_url)
         try:
             async with db.transaction() as s:
                 org_id = await s.scalar(select(Contact.organization_id).limit(1)) or 1
@@ -249,7 +249,7 @@ def test_only_sweepers_of_the_organization_may_upload(client: TestClient, databa
 
 
 async def _counts(url: str, cid: int) -> tuple[dict[int, Counts], dict[int, Counts], int]:
-    db = Database(url)
+    db = open_database(url)
     try:
         async with db.session() as s:
             unassigned = await s.scalar(
@@ -263,7 +263,7 @@ async def _counts(url: str, cid: int) -> tuple[dict[int, Counts], dict[int, Coun
 
 
 async def _events(url: str) -> int:
-    db = Database(url)
+    db = open_database(url)
     try:
         async with db.session() as s:
             return int(await s.scalar(select(func.count()).select_from(Event)) or 0)

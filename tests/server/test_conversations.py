@@ -12,10 +12,12 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from persistence.commands.messaging import send_message, undelivered
+from persistence.outbox.outbox import Outbox
 from persistence.store.database import Database
 from persistence.store.models import Message
 from persistence.store.types import utcnow
-from server.providers import ProviderError, Simulator, provider_for, redeliver
+from server.delivery import redeliver
+from server.providers import ProviderError, Simulator
 from server.services import Services
 from server.settings import Settings
 from tests.messaging_world import World, build, build_sync, counters_true_sync
@@ -29,7 +31,7 @@ def _world(database_url: str, **kw: object) -> World:
 
 
 def _simulator(app: Starlette) -> Simulator:
-    provider = provider_for(app.state.services)
+    provider = app.state.services.provider
     assert isinstance(provider, Simulator)
     return provider
 
@@ -76,7 +78,7 @@ def test_provider_failure_keeps_the_message_marked_failed(
         async def send(self, to: str, from_: str | None, body: str) -> str:
             raise ProviderError("carrier said no")
 
-    app.state.services.extras["provider"] = Broken()
+    app.state.services.provider = Broken()
     world = _world(database_url)
     sam = login(client, "sam@example.org")
     status, body = _send(client, sam, world.conversations[0])
@@ -266,9 +268,9 @@ async def test_a_queued_text_is_sent_once_by_redelivery(db: Database, settings: 
     async with db.transaction() as session:
         out = await send_message(session, world.senders["Sam"], world.conversations[0])
     # ...and the process stopped here, before the provider was called.
-    svc = Services(settings=settings, db=db)
+    svc = Services(settings=settings, db=db, outbox=Outbox.of(db))
     simulator = Simulator()
-    svc.extras["provider"] = simulator
+    svc.provider = simulator
     assert await redeliver(svc, older_than=timedelta(hours=1)) == 0  # too recent: maybe still in flight
     assert await redeliver(svc, older_than=timedelta(0)) == 1
     assert [s.to for s in simulator.sent] == ["+14155552671"]
@@ -333,8 +335,8 @@ async def test_two_instances_sweeping_at_once_retry_a_queued_text_once(
     simulator = Simulator()
     instances = []
     for _ in range(2):
-        svc = Services(settings=settings, db=db)
-        svc.extras["provider"] = simulator
+        svc = Services(settings=settings, db=db, outbox=Outbox.of(db))
+        svc.provider = simulator
         instances.append(svc)
     counts = await asyncio.gather(*(redeliver(svc, older_than=timedelta(minutes=5)) for svc in instances))
     assert sorted(counts) == [0, 1]

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from persistence.store.database import Database
+from persistence.outbox.outbox import open_database
 from persistence.store.models import Message, UnmatchedInbound
 from server.signature import compute_signature, url_variants, valid_signature
 from tests.messaging_world import NUMBER, TOKEN, World, build_sync, counters_true_sync
@@ -51,7 +51,7 @@ def _sms(body: str, sid: str, from_: str = "+14155552671", **extra: str) -> dict
 
 def _stored(database_url: str) -> tuple[int, int]:
     async def run() -> tuple[int, int]:
-        db = Database(database_url)
+        db = open_database(database_url)
         try:
             async with db.session() as session:
                 messages = await session.scalar(select(func.count()).select_from(Message))

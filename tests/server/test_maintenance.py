@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from persistence.commands.messaging import send_message
+from persistence.outbox.outbox import Outbox
 from persistence.store.database import Database
 from persistence.store.models import Message
 from persistence.store.types import utcnow
@@ -30,9 +31,9 @@ async def test_the_upkeep_task_sends_what_a_dead_process_left_queued(
             .where(Message.id == out.message.id)
             .values(created_at=utcnow() - timedelta(hours=1))
         )
-    svc = Services(settings=settings, db=db)
+    svc = Services(settings=settings, db=db, outbox=Outbox.of(db))
     simulator = Simulator()
-    svc.extras["provider"] = simulator
+    svc.provider = simulator
     async with maintenance.running(svc, every=0.05):
         for _ in range(100):
             if simulator.sent:

@@ -130,7 +130,7 @@ def test_removing_a_sender_returns_their_conversations_to_the_pool(
     async def revoke_access(_svc: object, *, user_id: int, campaign_id: int | None = None) -> None:
         revoked.append((user_id, campaign_id))
 
-    monkeypatch.setattr("server.live.revoke_access", revoke_access)
+    monkeypatch.setattr("server.live.runtime.revoke_access", revoke_access)
     world, owner = setup(database_url, client)
     ben = world.senders["Ben"]
     sync(database_url, lambda db: add_conversations(db, world, 4, assigned_to=ben))

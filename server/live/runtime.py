@@ -1,0 +1,159 @@
+"""Running the live layer for the app's lifetime: its routes, tasks and shutdown.
+
+``running(svc)`` builds the broker, presence tracker, hub and publisher,
+subscribes the publisher to the outbox and sets ``svc.live``; see
+docs/live.md and docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from channels import create_broker
+from persistence.outbox.counts import CountsFeed
+from persistence.outbox.log import unpublished_lag
+from persistence.outbox.outbox import Subscriber
+from persistence.store.types import utcnow
+from presence import create_tracker
+
+from ..services import Live, Services, services
+from .counts import publish_forever, sweep_forever
+from .endpoint import live_endpoint
+from .hub import Hub
+from .metrics import Metrics, render
+from .presence_sync import PresenceSync
+from .protocol import CLOSE_RESTART
+from .relay import Publisher
+from .tasks import reraise_if_cancelled
+
+__all__ = ["revoke_access", "routes", "running"]
+
+logger = logging.getLogger("shiftline.live")
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    svc = services(request)
+    if svc.live is None:
+        return PlainTextResponse("# live hub not running\n", status_code=503)
+    hub = svc.live.hub
+    gauges: list[tuple[str, str, float]] = [
+        ("connections", "open WebSocket connections", len(hub.connections)),
+        (
+            "subscriptions",
+            "channel subscriptions of open connections",
+            sum(len(c.subs) for c in hub.connections),
+        ),
+        ("channels", "channels this instance listens to", len(hub.channels)),
+        ("queued_frames", "frames waiting in send queues", sum(c.pending for c in hub.connections)),
+        ("broker_healthy", "1 while the broker subscription is up", 1.0 if hub.broker.healthy else 0.0),
+        ("broker_reconnects", "broker reconnections since start", hub.broker.reconnects),
+    ]
+    try:
+        async with svc.db.session() as session:
+            count, age = await unpublished_lag(session)
+        gauges += [
+            ("event_log_unpublished", "committed events not yet published", count),
+            ("event_log_lag_seconds", "age of the oldest unpublished event", age),
+        ]
+    except Exception as exc:  # the database is away: report what we know
+        logger.warning("metrics: event-log lag unavailable: %s", exc)
+    return PlainTextResponse(render(hub.metrics, gauges), media_type="text/plain; version=0.0.4")
+
+
+routes: list[BaseRoute] = [
+    WebSocketRoute("/ws", live_endpoint),
+    Route("/metrics", metrics_endpoint, methods=["GET"]),
+]
+
+
+@asynccontextmanager
+async def running(svc: Services) -> AsyncIterator[None]:
+    """Start the broker, presence and relay for the app's lifetime; stop them after."""
+    settings = svc.settings
+    metrics = Metrics()
+    broker = create_broker(settings.redis_url, prefix=settings.redis_prefix)
+    ttl = float(settings.presence_ttl_seconds)
+    tracker = create_tracker(settings.redis_url, settings.instance_id, prefix=settings.redis_prefix, ttl=ttl)
+    async with broker, tracker:
+        presence = PresenceSync(svc.db, tracker, interval=max(0.5, ttl / 3))
+        if settings.redis_url is None:
+            retention = timedelta(hours=settings.event_retention_hours)
+            stale = await presence.forget_stale(since=utcnow() - retention)
+            if stale:
+                logger.info("reported %d senders offline left online by the previous run", stale)
+        hub = Hub(svc.db, broker, presence, metrics, max_subscriptions=settings.live_max_subscriptions)
+        publisher = Publisher(
+            svc.db, broker, hub, metrics, retention=timedelta(hours=settings.event_retention_hours)
+        )
+        counts = CountsFeed(svc.db)
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(publish_forever(counts), name="live-counts"),
+                group.create_task(sweep_forever(counts), name="live-counts-sweep"),
+                group.create_task(hub.listen(), name="live-hub-listen"),
+                group.create_task(hub.catch_up_loop(), name="live-hub-catch-up"),
+                group.create_task(presence.run(), name="live-presence"),
+                group.create_task(publisher.run(), name="live-relay"),
+                group.create_task(_sweep_channels(hub), name="live-channel-sweep"),
+            ]
+            await asyncio.sleep(0)  # let the hub subscribe before anyone connects
+            subscriber = Subscriber(events=publisher.on_commit, counts=counts.add)
+            try:
+                with svc.outbox.subscribed(subscriber):
+                    svc.live = Live(hub=hub, tracker=tracker, broker=broker)
+                    # Everything imported and built so far lives as long as the process:
+                    # keep it out of the cyclic collector's full passes, which otherwise
+                    # stall every connection for tens of milliseconds at a time.
+                    gc.freeze()
+                    logger.info("live hub started (instance %s)", settings.instance_id)
+                    try:
+                        yield
+                    finally:
+                        logger.info("live hub closing")
+                        hub.close_all(CLOSE_RESTART, "server restarting: reconnect with since")
+                        for _ in range(50):
+                            if not hub.connections:
+                                break
+                            await asyncio.sleep(0.05)
+                        await presence.settle(3.0)
+                # Unsubscribed: what committed since goes out here, or through the relay.
+                with contextlib.suppress(Exception):
+                    await counts.flush()
+                with contextlib.suppress(Exception):
+                    await publisher.flush()
+            finally:
+                svc.live = None
+                for task in tasks:
+                    task.cancel()
+        logger.info("live hub closed")
+
+
+async def _sweep_channels(hub: Hub) -> None:
+    while True:
+        reraise_if_cancelled()
+        await asyncio.sleep(10.0)
+        try:
+            await hub.sweep_idle()
+        except Exception as exc:
+            reraise_if_cancelled()
+            logger.warning("idle channel sweep failed: %s", exc)
+
+
+async def revoke_access(svc: Services, *, user_id: int, campaign_id: int | None = None) -> None:
+    """End, on every instance, the live subscriptions a user may no longer hold.
+
+    Called after a sender is removed from a campaign (``campaign_id``) or a
+    user is deactivated (``campaign_id`` None).
+    """
+    if svc.live is not None:
+        await svc.live.hub.revoke(user_id, campaign_id)
