@@ -8,12 +8,13 @@ expire when their instance stops refreshing them. Backends load lazily.
 from __future__ import annotations
 
 from .base import Key, PresenceError, PresenceUnavailable, Tracker
+from .timing import DEFAULT_TTL
 
 __all__ = ["Key", "PresenceError", "PresenceUnavailable", "Tracker", "create_tracker"]
 
 
 def create_tracker(
-    url: str | None, instance_id: str, *, prefix: str = "shiftline", ttl: float = 15.0
+    url: str | None, instance_id: str, *, prefix: str = "shiftline", ttl: float = DEFAULT_TTL
 ) -> Tracker:
     """The tracker for ``url``: None for in-process, ``redis://`` for Redis."""
     if url is None or url.startswith("memory://"):

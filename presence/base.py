@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import TypeAlias
 
+from .timing import DEFAULT_TTL
+
 __all__ = ["Key", "PresenceError", "PresenceUnavailable", "Tracker"]
 
 Key: TypeAlias = tuple[int, int]  # (campaign_id, user_id)
@@ -41,7 +43,7 @@ class Tracker(ABC):
         ttl: seconds an instance's entries live without a :meth:`refresh`.
     """
 
-    def __init__(self, instance_id: str, *, ttl: float = 15.0) -> None:
+    def __init__(self, instance_id: str, *, ttl: float = DEFAULT_TTL) -> None:
         self.instance_id = instance_id
         self.ttl = ttl
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .base import Key, Tracker
+from .timing import DEFAULT_TTL
 
 __all__ = ["MemoryTracker"]
 
@@ -12,7 +13,7 @@ __all__ = ["MemoryTracker"]
 class MemoryTracker(Tracker):
     """With one process, being joined here is being online: nothing expires."""
 
-    def __init__(self, instance_id: str = "local", *, ttl: float = 15.0) -> None:
+    def __init__(self, instance_id: str = "local", *, ttl: float = DEFAULT_TTL) -> None:
         super().__init__(instance_id, ttl=ttl)
         self._online: set[Key] = set()
 

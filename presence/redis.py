@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .base import Key, PresenceUnavailable, Tracker
+from .timing import DEFAULT_TTL
 
 try:
     import redis.asyncio as aioredis
@@ -131,10 +132,12 @@ class RedisTracker(Tracker):
         url: ``redis://host:port/db``.
         instance_id: unique per process.
         prefix: key prefix shared with the broker's.
-        ttl: seconds an entry lives without a refresh; refresh about every ttl/3.
+        ttl: seconds an entry lives without a refresh; refresh every ``timing.heartbeat_interval(ttl)``.
     """
 
-    def __init__(self, url: str, instance_id: str, *, prefix: str = "shiftline", ttl: float = 15.0) -> None:
+    def __init__(
+        self, url: str, instance_id: str, *, prefix: str = "shiftline", ttl: float = DEFAULT_TTL
+    ) -> None:
         super().__init__(instance_id, ttl=ttl)
         self._p = f"{prefix}:presence:"
         self._ttl_ms = max(1, int(ttl * 1000))

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from presence.timing import DEFAULT_TTL
+
 __all__ = ["Settings"]
 
 
@@ -46,7 +48,7 @@ class Settings:
     # ping interval (the idle timeout is the same); largest client frame;
     # channels per connection.
     live_queue_limit: int = 1000
-    presence_ttl_seconds: int = 15
+    presence_ttl_seconds: int = int(DEFAULT_TTL)
     ws_ping_interval: int = 20
     ws_max_message_bytes: int = 64 * 1024
     live_max_subscriptions: int = 100
@@ -78,7 +80,7 @@ class Settings:
             "redis_prefix": env.get("SHIFTLINE_REDIS_PREFIX") or "shiftline",
             "auto_migrate": None if auto in (None, "") else auto.lower() in ("1", "true", "yes"),
             "live_queue_limit": _int(env, "SHIFTLINE_LIVE_QUEUE_LIMIT", 1000),
-            "presence_ttl_seconds": _int(env, "SHIFTLINE_PRESENCE_TTL", 15),
+            "presence_ttl_seconds": _int(env, "SHIFTLINE_PRESENCE_TTL", int(DEFAULT_TTL)),
             "ws_ping_interval": _int(env, "SHIFTLINE_WS_PING_INTERVAL", 20),
             "ws_max_message_bytes": _int(env, "SHIFTLINE_WS_MAX_MESSAGE_BYTES", 64 * 1024),
             "live_max_subscriptions": _int(env, "SHIFTLINE_LIVE_MAX_SUBSCRIPTIONS", 100),

@@ -39,7 +39,10 @@ _BATCH = 100
 
 
 class PresenceSync:
-    """Args: db, tracker; ``interval`` between heartbeats and expiry sweeps (ttl/3)."""
+    """Args: db, tracker; ``interval`` between heartbeats and expiry sweeps.
+
+    The interval is ``presence.timing.heartbeat_interval(ttl)``.
+    """
 
     def __init__(self, db: Database, tracker: Tracker, *, interval: float) -> None:
         self.db = db

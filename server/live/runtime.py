@@ -25,6 +25,7 @@ from persistence.outbox.log import unpublished_lag
 from persistence.outbox.outbox import Subscriber
 from persistence.store.types import utcnow
 from presence import create_tracker
+from presence.timing import heartbeat_interval
 
 from ..services import Live, Services, services
 from .counts import publish_forever, sweep_forever
@@ -85,7 +86,7 @@ async def running(svc: Services) -> AsyncIterator[None]:
     ttl = float(settings.presence_ttl_seconds)
     tracker = create_tracker(settings.redis_url, settings.instance_id, prefix=settings.redis_prefix, ttl=ttl)
     async with broker, tracker:
-        presence = PresenceSync(svc.db, tracker, interval=max(0.5, ttl / 3))
+        presence = PresenceSync(svc.db, tracker, interval=heartbeat_interval(ttl))
         if settings.redis_url is None:
             retention = timedelta(hours=settings.event_retention_hours)
             stale = await presence.forget_stale(since=utcnow() - retention)

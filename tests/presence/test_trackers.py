@@ -88,3 +88,11 @@ async def test_refresh_reports_entries_the_backend_lost(make: Make) -> None:
 def test_unknown_presence_urls_are_refused() -> None:
     with pytest.raises(ValueError, match="redis://"):
         create_tracker("kafka://nope", "a")
+
+
+def test_a_dead_instances_senders_go_offline_within_the_contracts_30_seconds() -> None:
+    from presence.timing import DEFAULT_TTL, heartbeat_interval, offline_within
+
+    assert heartbeat_interval(DEFAULT_TTL) == DEFAULT_TTL / 3
+    assert offline_within(DEFAULT_TTL) <= 30
+    assert heartbeat_interval(0.3) == 0.5  # never a busy loop, however small the TTL
