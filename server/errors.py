@@ -1,7 +1,27 @@
-"""Every error leaves as ``{"error": {"code", "message"}}``.
+"""One error tree, and the one table that maps it to HTTP statuses and close codes.
 
-Domain errors are mapped to status codes here, at the HTTP boundary; the
-domain layer never speaks HTTP.
+Every error shiftline raises on purpose descends from one root::
+
+    ShiftlineError                     persistence/rules/errors.py
+    ├── DomainError                    the request cannot be done as asked
+    │   ├── InvalidInput        422    bad shape or value (parsing raises it too)
+    │   ├── NotFound            404    missing, or another organization's
+    │   ├── PermissionDenied    403    visible, not yours to touch
+    │   ├── Conflict            409    the state forbids it (opted out, closed)
+    │   └── Locked              423    paused or closed campaign, window passed
+    ├── ApiError               (own)   an HTTP-level refusal: body too large, throttled
+    ├── InvalidToken            401    server/tokens.py; on a WebSocket: close 4001
+    ├── ProtocolError       (frame)    server/live/protocol.py: a bad client frame,
+    │                                  answered with an ``error`` frame, never a close
+    └── ProviderError           502    server/providers.py: the SMS provider refused
+
+Lower layers' errors are translated here, at the boundary, and never reach a
+client as they are: a pool timeout is 503 ``busy``; anything unexpected is
+500 ``internal_error`` and logged. The broker's and presence's own errors
+(``channels``, ``presence``: stand-alone packages) are handled inside the live
+layer, which degrades instead of failing a request.
+
+Every error leaves as ``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations
@@ -15,18 +35,39 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from persistence.rules.errors import Conflict, DomainError, InvalidInput, Locked, NotFound, PermissionDenied
+from persistence.rules.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    Locked,
+    NotFound,
+    PermissionDenied,
+    ShiftlineError,
+)
 
-__all__ = ["ApiError", "error_response", "exception_handlers"]
+from .live.protocol import CLOSE_UNAUTHORIZED
+from .providers import ProviderError
+from .tokens import InvalidToken
+
+__all__ = ["CLOSE_CODES", "HTTP_STATUS", "ApiError", "close_code_of", "error_response", "exception_handlers"]
 
 logger = logging.getLogger("shiftline.http")
 
-_STATUS: dict[type[DomainError], int] = {
+# The one table: an error class (or its nearest listed ancestor) -> HTTP status.
+HTTP_STATUS: dict[type[ShiftlineError], int] = {
     InvalidInput: 422,
     NotFound: 404,
     PermissionDenied: 403,
     Conflict: 409,
     Locked: 423,
+    DomainError: 400,
+    InvalidToken: 401,
+    ProviderError: 502,
+}
+
+# Errors that end a WebSocket, and the close code they end it with.
+CLOSE_CODES: dict[type[ShiftlineError], int] = {
+    InvalidToken: CLOSE_UNAUTHORIZED,
 }
 
 _HTTP_CODES = {
@@ -43,8 +84,8 @@ _HTTP_CODES = {
 }
 
 
-class ApiError(Exception):
-    """An HTTP-level refusal (bad JSON, missing token) raised by handlers."""
+class ApiError(ShiftlineError):
+    """An HTTP-level refusal (body too large, missing token, throttled) raised by handlers."""
 
     def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None):
         super().__init__(message)
@@ -60,17 +101,24 @@ def error_response(
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
-def _status_of(exc: DomainError) -> int:
+def _nearest(table: Mapping[type[ShiftlineError], int], exc: ShiftlineError) -> int | None:
     for cls in type(exc).__mro__:
-        if cls in _STATUS:
-            return _STATUS[cls]
-    return 400
+        if cls in table:
+            return table[cls]
+    return None
 
 
-async def _domain(_request: Request, exc: Exception) -> Response:
-    if not isinstance(exc, DomainError):  # pragma: no cover - registered for DomainError only
+def close_code_of(exc: ShiftlineError) -> int | None:
+    """The close code ``exc`` ends a WebSocket with, or None when it does not end one."""
+    if isinstance(exc, ApiError) and exc.status == 401:
+        return CLOSE_UNAUTHORIZED
+    return _nearest(CLOSE_CODES, exc)
+
+
+async def _listed(_request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, ShiftlineError):  # pragma: no cover - registered for the tree only
         raise exc
-    return error_response(_status_of(exc), exc.code, exc.message)
+    return error_response(_nearest(HTTP_STATUS, exc) or 400, exc.code, exc.message)
 
 
 async def _api(_request: Request, exc: Exception) -> Response:
@@ -104,8 +152,8 @@ async def _unexpected(_request: Request, exc: Exception) -> Response:
 
 
 exception_handlers: dict[Any, Any] = {
-    DomainError: _domain,
     ApiError: _api,
+    ShiftlineError: _listed,
     HTTPException: _http,
     PoolTimeout: _busy,
     Exception: _unexpected,

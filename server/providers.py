@@ -15,13 +15,21 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
+from persistence.rules.errors import ShiftlineError
+
 __all__ = ["Provider", "ProviderError", "SentSms", "Simulator"]
 
 logger = logging.getLogger("shiftline.sending")
 
 
-class ProviderError(Exception):
+class ProviderError(ShiftlineError):
     """The provider refused or could not take the message."""
+
+    code = "provider_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class Provider(Protocol):

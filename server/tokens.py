@@ -13,11 +13,19 @@ import hmac
 import json
 import time
 
+from persistence.rules.errors import ShiftlineError
+
 __all__ = ["InvalidToken", "issue_token", "read_token"]
 
 
-class InvalidToken(Exception):
+class InvalidToken(ShiftlineError):
     """The token is malformed, forged or expired."""
+
+    code = "invalid_token"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def _b64(data: bytes) -> str:

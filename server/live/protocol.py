@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeAlias
 
 import msgpack
 
+from persistence.rules.errors import ShiftlineError
 from persistence.rules.events import EventRecord
 
 __all__ = [
@@ -55,7 +56,7 @@ CLOSE_SLOW_CONSUMER = 4008  # the send queue overflowed: reconnect with `since`,
 CLOSE_RATE_LIMITED = 4029  # far too many frames from the client
 
 
-class ProtocolError(Exception):
+class ProtocolError(ShiftlineError):
     """A client frame the server refuses; becomes an ``error`` frame."""
 
     def __init__(self, code: str, message: str, *, channel: str | None = None) -> None:

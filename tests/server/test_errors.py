@@ -28,3 +28,26 @@ def test_a_request_that_waited_too_long_for_the_database_gets_503_busy_not_500()
     error = response.json()["error"]
     assert error["code"] == "busy"
     assert "nothing was changed" in error["message"]
+
+
+def test_every_error_shiftline_raises_on_purpose_has_one_root_and_a_status() -> None:
+    from persistence.rules import errors as domain
+    from server import errors
+    from server.live.protocol import ProtocolError
+    from server.providers import ProviderError
+    from server.tokens import InvalidToken
+
+    for cls in (
+        domain.InvalidInput,
+        domain.NotFound,
+        domain.PermissionDenied,
+        domain.Conflict,
+        domain.Locked,
+        errors.ApiError,
+        InvalidToken,
+        ProtocolError,
+        ProviderError,
+    ):
+        assert issubclass(cls, domain.ShiftlineError), cls
+    assert errors.close_code_of(InvalidToken("The token has expired; log in again.")) == 4001
+    assert errors.close_code_of(domain.NotFound("no such campaign")) is None
