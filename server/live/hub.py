@@ -30,6 +30,7 @@ from .connection import Connection, ConnSub
 from .metrics import Metrics
 from .presence_sync import PresenceSync
 from .protocol import CLOSE_FORBIDDEN, EventFrames, ProtocolError, decode_event
+from .sequencer import Sequencer
 from .tasks import reraise_if_cancelled
 
 __all__ = ["CONTROL_CHANNEL", "Hub"]
@@ -45,13 +46,12 @@ _CATCH_UP_CHUNK = 200  # channels per catch-up query
 class HubChannel:
     """A channel with (or recently with) local subscribers."""
 
-    __slots__ = ("idle_since", "last", "name", "pending", "ready", "subs")
+    __slots__ = ("idle_since", "name", "ready", "seq", "subs")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.subs: set[ConnSub] = set()
-        self.last = -1  # -1 while the channel is being set up
-        self.pending: dict[int, EventRecord] = {}
+        self.seq = Sequencer()  # not positioned while the channel is being set up
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.idle_since: float | None = None
 
@@ -129,7 +129,9 @@ class Hub:
             chunk = ordered[start : start + _CATCH_UP_CHUNK]
             while True:
                 lasts = {
-                    n: ch.last for n in chunk if (ch := self.channels.get(n)) is not None and ch.last >= 0
+                    n: ch.seq.last
+                    for n in chunk
+                    if (ch := self.channels.get(n)) is not None and ch.seq.positioned
                 }
                 if not lasts:
                     break
@@ -142,7 +144,7 @@ class Hub:
                     break
             for name in chunk:
                 ch = self.channels.get(name)
-                if ch is not None and ch.pending and ch.last >= 0:
+                if ch is not None and ch.seq.waiting:
                     await self._settle_gap(ch)
 
     async def _settle_gap(self, ch: HubChannel) -> None:
@@ -157,15 +159,16 @@ class Hub:
         """
         async with self.db.session() as session:
             hist = await history(session, ch.name)
-        if hist.oldest is not None and hist.oldest <= ch.last + 1:
+        if hist.oldest is not None and hist.oldest <= ch.seq.last + 1:
             self.request_catch_up((ch.name,))
             return
-        first = min(ch.pending)
-        logger.warning("%s: seqs %d..%d are gone from the log", ch.name, ch.last + 1, first - 1)
-        ch.last = first - 1
+        gone_from = ch.seq.last + 1
+        resync_at, ready = ch.seq.skip_gap()
+        logger.warning("%s: seqs %d..%d are gone from the log", ch.name, gone_from, resync_at)
         for sub in tuple(ch.subs):
-            sub.conn.send_obj({"type": "resync", "channel": ch.name, "seq": ch.last})
-        self._drain(ch)
+            sub.conn.send_obj({"type": "resync", "channel": ch.name, "seq": resync_at})
+        for record in ready:
+            self._deliver(ch, record)
 
     async def sweep_idle(self, *, linger: float = 30.0) -> None:
         """Stop listening to channels nobody here has watched for ``linger`` seconds."""
@@ -187,27 +190,13 @@ class Hub:
         ch = self.channels.get(record.channel)
         if ch is None:
             return
-        if ch.last < 0 or record.seq > ch.last + 1:
-            if record.seq > ch.last:
-                ch.pending[record.seq] = record
-            if ch.last >= 0:
-                self.request_catch_up((ch.name,))
-            return
-        if record.seq <= ch.last:
-            return  # seen already (local commit and broker echo, relay, catch-up)
-        self._deliver(ch, record)
-        if ch.pending:
-            self._drain(ch)
-
-    def _drain(self, ch: HubChannel) -> None:
-        pending = ch.pending
-        for seq in [s for s in pending if s <= ch.last]:
-            del pending[seq]
-        while (record := pending.pop(ch.last + 1, None)) is not None:
-            self._deliver(ch, record)
+        offer = ch.seq.offer(record)
+        if offer.gap:
+            self.request_catch_up((ch.name,))
+        for ready in offer.ready:
+            self._deliver(ch, ready)
 
     def _deliver(self, ch: HubChannel, record: EventRecord) -> None:
-        ch.last = record.seq
         self.metrics.events_dispatched += 1
         if not ch.subs:
             return
@@ -246,7 +235,7 @@ class Hub:
             # Read the position only once the broker listens: anything committed
             # later arrives through it, anything before is in the log.
             async with self.db.session() as session:
-                ch.last = await current_seq(session, name)
+                start = await current_seq(session, name)
         except BaseException as exc:
             if self.channels.get(name) is ch:
                 del self.channels[name]
@@ -256,7 +245,8 @@ class Hub:
             ch.ready.exception()  # retrieved: waiters re-raise it themselves
             raise
         ch.ready.set_result(None)
-        self._drain(ch)
+        for record in ch.seq.start_at(start):
+            self._deliver(ch, record)
         return ch
 
     # -- connections -------------------------------------------------------
@@ -313,20 +303,20 @@ class Hub:
             return
         presence = (name.campaign_id, conn.actor.user_id) if name.user_id == conn.actor.user_id else None
         if since is None:
-            self._attach(conn, ch, ConnSub(conn, channel, ch.last, presence=presence))
-            conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.last})
+            self._attach(conn, ch, ConnSub(conn, channel, ch.seq.last, presence=presence))
+            conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.seq.last})
             return
         async with self.db.session() as session:
             hist = await history(session, channel)
         if not hist.can_replay(since):
-            self._attach(conn, ch, ConnSub(conn, channel, ch.last, presence=presence))
-            conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.last})
-            conn.send_obj({"type": "resync", "channel": channel, "seq": ch.last})
+            self._attach(conn, ch, ConnSub(conn, channel, ch.seq.last, presence=presence))
+            conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.seq.last})
+            conn.send_obj({"type": "resync", "channel": channel, "seq": ch.seq.last})
             return
         sub = ConnSub(conn, channel, since, presence=presence)
         sub.buffer = []
         self._attach(conn, ch, sub)
-        conn.send_obj({"type": "subscribed", "channel": channel, "seq": max(ch.last, since)})
+        conn.send_obj({"type": "subscribed", "channel": channel, "seq": max(ch.seq.last, since)})
         await self._replay(sub)
 
     def _attach(self, conn: Connection, ch: HubChannel, sub: ConnSub) -> None:

@@ -77,7 +77,7 @@ async def test_a_gap_whose_events_commit_during_the_catch_up_read_is_filled_not_
             hub.dispatch(records[3])  # seq 4 is published first
             async with asyncio.timeout(5):
                 await caught_up.wait()
-            assert ch.last == 4
+            assert ch.seq.last == 4
             assert delivered == [1, 2, 3, 4]
             assert reads >= 2
         finally:
