@@ -35,6 +35,7 @@ from persistence.migrate import upgrade
 from persistence.overview import overview, parse_query
 from persistence.reassignment import reassign
 from persistence.scope import Actor
+from server.api.reassign import parse_reassign
 from server.auth import hash_password
 from server.settings import Settings
 
@@ -209,7 +210,7 @@ async def _measure(url: str, conversations: int, senders: int, move: int, target
 
         async def ours_move() -> object:
             async with db.transaction() as session:
-                result = await reassign(session, admin, 1, body)
+                result = await reassign(session, admin, 1, parse_reassign(body))
             if result.moved != move:
                 raise RuntimeError(f"moved {result.moved}, expected {move}")
             return result

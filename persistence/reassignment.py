@@ -56,7 +56,7 @@ from .counters import UNASSIGNED, apply_deltas
 from .errors import InvalidInput, NotFound
 from .models import CampaignSender, Conversation
 from .notify import emit_conversation, emit_counts, emit_reassigned
-from .reassign_plan import Plan, Slot, Sources, parse_request, plan_move, slot_key
+from .reassign_plan import Plan, ReassignRequest, Slot, Sources, plan_move, slot_key
 from .scope import Actor, campaign_for, conversation_for, require_sweeper
 from .status import Counts, contribution
 
@@ -310,17 +310,16 @@ async def lock_senders(
 
 
 async def reassign(
-    session: AsyncSession, actor: Actor, campaign_id: int, body: Mapping[str, Any]
+    session: AsyncSession, actor: Actor, campaign_id: int, request: ReassignRequest
 ) -> MoveResult:
     """``POST /api/campaigns/{cid}/reassign``: one transaction, all or nothing.
 
     Raises:
         PermissionDenied: the actor is a sender.
         NotFound: no such campaign in the actor's organization.
-        InvalidInput: bad body, or names that are not senders of the campaign.
+        InvalidInput: names that are not senders of the campaign, or a move to where it starts.
     """
     require_sweeper(actor)
-    request = parse_request(body)
     await campaign_for(session, actor, campaign_id)
     await serialize_moves(session, campaign_id)
     # No lock needed on the sender list: removing a sender is a bulk move too,
@@ -333,18 +332,13 @@ async def reassign(
 
 
 async def reassign_conversation(
-    session: AsyncSession, actor: Actor, conversation_id: int, body: Mapping[str, Any]
+    session: AsyncSession, actor: Actor, conversation_id: int, to: int | None
 ) -> MoveResult:
-    """``POST /api/conversations/{id}/reassign`` ``{"to": user_id | null}``.
+    """``POST /api/conversations/{id}/reassign`` ``{"to": user_id | null}``: ``to`` None is the pool.
 
     Moving a conversation to where it already is moves nothing (``moved`` 0).
     """
     require_sweeper(actor)
-    if "to" not in body:
-        raise InvalidInput("'to' is required: a sender id, or null for the Unassigned pool.")
-    to = body["to"]
-    if to is not None and (isinstance(to, bool) or not isinstance(to, int)):
-        raise InvalidInput("'to' must be a sender id, or null for the Unassigned pool.")
     conversation, campaign = await conversation_for(session, actor, conversation_id)
     # Lock the target's membership before the conversation, in the same order
     # as a sender's removal does, so the two cannot deadlock.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 
 from starlette.applications import Starlette
 
@@ -12,7 +13,7 @@ from persistence.database import Database
 from persistence.migrate import upgrade
 from persistence.secrets import signing_secret
 
-from . import api, live, maintenance, pages
+from . import api, live, maintenance, openapi, pages
 from .auth import LoginThrottle
 from .errors import exception_handlers
 from .services import Services
@@ -21,6 +22,13 @@ from .settings import Settings
 __all__ = ["create_app"]
 
 logger = logging.getLogger("shiftline")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("shiftline")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "0"
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -46,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await db.dispose()
 
     app = Starlette(
-        routes=[*api.routes, *live.routes, *pages.routes],
+        routes=[*api.routes, *openapi.routes(api.routes, _version()), *live.routes, *pages.routes],
         exception_handlers=exception_handlers,
         lifespan=lifespan,
     )
