@@ -36,6 +36,7 @@ from persistence.store.counters import recount
 from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 from persistence.store.scope import Actor
+from server.api.reassign import parse_reassign
 from server.auth import hash_password
 from server.settings import Settings
 
@@ -210,7 +211,7 @@ async def _measure(url: str, conversations: int, senders: int, move: int, target
 
         async def ours_move() -> object:
             async with db.transaction() as session:
-                result = await reassign(session, admin, 1, body)
+                result = await reassign(session, admin, 1, parse_reassign(body))
             if result.moved != move:
                 raise RuntimeError(f"moved {result.moved}, expected {move}")
             return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 
 from starlette.applications import Starlette
 
@@ -13,7 +14,7 @@ from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 from persistence.store.secrets import signing_secret
 
-from . import api, maintenance, pages
+from . import api, maintenance, openapi, pages
 from .errors import exception_handlers
 from .live import runtime as live
 from .services import Services
@@ -22,6 +23,13 @@ from .settings import Settings
 __all__ = ["create_app"]
 
 logger = logging.getLogger("shiftline")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("shiftline")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "0"
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -46,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await db.dispose()
 
     app = Starlette(
-        routes=[*api.routes, *live.routes, *pages.routes],
+        routes=[*api.routes, *openapi.routes(api.routes, _version()), *live.routes, *pages.routes],
         exception_handlers=exception_handlers,
         lifespan=lifespan,
     )

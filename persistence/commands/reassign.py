@@ -55,7 +55,7 @@ from sqlalchemy.sql.elements import ColumnElement, Grouping
 from persistence.outbox.notify import emit_conversation, emit_counts, emit_reassigned
 from persistence.rules.channels import Slot, slot_key, slot_row
 from persistence.rules.errors import InvalidInput, NotFound
-from persistence.rules.reassignment import Plan, Sources, parse_request, plan_move
+from persistence.rules.reassignment import Plan, ReassignRequest, Sources, plan_move
 from persistence.rules.status import Counts, contribution
 from persistence.store.counters import apply_deltas
 from persistence.store.models import CampaignSender, Conversation
@@ -296,17 +296,16 @@ async def lock_senders(
 
 
 async def reassign(
-    session: AsyncSession, actor: Actor, campaign_id: int, body: Mapping[str, Any]
+    session: AsyncSession, actor: Actor, campaign_id: int, request: ReassignRequest
 ) -> MoveResult:
     """``POST /api/campaigns/{cid}/reassign``: one transaction, all or nothing.
 
     Raises:
         PermissionDenied: the actor is a sender.
         NotFound: no such campaign in the actor's organization.
-        InvalidInput: bad body, or names that are not senders of the campaign.
+        InvalidInput: names that are not senders of the campaign, or a move to where it starts.
     """
     require_sweeper(actor)
-    request = parse_request(body)
     await campaign_for(session, actor, campaign_id)
     await serialize_moves(session, campaign_id)
     # No lock needed on the sender list: removing a sender is a bulk move too,
@@ -319,18 +318,13 @@ async def reassign(
 
 
 async def reassign_conversation(
-    session: AsyncSession, actor: Actor, conversation_id: int, body: Mapping[str, Any]
+    session: AsyncSession, actor: Actor, conversation_id: int, to: int | None
 ) -> MoveResult:
-    """``POST /api/conversations/{id}/reassign`` ``{"to": user_id | null}``.
+    """``POST /api/conversations/{id}/reassign`` ``{"to": user_id | null}``: ``to`` None is the pool.
 
     Moving a conversation to where it already is moves nothing (``moved`` 0).
     """
     require_sweeper(actor)
-    if "to" not in body:
-        raise InvalidInput("'to' is required: a sender id, or null for the Unassigned pool.")
-    to = body["to"]
-    if to is not None and (isinstance(to, bool) or not isinstance(to, int)):
-        raise InvalidInput("'to' must be a sender id, or null for the Unassigned pool.")
     conversation, campaign = await conversation_for(session, actor, conversation_id)
     # Lock the target's membership before the conversation, in the same order
     # as a sender's removal does, so the two cannot deadlock.

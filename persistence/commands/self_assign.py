@@ -9,7 +9,6 @@ took a moment ago is never taken again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,16 +40,7 @@ class SelfAssigned:
         return {"count": len(self.conversation_ids), "conversation_ids": self.conversation_ids}
 
 
-def _count(body: Mapping[str, Any]) -> int:
-    count = body.get("count")
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise InvalidInput("'count' must be a positive whole number.", code="invalid_count")
-    return min(count, SELF_ASSIGN_CAP)
-
-
-async def self_assign(
-    session: AsyncSession, actor: Actor, campaign_id: int, body: Mapping[str, Any]
-) -> SelfAssigned:
+async def self_assign(session: AsyncSession, actor: Actor, campaign_id: int, count: int) -> SelfAssigned:
     """``POST /api/campaigns/{cid}/self-assign`` ``{"count": n}``.
 
     Takes up to ``min(n, SELF_ASSIGN_CAP)`` unassigned, not-started, not
@@ -64,7 +54,9 @@ async def self_assign(
             campaign does not allow self-assignment (``self_assign_disabled``).
         Locked: the campaign is not active (``rules.campaign.refusal``).
     """
-    count = _count(body)
+    if count < 1:
+        raise InvalidInput("'count' must be a positive whole number.", code="invalid_count")
+    count = min(count, SELF_ASSIGN_CAP)
     campaign = await campaign_for(session, actor, campaign_id)
     # Shared lock on the membership: a removal of this sender waits for us.
     if not await lock_senders(session, campaign_id, only=actor.user_id):

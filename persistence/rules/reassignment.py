@@ -1,7 +1,7 @@
 """The rules of a reassignment, without I/O.
 
-``parse_request`` turns the JSON body of ``POST /api/campaigns/{cid}/reassign``
-into a checked :class:`ReassignRequest`; :func:`plan_move` resolves it against
+The server checks the body of ``POST /api/campaigns/{cid}/reassign`` into a
+:class:`ReassignRequest` (``server/api/reassign.py``); :func:`plan_move` resolves it against
 the campaign's senders into a :class:`Plan` (which slots give, which receive,
 which statuses move, how many). :func:`divide` and :func:`target_index` are the
 even-division rule the SQL in ``reassignment`` implements: the picked
@@ -26,10 +26,10 @@ Decisions where the contract is silent (documented in docs/sweeping.md):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeAlias, TypeGuard, cast
+from typing import Literal, TypeAlias
 
 from persistence.rules.channels import UNASSIGNED_KEY, Slot
 from persistence.rules.errors import InvalidInput
@@ -47,7 +47,6 @@ __all__ = [
     "Sources",
     "StatusFilter",
     "divide",
-    "parse_request",
     "pick_key",
     "plan_move",
     "target_index",
@@ -60,8 +59,8 @@ STATUS_FILTERS: tuple[StatusFilter, ...] = ("any", "needs_reply", "not_started")
 
 # A sender id, or None for the Unassigned pool.
 
-# "Huge is fine": a count above this is the same as "all of them" (and stays
-# inside a 64-bit SQL LIMIT).
+# "Huge is fine": a count above this (up to the 64-bit limit the API takes) is
+# the same as "all of them" (and stays inside a 64-bit SQL LIMIT).
 MAX_COUNT = 2**62
 
 
@@ -103,76 +102,6 @@ class Plan:
 
 def _invalid(message: str, code: str = "invalid_input") -> InvalidInput:
     return InvalidInput(message, code=code)
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _parse_from(body: Mapping[str, Any]) -> Sources | None:
-    if "from" not in body:
-        return None
-    raw = body["from"]
-    if raw is None:
-        return Sources(frozenset(), True)
-    if not isinstance(raw, list) or not raw:
-        raise _invalid("'from' must be null (the Unassigned pool) or a non-empty list of sender ids.")
-    senders: set[int] = set()
-    pool = False
-    for item in raw:
-        if item is None:
-            pool = True
-        elif _is_int(item):
-            senders.add(item)
-        else:
-            raise _invalid(f"'from' may hold sender ids and null (the Unassigned pool), not {item!r}.")
-    return Sources(frozenset(senders), pool)
-
-
-def _parse_to(
-    body: Mapping[str, Any], action: Action
-) -> tuple[int, ...] | Literal["unassigned", "all_senders"]:
-    raw = body.get("to")
-    if action == "unassign_all":
-        if raw is None or raw == UNASSIGNED_KEY:
-            return "unassigned"
-        raise _invalid("'unassign_all' moves conversations to the Unassigned pool; leave 'to' out.")
-    if raw in ("unassigned", "all_senders"):
-        return cast(Literal["unassigned", "all_senders"], raw)
-    if not isinstance(raw, list) or not raw:
-        raise _invalid('\'to\' must be a non-empty list of sender ids, "unassigned" or "all_senders".')
-    if not all(_is_int(item) for item in raw):
-        raise _invalid("'to' must hold sender ids (whole numbers) only.")
-    if len(set(raw)) != len(raw):
-        raise _invalid("'to' names the same sender twice.")
-    return tuple(raw)
-
-
-def parse_request(body: Mapping[str, Any]) -> ReassignRequest:
-    """Check the shape of a reassign body.
-
-    Raises:
-        InvalidInput: unknown action or status, a bad ``count``, ``from`` or ``to``.
-    """
-    action = body.get("action")
-    if action not in ACTIONS:
-        raise _invalid(f"'action' must be one of {', '.join(ACTIONS)}.", "invalid_action")
-    status = body.get("status", "any")
-    if status is None:
-        status = "any"
-    if status not in STATUS_FILTERS:
-        raise _invalid(f"'status' must be one of {', '.join(STATUS_FILTERS)}.", "invalid_status")
-    count = body.get("count")
-    if (count is not None or action == "reassign_some") and not (_is_int(count) and count >= 1):
-        raise _invalid("'count' must be a positive whole number.", "invalid_count")
-    act = cast(Action, action)
-    return ReassignRequest(
-        action=act,
-        sources=_parse_from(body),
-        status="any" if act == "unassign_all" else cast(StatusFilter, status),
-        count=min(count, MAX_COUNT) if act == "reassign_some" and count is not None else None,
-        to=_parse_to(body, act),
-    )
 
 
 def plan_move(request: ReassignRequest, campaign_senders: Collection[int]) -> Plan:

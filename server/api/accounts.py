@@ -2,31 +2,77 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from persistence.commands.accounts import create_user, user_by_email
 from persistence.commands.users import UserChanges, list_users, update_user
+from persistence.rules.errors import InvalidInput
 from persistence.rules.text import storable
 from persistence.store.models import User
 
 from ..auth import authenticate, hash_password, verify_password
 from ..errors import ApiError
 from ..live import runtime as live
+from ..parsing import Bool, Nullable, Str, param, parse_body
+from ..routing import Operation, route
 from ..services import services
 from ..tokens import issue_token
-from ..validation import json_object, opt_bool, opt_str, req_str
 
-__all__ = ["path_id", "routes", "user_json"]
+__all__ = ["USER_SCHEMA", "CreateUserBody", "LoginBody", "PatchUserBody", "path_id", "routes", "user_json"]
 
 # A hash to verify against when the email is unknown, so that a wrong email
 # and a wrong password take the same time.
 _DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$cgq+mP9QbAqDXPf+Yl70SA$BRWd57NWRWvaIRM1y0fXN40puOWXT6lqiDqH5xs3Xho"
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginBody:
+    """Log in."""
+
+    email: str = param(Str(max_len=320), required=True)
+    password: str = param(Str(max_len=1000, allow_blank=True), required=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateUserBody:
+    """A new user of the caller's organization."""
+
+    email: str = param(Str(max_len=320), required=True)
+    password: str = param(Str(max_len=1000), required=True, description="At least 8 characters.")
+    first_name: str = param(Str(max_len=100), required=True)
+    last_name: str = param(Str(max_len=100, allow_blank=True), required=True)
+    role: str = param(Str(max_len=16), required=True, description="owner, admin, moderator or sender.")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatchUserBody:
+    """Changes to a user; keys left out (or null) stay as they are."""
+
+    active: bool | None = param(Nullable(Bool()))
+    first_name: str | None = param(Nullable(Str(max_len=100, allow_blank=True)))
+    last_name: str | None = param(Nullable(Str(max_len=100, allow_blank=True)))
+    role: str | None = param(Nullable(Str(max_len=16, allow_blank=True)))
+
+
+USER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "email", "role", "first_name", "last_name", "active"],
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string"},
+        "role": {"type": "string"},
+        "first_name": {"type": "string"},
+        "last_name": {"type": "string"},
+        "active": {"type": "boolean"},
+    },
+}
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -42,9 +88,9 @@ def user_json(user: User) -> dict[str, Any]:
 
 async def login(request: Request) -> Response:
     svc = services(request)
-    body = await json_object(request)
-    email = req_str(body, "email", max_len=320).strip().lower()
-    password = req_str(body, "password", max_len=1000, allow_empty=True)
+    body = await parse_body(request, LoginBody)
+    email = body.email.strip().lower()
+    password = body.password
     throttle = svc.login_throttle
     client = request.client.host if request.client else "unknown"
     keys = (f"email:{email}", f"ip:{client}")
@@ -72,14 +118,16 @@ async def login(request: Request) -> Response:
 
 async def create_user_route(request: Request) -> Response:
     actor = await authenticate(request)
-    body = await json_object(request)
-    email = req_str(body, "email", max_len=320)
-    password = req_str(body, "password", max_len=1000)
+    body = await parse_body(request, CreateUserBody)
+    email, password, first_name, last_name, role = (
+        body.email,
+        body.password,
+        body.first_name,
+        body.last_name,
+        body.role,
+    )
     if len(password) < 8:
-        raise ApiError(422, "weak_password", "The password must have at least 8 characters.")
-    first_name = req_str(body, "first_name", max_len=100)
-    last_name = req_str(body, "last_name", max_len=100, allow_empty=True)
-    role = req_str(body, "role", max_len=16)
+        raise InvalidInput("The password must have at least 8 characters.", code="weak_password")
     for key, value in (
         ("email", email),
         ("password", password),
@@ -87,7 +135,7 @@ async def create_user_route(request: Request) -> Response:
         ("last_name", last_name),
     ):
         if not storable(value):
-            raise ApiError(422, "invalid_input", f"'{key}' contains a NUL character or broken Unicode.")
+            raise InvalidInput(f"'{key}' contains a NUL character or broken Unicode.")
     password_hash = await hash_password(password)
     async with services(request).db.transaction() as session:
         user = await create_user(
@@ -111,25 +159,17 @@ async def list_users_route(request: Request) -> Response:
 
 
 def path_id(request: Request, name: str) -> int:
-    """A numeric path parameter; 404 (not 422) for anything else, like a missing row."""
-    raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 18:
-        raise ApiError(404, "not_found", f"No such {name.removesuffix('_id')}.")
-    return int(raw)
+    """A numeric path parameter (routes declare it ``{name:id}``: anything else matched no route, 404)."""
+    value: int = request.path_params[name]
+    return value
 
 
 async def patch_user_route(request: Request) -> Response:
     actor = await authenticate(request)
     user_id = path_id(request, "user_id")
-    body = await json_object(request)
-    unknown = set(body) - {"active", "first_name", "last_name", "role"}
-    if unknown:
-        raise ApiError(422, "invalid_input", f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    body = await parse_body(request, PatchUserBody)
     changes = UserChanges(
-        active=opt_bool(body, "active"),
-        first_name=opt_str(body, "first_name", max_len=100),
-        last_name=opt_str(body, "last_name", max_len=100),
-        role=opt_str(body, "role", max_len=16),
+        active=body.active, first_name=body.first_name, last_name=body.last_name, role=body.role
     )
     svc = services(request)
     async with svc.db.transaction() as session:
@@ -141,9 +181,45 @@ async def patch_user_route(request: Request) -> Response:
     return JSONResponse(user_json(user))
 
 
+_LOGIN = {
+    "type": "object",
+    "required": ["token", "user"],
+    "properties": {"token": {"type": "string"}, "user": USER_SCHEMA},
+}
+_USERS = {
+    "type": "object",
+    "required": ["users"],
+    "properties": {"users": {"type": "array", "items": USER_SCHEMA}},
+}
+
 routes: list[BaseRoute] = [
-    Route("/api/login", login, methods=["POST"]),
-    Route("/api/users", list_users_route, methods=["GET"]),
-    Route("/api/users", create_user_route, methods=["POST"]),
-    Route("/api/users/{user_id}", patch_user_route, methods=["PATCH"]),
+    route(
+        "POST",
+        "/api/login",
+        login,
+        Operation(
+            "Log in for a bearer token",
+            body=LoginBody,
+            responses={200: _LOGIN},
+            auth=False,
+            errors=(401, 429),
+        ),
+    ),
+    route(
+        "GET", "/api/users", list_users_route, Operation("The organization's users", responses={200: _USERS})
+    ),
+    route(
+        "POST",
+        "/api/users",
+        create_user_route,
+        Operation("Add a user", body=CreateUserBody, responses={201: USER_SCHEMA}, errors=(409,)),
+    ),
+    route(
+        "PATCH",
+        "/api/users/{user_id:id}",
+        patch_user_route,
+        Operation(
+            "Change or deactivate a user", body=PatchUserBody, responses={200: USER_SCHEMA}, errors=(409,)
+        ),
+    ),
 ]

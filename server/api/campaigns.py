@@ -7,20 +7,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from persistence.commands.campaigns import (
-    MAX_MESSAGE_LENGTH,
-    UNSET,
-    CampaignChanges,
     CampaignView,
-    QuestionSpec,
-    SendingWindow,
     add_senders,
     create_campaign,
     get_campaign,
@@ -32,18 +26,21 @@ from persistence.outbox.notify import iso
 from persistence.store.models import User
 
 from ..auth import authenticate
+from ..parsing import parse_body
+from ..routing import Operation, route
 from ..services import services
-from ..validation import invalid, json_object, opt_bool, opt_str, req_str
 from .accounts import path_id
+from .campaign_bodies import (
+    CAMPAIGN_SCHEMA,
+    CampaignBody,
+    CampaignPatchBody,
+    SendersBody,
+    changes,
+    questions,
+    window,
+)
 
 __all__ = ["campaign_json", "routes", "sender_json"]
-
-_CREATE_FIELDS = frozenset(
-    {"title", "initial_message", "follow_up_message", "self_assign", "survey_questions", "sending_window"}
-)
-_PATCH_FIELDS = _CREATE_FIELDS | {"status"}
-MAX_QUESTIONS = 50
-MAX_ANSWERS = 50
 
 
 def campaign_json(view: CampaignView) -> dict[str, Any]:
@@ -72,57 +69,6 @@ def sender_json(user: User) -> dict[str, Any]:
     return {"id": user.id, "first_name": user.first_name, "last_name": user.last_name, "active": user.active}
 
 
-def _reject_unknown(body: dict[str, Any], allowed: frozenset[str]) -> None:
-    unknown = set(body) - allowed
-    if unknown:
-        raise invalid(f"Unknown field(s): {', '.join(sorted(unknown))}.")
-
-
-def _datetime(value: Any, key: str) -> datetime:
-    if not isinstance(value, str):
-        raise invalid(f"'sending_window.{key}' must be an ISO 8601 datetime string.")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise invalid(f"'sending_window.{key}' is not an ISO 8601 datetime: {value[:40]!r}.") from None
-    # The API speaks UTC: a datetime without an offset is taken as UTC.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _window(body: dict[str, Any]) -> SendingWindow | None:
-    raw = body.get("sending_window")
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or set(raw) != {"start", "end"}:
-        raise invalid("'sending_window' must be null or an object with 'start' and 'end'.")
-    return SendingWindow(_datetime(raw["start"], "start"), _datetime(raw["end"], "end"))
-
-
-def _questions(body: dict[str, Any]) -> tuple[QuestionSpec, ...]:
-    raw = body.get("survey_questions")
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or len(raw) > MAX_QUESTIONS:
-        raise invalid(f"'survey_questions' must be a list of at most {MAX_QUESTIONS} questions.")
-    specs = []
-    for n, item in enumerate(raw):
-        if not isinstance(item, dict) or not set(item) <= {"text", "answers"}:
-            raise invalid(f"survey_questions[{n}] must be an object with 'text' and optional 'answers'.")
-        text = req_str(item, "text", max_len=1000)
-        answers = item.get("answers") or []
-        if (
-            not isinstance(answers, list)
-            or len(answers) > MAX_ANSWERS
-            or not all(isinstance(a, str) and a.strip() and len(a) <= 200 for a in answers)
-        ):
-            raise invalid(
-                f"survey_questions[{n}].answers must be a list of at most {MAX_ANSWERS} "
-                "non-empty strings of up to 200 characters."
-            )
-        specs.append(QuestionSpec(text.strip(), tuple(a.strip() for a in answers)))
-    return tuple(specs)
-
-
 async def list_route(request: Request) -> Response:
     actor = await authenticate(request)
     async with services(request).db.session() as session:
@@ -132,24 +78,17 @@ async def list_route(request: Request) -> Response:
 
 async def create_route(request: Request) -> Response:
     actor = await authenticate(request)
-    body = await json_object(request)
-    _reject_unknown(body, _CREATE_FIELDS)
-    title = req_str(body, "title", max_len=200)
-    initial = req_str(body, "initial_message", max_len=MAX_MESSAGE_LENGTH)
-    follow_up = opt_str(body, "follow_up_message", max_len=MAX_MESSAGE_LENGTH)
-    self_assign = opt_bool(body, "self_assign") or False
-    questions = _questions(body)
-    window = _window(body)
+    body = await parse_body(request, CampaignBody)
     async with services(request).db.transaction() as session:
         view = await create_campaign(
             session,
             actor,
-            title=title,
-            initial_message=initial,
-            follow_up_message=follow_up or None,
-            self_assign=self_assign,
-            survey_questions=questions,
-            sending_window=window,
+            title=body.title,
+            initial_message=body.initial_message,
+            follow_up_message=body.follow_up_message or None,
+            self_assign=body.self_assign or False,
+            survey_questions=questions(body.survey_questions),
+            sending_window=window(body.sending_window),
         )
     return JSONResponse(campaign_json(view), status_code=201)
 
@@ -165,44 +104,16 @@ async def get_route(request: Request) -> Response:
 async def patch_route(request: Request) -> Response:
     actor = await authenticate(request)
     campaign_id = path_id(request, "campaign_id")
-    body = await json_object(request)
-    _reject_unknown(body, _PATCH_FIELDS)
-    if not body:
-        raise invalid(f"Send at least one of: {', '.join(sorted(_PATCH_FIELDS))}.")
-    changes = CampaignChanges(
-        title=req_str(body, "title", max_len=200) if "title" in body else None,
-        initial_message=(
-            req_str(body, "initial_message", max_len=MAX_MESSAGE_LENGTH)
-            if "initial_message" in body
-            else None
-        ),
-        follow_up_message=(
-            opt_str(body, "follow_up_message", max_len=MAX_MESSAGE_LENGTH) or None
-            if "follow_up_message" in body
-            else UNSET
-        ),
-        self_assign=opt_bool(body, "self_assign"),
-        sending_window=_window(body) if "sending_window" in body else UNSET,
-        survey_questions=_questions(body) if "survey_questions" in body else None,
-        status=req_str(body, "status", max_len=16) if "status" in body else None,
-    )
+    wanted = changes(await parse_body(request, CampaignPatchBody))
     async with services(request).db.transaction() as session:
-        view = await update_campaign(session, actor, campaign_id, changes)
+        view = await update_campaign(session, actor, campaign_id, wanted)
     return JSONResponse(campaign_json(view))
 
 
 async def add_senders_route(request: Request) -> Response:
     actor = await authenticate(request)
     campaign_id = path_id(request, "campaign_id")
-    body = await json_object(request)
-    _reject_unknown(body, frozenset({"user_ids"}))
-    ids = body.get("user_ids")
-    if (
-        not isinstance(ids, list)
-        or not ids
-        or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids)
-    ):
-        raise invalid("'user_ids' must be a non-empty list of user ids.")
+    ids = (await parse_body(request, SendersBody)).user_ids
     async with services(request).db.transaction() as session:
         added = await add_senders(session, actor, campaign_id, ids)
         senders = await list_senders(session, actor, campaign_id)
@@ -217,11 +128,78 @@ async def list_senders_route(request: Request) -> Response:
     return JSONResponse({"senders": [sender_json(u) for u in senders]})
 
 
+_SENDER = {
+    "type": "object",
+    "required": ["id", "first_name", "last_name", "active"],
+    "properties": {
+        "id": {"type": "integer"},
+        "first_name": {"type": "string"},
+        "last_name": {"type": "string"},
+        "active": {"type": "boolean"},
+    },
+}
+_SENDERS = {"type": "array", "items": _SENDER}
+_CAMPAIGNS = {
+    "type": "object",
+    "required": ["campaigns"],
+    "properties": {"campaigns": {"type": "array", "items": CAMPAIGN_SCHEMA}},
+}
+
 routes: list[BaseRoute] = [
-    Route("/api/campaigns", list_route, methods=["GET"]),
-    Route("/api/campaigns", create_route, methods=["POST"]),
-    Route("/api/campaigns/{campaign_id}", get_route, methods=["GET"]),
-    Route("/api/campaigns/{campaign_id}", patch_route, methods=["PATCH"]),
-    Route("/api/campaigns/{campaign_id}/senders", list_senders_route, methods=["GET"]),
-    Route("/api/campaigns/{campaign_id}/senders", add_senders_route, methods=["POST"]),
+    route(
+        "GET",
+        "/api/campaigns",
+        list_route,
+        Operation("The campaigns you may see", responses={200: _CAMPAIGNS}),
+    ),
+    route(
+        "POST",
+        "/api/campaigns",
+        create_route,
+        Operation("Create a campaign", body=CampaignBody, responses={201: CAMPAIGN_SCHEMA}),
+    ),
+    route(
+        "GET",
+        "/api/campaigns/{campaign_id:id}",
+        get_route,
+        Operation("One campaign", responses={200: CAMPAIGN_SCHEMA}),
+    ),
+    route(
+        "PATCH",
+        "/api/campaigns/{campaign_id:id}",
+        patch_route,
+        Operation(
+            "Change, launch, pause or close a campaign",
+            body=CampaignPatchBody,
+            responses={200: CAMPAIGN_SCHEMA},
+            errors=(409, 423),
+        ),
+    ),
+    route(
+        "GET",
+        "/api/campaigns/{campaign_id:id}/senders",
+        list_senders_route,
+        Operation(
+            "The campaign's senders", responses={200: {"type": "object", "properties": {"senders": _SENDERS}}}
+        ),
+    ),
+    route(
+        "POST",
+        "/api/campaigns/{campaign_id:id}/senders",
+        add_senders_route,
+        Operation(
+            "Add senders",
+            body=SendersBody,
+            responses={
+                200: {
+                    "type": "object",
+                    "properties": {
+                        "added": {"type": "array", "items": {"type": "integer"}},
+                        "senders": _SENDERS,
+                    },
+                }
+            },
+            errors=(409, 423),
+        ),
+    ),
 ]

@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from persistence.commands.messaging import message_data, send_message
 from persistence.commands.optouts import change_opt_out
@@ -21,45 +22,65 @@ from persistence.queries.conversations import SenderFilter, conversation_view, l
 
 from ..auth import authenticate
 from ..delivery import deliver
-from ..errors import ApiError
+from ..parsing import AnyOf, Bool, Choice, Int, MapOf, Nullable, Str, param, parse_body, parse_query
+from ..routing import ID_MAX, Operation, route
 from ..services import services
-from ..validation import json_object, opt_bool, query_int
 from .accounts import path_id
 
-__all__ = ["routes"]
+__all__ = ["ListQuery", "SendBody", "SurveyBody", "routes"]
 
 
-def _invalid(message: str) -> ApiError:
-    return ApiError(422, "invalid_input", message)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListQuery:
+    """The Admin Messenger's filters and paging."""
+
+    sender: int | str | None = param(
+        AnyOf(
+            [Choice(("unassigned",)), Int(minimum=0, maximum=ID_MAX)],
+            "'sender' must be a user id or 'unassigned'.",
+        ),
+    )
+    tab: str | None = param(Str(max_len=32), description="initial, responses, follow_ups or opt_outs.")
+    search: str | None = param(Str(max_len=200, allow_blank=True), description="Contact name, substring.")
+    sort: str | None = param(Str(max_len=32), description="needs_reply, recent or az.")
+    limit: int = param(Int(minimum=1), default=50)
+    cursor: str | None = param(Str(max_len=2000))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendBody:
+    """A text (or a note); an empty body or no ``body`` sends the initial message."""
+
+    # The length rule (and its code) is the message's own, checked when it is sent.
+    body: str | None = param(Nullable(Str(max_len=1_000_000, allow_blank=True)))
+    follow_up: bool | None = param(Nullable(Bool()), description="Send the campaign's follow-up message.")
+    note: bool | None = param(Nullable(Bool()), description="An internal note, never sent to the contact.")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurveyBody:
+    """Answers by question id; null clears one."""
+
+    answers: dict[str, str | None] = param(
+        MapOf(Nullable(Str(max_len=10_000, allow_blank=True))), required=True
+    )
 
 
 async def list_route(request: Request) -> Response:
     actor = await authenticate(request)
-    q = request.query_params
-    sender: SenderFilter = None
-    raw_sender = q.get("sender")
-    if raw_sender:
-        if raw_sender == "unassigned":
-            sender = "unassigned"
-        else:
-            if not raw_sender.isdigit() or len(raw_sender) > 18:
-                raise _invalid("'sender' must be a user id or 'unassigned'.")
-            sender = int(raw_sender)
-    search = q.get("search")
-    if search is not None and len(search) > 200:
-        raise _invalid("'search' is longer than 200 characters.")
-    limit = query_int(request, "limit", default=50, minimum=1) or 50
+    query = parse_query(request, ListQuery)
+    sender: SenderFilter = "unassigned" if query.sender == "unassigned" else cast(int | None, query.sender)
     async with services(request).db.session() as session:
         page = await list_conversations(
             session,
             actor,
             path_id(request, "campaign_id"),
             sender=sender,
-            tab=q.get("tab") or None,
-            search=search,
-            sort=q.get("sort") or None,
-            limit=limit,
-            cursor=q.get("cursor") or None,
+            tab=query.tab,
+            search=query.search,
+            sort=query.sort,
+            limit=query.limit,
+            cursor=query.cursor,
         )
     return JSONResponse({"conversations": page.rows, "next_cursor": page.next_cursor})
 
@@ -74,16 +95,16 @@ async def view_route(request: Request) -> Response:
 async def send_route(request: Request) -> Response:
     actor = await authenticate(request)
     # No request body at all means the same as {}: send the initial message.
-    body = await json_object(request) if (await request.body()).strip() else {}
-    text = body.get("body")
-    if text is not None and not isinstance(text, str):
-        raise _invalid("'body' must be a string.")
-    follow_up = opt_bool(body, "follow_up") or False
-    note = opt_bool(body, "note") or False
+    body = await parse_body(request, SendBody, empty={})
     svc = services(request)
     async with svc.db.transaction() as session:
         out = await send_message(
-            session, actor, path_id(request, "conversation_id"), body=text, follow_up=follow_up, note=note
+            session,
+            actor,
+            path_id(request, "conversation_id"),
+            body=body.body,
+            follow_up=body.follow_up or False,
+            note=body.note or False,
         )
     message = await deliver(svc, out)
     return JSONResponse(
@@ -121,20 +142,84 @@ async def opt_in_route(request: Request) -> Response:
 
 async def survey_route(request: Request) -> Response:
     actor = await authenticate(request)
-    body = await json_object(request)
-    answers: Any = body.get("answers")
-    if not isinstance(answers, dict):
-        raise _invalid("'answers' must be an object of question id to answer.")
+    answers = (await parse_body(request, SurveyBody)).answers
     async with services(request).db.transaction() as session:
         survey = await record_answers(session, actor, path_id(request, "conversation_id"), answers)
     return JSONResponse({"conversation_id": path_id(request, "conversation_id"), "survey": survey})
 
 
+_OBJECT: dict[str, Any] = {"type": "object"}
+_CONVERSATION = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "sender_id": {"type": ["integer", "null"]},
+        "status": {"type": "string"},
+        "needs_reply": {"type": "boolean"},
+        "last_message_at": {"type": ["string", "null"]},
+    },
+}
+_PAGE = {
+    "type": "object",
+    "required": ["conversations", "next_cursor"],
+    "properties": {
+        "conversations": {"type": "array", "items": _OBJECT},
+        "next_cursor": {"type": ["string", "null"]},
+    },
+}
+_SENT = {
+    "type": "object",
+    "required": ["kind", "message", "conversation"],
+    "properties": {"kind": {"type": "string"}, "message": _OBJECT, "conversation": _CONVERSATION},
+}
+_OPT = {
+    "type": "object",
+    "required": ["opted_out", "conversations_updated", "conversation"],
+    "properties": {
+        "opted_out": {"type": "boolean"},
+        "conversations_updated": {"type": "integer"},
+        "conversation": _CONVERSATION,
+    },
+}
+_SURVEY = {
+    "type": "object",
+    "required": ["conversation_id", "survey"],
+    "properties": {"conversation_id": {"type": "integer"}, "survey": {"type": "array"}},
+}
+_THREAD = {
+    "type": "object",
+    "properties": {"messages": {"type": "array"}, "survey": {"type": "array"}, "contact": _OBJECT},
+}
+_ONE = "/api/conversations/{conversation_id:id}"
+
 routes: list[BaseRoute] = [
-    Route("/api/campaigns/{campaign_id}/conversations", list_route, methods=["GET"]),
-    Route("/api/conversations/{conversation_id}", view_route, methods=["GET"]),
-    Route("/api/conversations/{conversation_id}/messages", send_route, methods=["POST"]),
-    Route("/api/conversations/{conversation_id}/opt-out", opt_out_route, methods=["POST"]),
-    Route("/api/conversations/{conversation_id}/opt-in", opt_in_route, methods=["POST"]),
-    Route("/api/conversations/{conversation_id}/survey", survey_route, methods=["PUT"]),
+    route(
+        "GET",
+        "/api/campaigns/{campaign_id:id}/conversations",
+        list_route,
+        Operation("The Admin Messenger's conversation list", query=ListQuery, responses={200: _PAGE}),
+    ),
+    route("GET", _ONE, view_route, Operation("A conversation's thread", responses={200: _THREAD})),
+    route(
+        "POST",
+        f"{_ONE}/messages",
+        send_route,
+        Operation(
+            "Send a text or add a note",
+            body=SendBody,
+            body_required=False,
+            responses={201: _SENT},
+            errors=(409, 423),
+        ),
+    ),
+    route("POST", f"{_ONE}/opt-out", opt_out_route, Operation("Opt the contact out", responses={200: _OPT})),
+    route(
+        "POST", f"{_ONE}/opt-in", opt_in_route, Operation("Opt the contact back in", responses={200: _OPT})
+    ),
+    route(
+        "PUT",
+        f"{_ONE}/survey",
+        survey_route,
+        Operation("Record survey answers", body=SurveyBody, responses={200: _SURVEY}, errors=(423,)),
+    ),
 ]

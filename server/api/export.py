@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from persistence.queries.export import authorize_export, export_csv
 
 from ..auth import authenticate
+from ..routing import Operation, route
 from ..services import services
 from .accounts import path_id
 
@@ -28,4 +29,15 @@ async def export_route(request: Request) -> Response:
     )
 
 
-routes: list[BaseRoute] = [Route("/api/campaigns/{campaign_id}/export.csv", export_route, methods=["GET"])]
+routes: list[BaseRoute] = [
+    route(
+        "GET",
+        "/api/campaigns/{campaign_id:id}/export.csv",
+        export_route,
+        Operation(
+            "Every conversation and message, as CSV",
+            responses={200: {"type": "string"}},
+            response_media="text/csv",
+        ),
+    )
+]

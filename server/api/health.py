@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
+from ..routing import Operation, route
 from ..services import services
 
 __all__ = ["routes"]
@@ -28,4 +29,25 @@ async def health(request: Request) -> Response:
     )
 
 
-routes: list[BaseRoute] = [Route("/api/health", health, methods=["GET"])]
+_HEALTH = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "unavailable"]},
+        "checks": {"type": "object", "additionalProperties": {"type": "boolean"}},
+    },
+}
+
+routes: list[BaseRoute] = [
+    route(
+        "GET",
+        "/api/health",
+        health,
+        # 503 carries the same body as 200, naming what is down.
+        Operation(
+            "Whether the database and broker are reachable",
+            responses={200: _HEALTH, 503: _HEALTH},
+            auth=False,
+        ),
+    )
+]

@@ -9,13 +9,15 @@ for stored, duplicate and unmatched texts alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from persistence.commands.inbound import (
     InboundResult,
@@ -30,17 +32,26 @@ from persistence.store.models import Organization
 
 from ..auth import authenticate
 from ..errors import ApiError
+from ..parsing import Int, param, parse_query
+from ..routing import Operation, route
 from ..services import services
 from ..signature import valid_signature
-from ..validation import query_int
 
-__all__ = ["MAX_INBOUND_CHARS", "MAX_MEDIA", "routes"]
+__all__ = ["MAX_INBOUND_CHARS", "MAX_MEDIA", "UnmatchedQuery", "routes"]
 
 # Far above any provider's limit (1,600), so a real text is never refused.
 MAX_INBOUND_CHARS = 20_000
 MAX_MEDIA = 10
 MAX_REQUEST_BYTES = 256 * 1024
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnmatchedQuery:
+    """Paging through the texts kept for review, newest first."""
+
+    limit: int = param(Int(minimum=1, maximum=500), default=50)
+    before: int | None = param(Int(minimum=1), description="The last page's next_before.")
 
 
 def _params(raw: bytes) -> list[tuple[str, str]]:
@@ -134,18 +145,53 @@ async def inbound_route(request: Request) -> Response:
 async def unmatched_route(request: Request) -> Response:
     """``GET /api/sms/unmatched?limit=&before=``: texts kept for review (sweepers)."""
     actor = await authenticate(request)
-    limit = query_int(request, "limit", default=50, minimum=1) or 50
-    if limit > 500:
-        raise ApiError(422, "invalid_input", "'limit' must be at most 500.")
-    before = query_int(request, "before", minimum=1)
-    if before is not None and before >= 2**63:
-        raise ApiError(422, "invalid_input", "'before' is not an id.")
+    query = parse_query(request, UnmatchedQuery)
     async with services(request).db.session() as session:
-        rows = await list_unmatched(session, actor, limit=limit, before=before)
-    return JSONResponse({"unmatched": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None})
+        rows = await list_unmatched(session, actor, limit=query.limit, before=query.before)
+    next_before = rows[-1]["id"] if len(rows) == query.limit else None
+    return JSONResponse({"unmatched": rows, "next_before": next_before})
 
+
+_WEBHOOK_FORM: dict[str, Any] = {
+    "type": "object",
+    "required": ["From", "To", "MessageSid"],
+    "properties": {
+        "From": {"type": "string"},
+        "To": {"type": "string"},
+        "Body": {"type": "string"},
+        "MessageSid": {"type": "string"},
+        "NumMedia": {"type": "string"},
+        **{f"MediaUrl{i}": {"type": "string"} for i in range(MAX_MEDIA)},
+    },
+}
+_UNMATCHED = {
+    "type": "object",
+    "required": ["unmatched", "next_before"],
+    "properties": {
+        "unmatched": {"type": "array", "items": {"type": "object"}},
+        "next_before": {"type": ["integer", "null"]},
+    },
+}
 
 routes: list[BaseRoute] = [
-    Route("/api/sms/inbound", inbound_route, methods=["POST"]),
-    Route("/api/sms/unmatched", unmatched_route, methods=["GET"]),
+    route(
+        "POST",
+        "/api/sms/inbound",
+        inbound_route,
+        Operation(
+            "The SMS provider's webhook (signed with X-Twilio-Signature)",
+            body_content={"application/x-www-form-urlencoded": {"schema": _WEBHOOK_FORM}},
+            # Empty TwiML, or JSON when the request accepts application/json.
+            responses={200: {"type": "string"}},
+            response_media="text/xml",
+            auth=False,
+            errors=(403,),
+        ),
+    ),
+    route(
+        "GET",
+        "/api/sms/unmatched",
+        unmatched_route,
+        Operation("Texts that matched no conversation", query=UnmatchedQuery, responses={200: _UNMATCHED}),
+    ),
 ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from persistence.queries.my_counts import my_counts
 
 from ..auth import authenticate
+from ..routing import Operation, route
 from ..services import services
 
 __all__ = ["routes"]
@@ -24,5 +25,5 @@ async def campaign_me(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/api/campaigns/{cid:int}/me", campaign_me, methods=["GET"]),
+    route("GET", "/api/campaigns/{cid:id}/me", campaign_me, Operation("Your own counters in a campaign")),
 ]

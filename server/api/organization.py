@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from persistence.store.models import Organization
 from persistence.store.scope import require_admin
 
 from ..auth import authenticate
 from ..errors import ApiError
+from ..parsing import Bool, Nullable, param, parse_body
+from ..routing import Operation, route
 from ..services import services
-from ..validation import json_object, opt_bool
 
-__all__ = ["organization_json", "routes"]
+__all__ = ["OrganizationBody", "organization_json", "routes"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrganizationBody:
+    """Organization settings; keys left out (or null) stay as they are."""
+
+    redact_phones: bool | None = param(Nullable(Bool()), description="Mask contacts' phones for senders.")
+
+
+_ORGANIZATION = {
+    "type": "object",
+    "required": ["id", "name", "sending_number", "redact_phones"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "sending_number": {"type": ["string", "null"]},
+        "redact_phones": {"type": "boolean"},
+    },
+}
 
 
 def organization_json(org: Organization) -> dict[str, Any]:
@@ -40,11 +61,7 @@ async def get_route(request: Request) -> Response:
 async def patch_route(request: Request) -> Response:
     actor = await authenticate(request)
     require_admin(actor)
-    body = await json_object(request)
-    unknown = set(body) - {"redact_phones"}
-    if unknown:
-        raise ApiError(422, "invalid_input", f"Unknown field(s): {', '.join(sorted(unknown))}.")
-    redact = opt_bool(body, "redact_phones")
+    redact = (await parse_body(request, OrganizationBody)).redact_phones
     async with services(request).db.transaction() as session:
         org = await session.scalar(
             select(Organization).where(Organization.id == actor.organization_id).with_for_update()
@@ -57,6 +74,18 @@ async def patch_route(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/api/organization", get_route, methods=["GET"]),
-    Route("/api/organization", patch_route, methods=["PATCH"]),
+    route(
+        "GET",
+        "/api/organization",
+        get_route,
+        Operation("The caller's organization", responses={200: _ORGANIZATION}),
+    ),
+    route(
+        "PATCH",
+        "/api/organization",
+        patch_route,
+        Operation(
+            "Change the organization's settings", body=OrganizationBody, responses={200: _ORGANIZATION}
+        ),
+    ),
 ]

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from persistence.commands.recommended_replies import create_reply, list_replies, reply_data
 
 from ..auth import authenticate
+from ..parsing import Str, param, parse_body
+from ..routing import Operation, route
 from ..services import services
-from ..validation import json_object, req_str
 from .accounts import path_id
 
-__all__ = ["routes"]
+__all__ = ["ReplyBody", "routes"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyBody:
+    """A recommended reply; its scope is the path (a campaign's, or the organization's), never the body."""
+
+    title: str = param(Str(max_len=200), required=True)
+    body: str = param(Str(max_len=1600), required=True)
 
 
 def _campaign_id(request: Request) -> int | None:
@@ -29,17 +41,36 @@ async def list_route(request: Request) -> Response:
 
 async def create_route(request: Request) -> Response:
     actor = await authenticate(request)
-    body = await json_object(request)
-    title = req_str(body, "title", max_len=200)
-    text = req_str(body, "body", max_len=1600)
+    body = await parse_body(request, ReplyBody)
     async with services(request).db.transaction() as session:
-        reply = await create_reply(session, actor, campaign_id=_campaign_id(request), title=title, body=text)
+        reply = await create_reply(
+            session, actor, campaign_id=_campaign_id(request), title=body.title, body=body.body
+        )
     return JSONResponse(reply_data(reply), status_code=201)
 
 
+_REPLY: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "campaign_id", "title", "body"],
+    "properties": {
+        "id": {"type": "integer"},
+        "campaign_id": {"type": ["integer", "null"]},
+        "title": {"type": "string"},
+        "body": {"type": "string"},
+        "created_at": {"type": "string"},
+    },
+}
+_REPLIES = {
+    "type": "object",
+    "required": ["replies"],
+    "properties": {"replies": {"type": "array", "items": _REPLY}},
+}
+_LIST = Operation("Recommended replies", responses={200: _REPLIES})
+_CREATE = Operation("Add a recommended reply", body=ReplyBody, responses={201: _REPLY})
+
 routes: list[BaseRoute] = [
-    Route("/api/campaigns/{campaign_id}/replies", list_route, methods=["GET"]),
-    Route("/api/campaigns/{campaign_id}/replies", create_route, methods=["POST"]),
-    Route("/api/replies", list_route, methods=["GET"]),
-    Route("/api/replies", create_route, methods=["POST"]),
+    route("GET", "/api/campaigns/{campaign_id:id}/replies", list_route, _LIST),
+    route("POST", "/api/campaigns/{campaign_id:id}/replies", create_route, _CREATE),
+    route("GET", "/api/replies", list_route, _LIST),
+    route("POST", "/api/replies", create_route, _CREATE),
 ]

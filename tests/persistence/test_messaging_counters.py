@@ -48,7 +48,7 @@ async def test_counters_equal_a_recount_after_every_command(db: Database, seed: 
                     await (opt_out if rng.random() < 0.5 else opt_in)(session, world.owner, conv)
                 else:
                     to = rng.choice([None, *(a.user_id for a in world.senders.values())])
-                    await reassign_conversation(session, world.owner, conv, {"to": to})
+                    await reassign_conversation(session, world.owner, conv, to)
         except DomainError:
             pass  # a refusal changes nothing, which the recount checks too
         await assert_counters_true(db, world.campaign_id)

@@ -59,7 +59,7 @@ async def test_send_racing_a_reassign_either_sends_first_or_is_refused(
                     reassign_conversation,
                     actor=world.owner,
                     conversation_id=conv_id,
-                    body={"to": sue.user_id},
+                    to=sue.user_id,
                 ),
             ),
         )

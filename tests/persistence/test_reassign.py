@@ -15,6 +15,7 @@ from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import CampaignSender, Event
 from persistence.store.scope import Actor
+from server.api.reassign import parse_reassign
 from tests.sweep_world import SweepWorld, add_conversations, build_world, snapshot
 
 
@@ -24,7 +25,7 @@ def admin(world: SweepWorld) -> Actor:
 
 async def move(db: Database, world: SweepWorld, body: dict[str, Any]) -> MoveResult:
     async with db.transaction() as session:
-        return await reassign(session, admin(world), world.campaign_id, body)
+        return await reassign(session, admin(world), world.campaign_id, parse_reassign(body))
 
 
 async def assert_counters_true(db: Database, campaign_id: int) -> None:
@@ -76,7 +77,7 @@ async def test_an_admin_reassigns_one_contact_to_a_friends_sender(db: Database) 
     [friend] = await add_conversations(db, world, 1, state="needs_reply", assigned_to=ana)
 
     async with db.transaction() as session:
-        result = await reassign_conversation(session, admin(world), friend, {"to": cam})
+        result = await reassign_conversation(session, admin(world), friend, cam)
 
     assert result.to_json() == {"moved": 1, "per_target": {str(cam): 1}}
     assert (await snapshot(db, world.campaign_id))[friend] == cam
@@ -95,7 +96,7 @@ async def test_moving_a_conversation_to_its_own_sender_moves_nothing(db: Databas
     world = await build_world(db, senders=["Ana"])
     [conv] = await add_conversations(db, world, 1, assigned_to=world.senders["Ana"])
     async with db.transaction() as session:
-        result = await reassign_conversation(session, admin(world), conv, {"to": world.senders["Ana"]})
+        result = await reassign_conversation(session, admin(world), conv, world.senders["Ana"])
     assert result.moved == 0
 
 
@@ -198,7 +199,7 @@ async def test_a_huge_count_moves_what_is_there(db: Database) -> None:
         {
             "action": "reassign_some",
             "from": None,
-            "count": 10**30,
+            "count": 2**63 - 1,  # the largest count the API takes (64-bit)
             "to": [world.senders["Cam"], world.senders["Ana"]],
         },
     )
@@ -262,13 +263,13 @@ async def test_senders_cannot_sweep_and_other_organizations_see_nothing(db: Data
     body = {"action": "reassign_all", "from": None, "to": "all_senders"}
     async with db.transaction() as session:
         with pytest.raises(PermissionDenied):
-            await reassign(session, ana, world.campaign_id, body)
+            await reassign(session, ana, world.campaign_id, parse_reassign(body))
     async with db.transaction() as session:
         with pytest.raises(NotFound):
-            await reassign(session, admin(stranger), world.campaign_id, body)
+            await reassign(session, admin(stranger), world.campaign_id, parse_reassign(body))
     async with db.transaction() as session:
         with pytest.raises(NotFound):
-            await reassign_conversation(session, admin(stranger), conv, {"to": None})
+            await reassign_conversation(session, admin(stranger), conv, None)
     assert (await snapshot(db, world.campaign_id))[conv] is None
 
 

@@ -14,6 +14,7 @@ from persistence.store.counters import apply_deltas, recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import Conversation
 from persistence.store.scope import Actor
+from server.api.reassign import parse_reassign
 from tests.sweep_world import BASE_TIME, SweepWorld, add_conversations, build_world, snapshot
 
 
@@ -22,7 +23,7 @@ async def _move(
 ) -> MoveResult:
     actor = Actor(world.owner_id, world.organization_id, "admin")
     async with db.transaction() as session:
-        result = await reassign(session, actor, world.campaign_id, body)
+        result = await reassign(session, actor, world.campaign_id, parse_reassign(body))
         if hold is not None:
             await asyncio.wait_for(hold.wait(), 10)
     return result
@@ -48,7 +49,7 @@ async def test_two_admins_move_the_same_pool_at_once(db: Database) -> None:
                 session,
                 actor,
                 world.campaign_id,
-                {"action": "reassign_all", "from": None, "to": [world.senders["Ana"]]},
+                parse_reassign({"action": "reassign_all", "from": None, "to": [world.senders["Ana"]]}),
             )
             first_moved.set()
             await asyncio.sleep(0.2)  # the second admin is now waiting on our row locks
@@ -108,7 +109,7 @@ async def test_a_conversation_moved_by_hand_during_a_bulk_move_is_not_moved_twic
     actor = Actor(world.owner_id, world.organization_id, "admin")
 
     async def by_hand(session: Any) -> None:
-        await reassign_conversation(session, actor, ids[4], {"to": ben})
+        await reassign_conversation(session, actor, ids[4], ben)
 
     result = await _racing(db, world, by_hand, {"action": "reassign_all", "from": None, "to": [ana]})
 
@@ -162,7 +163,7 @@ async def test_removing_a_sender_while_a_conversation_moves_to_them_leaves_them_
             return await remove_sender(session, actor, world.campaign_id, ben)
 
     async with db.transaction() as session:
-        await reassign_conversation(session, actor, ids[1], {"to": ben})
+        await reassign_conversation(session, actor, ids[1], ben)
         removal = asyncio.create_task(remove())
         await asyncio.sleep(0.3)
         assert not removal.done()  # it waits for the move to Ben to commit

@@ -15,16 +15,16 @@ from persistence.rules.reassignment import (
     Plan,
     Sources,
     divide,
-    parse_request,
     plan_move,
     target_index,
 )
+from server.api.reassign import parse_reassign
 
 SENDERS = [11, 12, 13]
 
 
 def plan(body: dict[str, Any]) -> Plan:
-    return plan_move(parse_request(body), SENDERS)
+    return plan_move(parse_reassign(body), SENDERS)
 
 
 def test_six_to_two_senders_is_three_each() -> None:
@@ -63,7 +63,7 @@ def test_unassign_all_moves_any_status_to_the_pool() -> None:
 
 
 def test_count_is_read_by_reassign_some_only_and_huge_is_all() -> None:
-    assert plan({"action": "reassign_some", "count": 10**40, "to": [11]}).limit == MAX_COUNT
+    assert plan({"action": "reassign_some", "count": 2**63 - 1, "to": [11]}).limit == MAX_COUNT
     assert plan({"action": "reassign_all", "count": 3, "to": [11]}).limit is None
 
 
@@ -73,6 +73,13 @@ def test_count_is_read_by_reassign_some_only_and_huge_is_all() -> None:
         ({}, "invalid_action"),
         ({"action": "reassign_all", "status": "opted_out", "to": [11]}, "invalid_status"),
         ({"action": "reassign_some", "count": 0, "to": [11]}, "invalid_count"),
+        # Beyond 64 bits is not "huge", it is no count the API takes.
+        ({"action": "reassign_some", "count": 2**63, "to": [11]}, "invalid_count"),
+        ({"action": "reassign_some", "to": [11]}, "invalid_count"),
+        ({"action": "reassign_all", "to": [2**63]}, "invalid_input"),
+        ({"action": "reassign_all", "from": None, "to": [11], "stauts": "needs_reply"}, "unknown_field"),
+        ({"action": "reassign_some", "form": [12], "count": 1, "to": [11]}, "unknown_field"),
+        ({"action": "unassign_all", "to": [11]}, "invalid_input"),
         ({"action": "reassign_all", "to": [11, 11]}, "invalid_input"),
         ({"action": "reassign_all", "to": ["11"]}, "invalid_input"),
         ({"action": "reassign_all", "from": "unassigned", "to": [11]}, "invalid_input"),

@@ -24,11 +24,12 @@ from persistence.commands.reassign import reassign, reassign_conversation, remov
 from persistence.commands.self_assign import self_assign
 from persistence.outbox.outbox import open_database
 from persistence.rules.errors import DomainError, InvalidInput
-from persistence.rules.reassignment import divide, parse_request, plan_move
+from persistence.rules.reassignment import divide, plan_move
 from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import Conversation
 from persistence.store.scope import Actor
+from server.api.reassign import parse_reassign
 from tests.sweep_world import State, add_conversations, build_world
 
 NAMES = ("Ana", "Ben", "Cam", "Dee")
@@ -98,7 +99,7 @@ def _body(raw: dict[str, Any], ids: list[int]) -> dict[str, Any]:
 
 def _expected(rows: dict[int, Row], body: dict[str, Any], senders: list[int]) -> dict[int, int | None]:
     """The model: which conversation goes where."""
-    plan = plan_move(parse_request(body), senders)
+    plan = plan_move(parse_reassign(body), senders)
     status = plan.status
 
     def eligible(r: Row) -> bool:
@@ -147,7 +148,7 @@ async def _story(
                 expected = None
             try:
                 async with db.transaction() as session:
-                    result = await reassign(session, actor, world.campaign_id, body)
+                    result = await reassign(session, actor, world.campaign_id, parse_reassign(body))
             except InvalidInput:
                 assert expected is None, body
                 assert await _rows(db, world.campaign_id) == before
@@ -210,17 +211,15 @@ async def _mixed(
             try:
                 async with db.transaction() as session:
                     if kind == "bulk":
-                        await reassign(session, admin, world.campaign_id, _body(arg, ids))
+                        await reassign(session, admin, world.campaign_id, parse_reassign(_body(arg, ids)))
                     elif kind == "one" and conv_ids:
                         index, slot = arg
                         to = None if slot is None else ids[slot]
-                        await reassign_conversation(
-                            session, admin, conv_ids[index % len(conv_ids)], {"to": to}
-                        )
+                        await reassign_conversation(session, admin, conv_ids[index % len(conv_ids)], to)
                     elif kind == "self":
                         who, count = arg
                         sender = Actor(ids[who], world.organization_id, "sender")
-                        await self_assign(session, sender, world.campaign_id, {"count": count})
+                        await self_assign(session, sender, world.campaign_id, count)
                     elif kind == "remove":
                         await remove_sender(session, admin, world.campaign_id, ids[arg])
                         members.discard(ids[arg])

@@ -14,6 +14,8 @@ from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import Conversation
 from persistence.store.scope import Actor
+from server.api.reassign import SelfAssignBody
+from server.parsing import parse_object
 from tests.sweep_world import SweepWorld, add_conversations, build_world, snapshot
 
 
@@ -23,7 +25,10 @@ def sender(world: SweepWorld, name: str) -> Actor:
 
 async def take(db: Database, world: SweepWorld, name: str, body: dict[str, Any]) -> SelfAssigned:
     async with db.transaction() as session:
-        return await self_assign(session, sender(world, name), world.campaign_id, body)
+        # The body is checked as the endpoint checks it, then taken.
+        return await self_assign(
+            session, sender(world, name), world.campaign_id, parse_object(SelfAssignBody, body).count
+        )
 
 
 async def test_a_sender_takes_the_first_uploaded_not_started_conversations(db: Database) -> None:
@@ -121,7 +126,7 @@ async def test_only_senders_of_the_campaign_may_take(db: Database) -> None:
     admin = Actor(world.owner_id, world.organization_id, "admin")
     async with db.transaction() as session:
         with pytest.raises(PermissionDenied):
-            await self_assign(session, admin, world.campaign_id, {"count": 1})
+            await self_assign(session, admin, world.campaign_id, 1)
     async with db.transaction() as session:
         with pytest.raises(NotFound):
-            await self_assign(session, sender(other, "Eve"), world.campaign_id, {"count": 1})
+            await self_assign(session, sender(other, "Eve"), world.campaign_id, 1)
