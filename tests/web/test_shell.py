@@ -9,11 +9,15 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from server.live.close_codes import CLOSE_CODES, Action, client_table
+from tests.world import PASSWORD
 
+from .browsing import open_as
 from .fake_live import FakeLive, fake_live
 from .server import LiveServer
+from .story import build_world
 
 PAGES = {
     "/login": ("Log in", "login"),
@@ -24,6 +28,7 @@ PAGES = {
 }
 CONFIG = re.compile(r'<script type="application/json" id="shiftline-config">(.*?)</script>', re.S)
 
+SAM = "sam@example.org"
 # Codes the server never sends: like a dropped network, they mean "reconnect".
 UNKNOWN_CODES = [1008, 4401, 4403]
 
@@ -87,3 +92,20 @@ async def test_the_live_client_does_what_the_servers_table_says_for_each_close_c
             assert await _close_and_watch(page, fake, code) == "reconnect", code
         await page.evaluate("window.live.stop()")
     await page.close()
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_sender_deactivated_while_working_is_sent_to_log_in_and_back(
+    live_server: LiveServer, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 1}
+    )
+    cid = world.campaign_id
+    page = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{cid}")
+    await expect(page.locator("body")).to_have_attribute("data-live", "online")
+    await asyncio.to_thread(world.api, "PATCH", f"/api/users/{world.senders[SAM]}", json={"active": False})
+    # The server closes the live connection with 4003, which its table marks "login".
+    await page.wait_for_url(f"**/login?next=%2Fsend%2F{cid}")
+    await expect(page.get_by_role("heading", name="Log in to shiftline")).to_be_visible()
+    await page.context.close()
