@@ -26,9 +26,12 @@ export class Live {
     this.attempt = 0;
     this.state = "connecting";
     this.stopped = true;
-    this.retryTimer = null;
-    this.pingTimer = null;
-    this.pongTimer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retryTimer = undefined;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.pingTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.pongTimer = undefined;
     this._wake = () => this.reconnectNow();
   }
 
