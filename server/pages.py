@@ -1,40 +1,71 @@
 """The browser pages (``web/``), served by the same app.
 
-Every page is a static HTML shell from ``web/templates`` that loads its
-JavaScript module from ``web/static``; the pages read and change everything
-through the public HTTP API and ``/ws``, exactly as any other client would.
-docs/web.md lists the addresses.
+Every page is the one HTML shell ``web/templates/shell.html`` with the page's
+title and JavaScript module filled in, and the configuration the scripts read
+(today the WebSocket close-code table) as JSON in
+``<script type="application/json" id="shiftline-config">``. The pages read and
+change everything through the public HTTP API and ``/ws``, exactly as any
+other client would. docs/web.md lists the addresses.
 """
 
 from __future__ import annotations
 
+import html
+import json
 from pathlib import Path
+from string import Template
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import web
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "routes"]
+from .live.close_codes import client_table
+
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "page_config", "render_shell", "routes"]
 
 _WEB = Path(web.__file__).resolve().parent
 STATIC_DIR = _WEB / "static"
 TEMPLATES_DIR = _WEB / "templates"
 
+# Read once at import: a page is then a string substitution, nothing on the event loop.
+_SHELL = Template((TEMPLATES_DIR / "shell.html").read_text(encoding="utf-8"))
+
 # The shells are tiny and change with every release: always revalidate.
 _NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-def _shell(url: str, template: str) -> Route:
-    """A page at ``url``: the HTML shell ``template``, whatever the path parameters."""
-    path = TEMPLATES_DIR / template
+def page_config() -> dict[str, Any]:
+    """What every page's scripts read from ``#shiftline-config`` (web/static/js/config.js)."""
+    return {"close_codes": client_table()}
+
+
+def _script_json(value: Any) -> str:
+    # JSON inside <script>: "</script>" or "<!--" in a string must not end or bend the element.
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_shell(title: str, page: str) -> str:
+    """The HTML of page ``page`` (its module is ``/static/js/pages/{page}.js``) titled ``title``."""
+    return _SHELL.substitute(
+        title=html.escape(title),
+        page=html.escape(page),
+        config=_script_json(page_config()),
+    )
+
+
+def _shell(url: str, page: str, title: str) -> Route:
+    """A page at ``url``: the shell for ``page``, whatever the path parameters."""
+    body = render_shell(title, page)
 
     async def endpoint(request: Request) -> Response:
-        return FileResponse(path, media_type="text/html; charset=utf-8", headers=_NO_CACHE)
+        return HTMLResponse(body, headers=_NO_CACHE)
 
-    return Route(url, endpoint, methods=["GET", "HEAD"], name=template.removesuffix(".html"))
+    return Route(url, endpoint, methods=["GET", "HEAD"], name=page)
 
 
 async def home(request: Request) -> Response:
@@ -43,10 +74,10 @@ async def home(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/", home, methods=["GET", "HEAD"]),
-    _shell("/login", "login.html"),
-    _shell("/campaigns", "campaigns.html"),
-    _shell("/campaigns/{cid:int}", "overview.html"),
-    _shell("/campaigns/{cid:int}/messenger/{sender}", "admin_messenger.html"),
-    _shell("/send/{cid:int}", "messenger.html"),
+    _shell("/login", "login", "Log in"),
+    _shell("/campaigns", "campaigns", "Campaigns"),
+    _shell("/campaigns/{cid:int}", "overview", "Conversations Overview"),
+    _shell("/campaigns/{cid:int}/messenger/{sender}", "admin_messenger", "Admin Messenger"),
+    _shell("/send/{cid:int}", "messenger", "Messenger"),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
 ]

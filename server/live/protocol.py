@@ -17,6 +17,8 @@ import msgpack
 from persistence.rules.errors import ShiftlineError
 from persistence.rules.events import EventRecord
 
+from .close_codes import close_code
+
 __all__ = [
     "CLOSE_FORBIDDEN",
     "CLOSE_GOING_AWAY",
@@ -46,14 +48,15 @@ __all__ = [
 WireFormat: TypeAlias = Literal["json", "msgpack"]
 SUBPROTOCOLS: tuple[WireFormat, ...] = ("json", "msgpack")
 
-CLOSE_GOING_AWAY = 1001  # the server is going away
-CLOSE_TOO_BIG = 1009  # a client frame over the size limit
-CLOSE_INTERNAL_ERROR = 1011
-CLOSE_RESTART = 1012  # the server restarts: reconnect (elsewhere) with `since`
-CLOSE_UNAUTHORIZED = 4001  # no token, a bad or expired one, or no auth frame in time
-CLOSE_FORBIDDEN = 4003  # the user was deactivated while connected
-CLOSE_SLOW_CONSUMER = 4008  # the send queue overflowed: reconnect with `since`, nothing is lost
-CLOSE_RATE_LIMITED = 4029  # far too many frames from the client
+# The numbers and their meaning live in close_codes.py, which the pages read too.
+CLOSE_GOING_AWAY = close_code("going_away")
+CLOSE_TOO_BIG = close_code("too_big")
+CLOSE_INTERNAL_ERROR = close_code("internal_error")
+CLOSE_RESTART = close_code("restart")
+CLOSE_UNAUTHORIZED = close_code("token_expired")
+CLOSE_FORBIDDEN = close_code("forbidden")
+CLOSE_SLOW_CONSUMER = close_code("slow_consumer")
+CLOSE_RATE_LIMITED = close_code("rate_limited")
 
 
 class ProtocolError(ShiftlineError):

@@ -27,7 +27,8 @@ export function canSendInitial(campaign) {
   if (campaign.status !== "active") return { ok: false, why: stateText(campaign.status) };
   if (windowPassed(campaign)) return { ok: false, why: "Initial message sending window has passed" };
   if (windowNotOpen(campaign)) {
-    return { ok: false, why: `Initial message sending window opens ${windowOf(campaign).start.toLocaleString()}` };
+    const opens = /** @type {Date} */ (windowOf(campaign)?.start);
+    return { ok: false, why: `Initial message sending window opens ${opens.toLocaleString()}` };
   }
   return { ok: true, why: "" };
 }
@@ -93,6 +94,7 @@ export function banners(campaign, refusal) {
  * edges.
  */
 export class CampaignBanners {
+  /** @param {{ show?: (campaign: any) => void, onWindowChange?: () => void }} [o] */
   constructor({ show = () => {}, onWindowChange = () => {} } = {}) {
     this.el = h("div", { class: "banners" });
     this.show = show;

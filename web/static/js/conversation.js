@@ -4,6 +4,7 @@
 import { canSendInitial, fillTemplate } from "./campaign.js";
 import { statusText } from "./convlist.js";
 import { get, post, put } from "./api.js";
+import { UNASSIGNED, slotKey } from "./slots.js";
 import { errorText, fmtTime, fullName, h, notice, fill } from "./ui.js";
 
 const MAX_BODY = 1600;
@@ -180,9 +181,9 @@ export class ConversationView {
       const select = h(
         "select",
         { id: `reassign-to-${uid}` },
-        h("option", { value: "" }, "Unassigned"),
+        h("option", { value: UNASSIGNED }, "Unassigned"),
         this.assignees().filter((s) => s.user_id !== null).map((s) =>
-          h("option", { value: s.user_id, selected: s.user_id === assignedId(conv) }, fullName(s)),
+          h("option", { value: slotKey(s.user_id), selected: slotKey(s.user_id) === slotKey(assignedId(conv)) }, fullName(s)),
         ),
       );
       reassign = h(
@@ -394,7 +395,7 @@ export class ConversationView {
       ["Opted out", optedOut ? "Yes" : "No"],
       this.admin ? ["Assigned to", assigned ? fullName(assigned) : "Unassigned"] : null,
       ...Object.entries(extra).map(([k, v]) => [k, String(v)]),
-    ].filter(Boolean);
+    ].filter((row) => row !== null);
     fill(this.panels.info, 
       h("dl", { class: "info" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v || "—")])),
     );
@@ -435,7 +436,7 @@ export class ConversationView {
   }
 
   async reassign(value) {
-    const to = value === "" ? null : Number(value);
+    const to = value === UNASSIGNED ? null : Number(value);
     try {
       await post(`/api/conversations/${this.id}/reassign`, { to });
       notice(to === null ? "Moved to Unassigned." : "Conversation reassigned.", "ok");

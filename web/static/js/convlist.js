@@ -1,6 +1,7 @@
 // A sender's (or the Unassigned pool's) conversations: tabs, search, sorts, live dots.
 
 import { get, items, query } from "./api.js";
+import { slotKey } from "./slots.js";
 import { debounce, errorText, fmtTime, fullName, h, message, fill } from "./ui.js";
 
 export const TABS = [
@@ -30,7 +31,7 @@ export class ConversationList {
   /**
    * @param {object} o
    * @param {number} o.cid
-   * @param {string|number} o.sender  user id or "unassigned"
+   * @param {string|number} o.sender  user id, or "unassigned" (see slots.js)
    * @param {string} [o.tab]
    * @param {(row) => void} o.onSelect
    * @param {(tab) => void} [o.onTab]
@@ -225,7 +226,7 @@ export class ConversationList {
 
   /** A live event: patch the row in place when we can, then reload for order and membership. */
   onEvent(kind, data) {
-    const mine = (slot) => (slot === null || slot === undefined ? "unassigned" : String(slot)) === String(this.sender);
+    const mine = (slot) => slotKey(slot) === slotKey(this.sender);
     if (kind === "conversation") {
       const known = this.rows.some((r) => r.id === data.id);
       if (!known && !mine(data.sender_id)) return; // another sender's conversation

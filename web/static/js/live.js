@@ -1,22 +1,24 @@
 // The live connection to /ws: channels with their last seq, quiet reconnects
 // with backoff, resuming every channel with `since` so no event is missed.
 
+import { closeAction } from "./config.js";
+
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 const MAX_BACKOFF_MS = 10000;
 const PING_EVERY_MS = 20000;
 const PONG_TIMEOUT_MS = 10000;
-// Close codes after which retrying cannot help: the token is bad or revoked.
-const AUTH_CLOSE_CODES = new Set([1008, 4001, 4003, 4401, 4403]);
 
 export class Live {
   /**
    * @param {object} opts
    * @param {() => string|null} opts.token  the bearer token, read at each connect
    * @param {(state: "connecting"|"online"|"offline") => void} [opts.onState]
-   * @param {() => void} [opts.onAuthFailed]
+   * @param {() => void} [opts.onAuthFailed]  the server said to log in again (config.js)
+   * @param {string} [opts.url]  the endpoint, `/ws` of this site unless given
    */
-  constructor({ token, onState, onAuthFailed }) {
+  constructor({ token, onState, onAuthFailed, url }) {
     this.token = token;
+    this.url = url || `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
     this.onState = onState || (() => {});
     this.onAuthFailed = onAuthFailed || (() => {});
     this.channels = new Map();
@@ -24,9 +26,12 @@ export class Live {
     this.attempt = 0;
     this.state = "connecting";
     this.stopped = true;
-    this.retryTimer = null;
-    this.pingTimer = null;
-    this.pongTimer = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retryTimer = undefined;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.pingTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.pongTimer = undefined;
     this._wake = () => this.reconnectNow();
   }
 
@@ -86,8 +91,7 @@ export class Live {
       this.onAuthFailed();
       return;
     }
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const url = `${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`;
+    const url = `${this.url}?token=${encodeURIComponent(token)}`;
     let ws;
     try {
       ws = new WebSocket(url, ["json"]);
@@ -126,7 +130,8 @@ export class Live {
     for (const entry of this.channels.values()) entry.confirmed = false;
     if (this.stopped) return;
     this._setState("offline");
-    if (AUTH_CLOSE_CODES.has(code)) {
+    // Retrying with the same token cannot help after these: the server's table says which.
+    if (closeAction(code) === "login") {
       this.onAuthFailed();
       return;
     }

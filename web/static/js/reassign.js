@@ -1,6 +1,7 @@
 // The Bulk Reassign dialog, for the whole campaign or one row of the table.
 
 import { post } from "./api.js";
+import { UNASSIGNED } from "./slots.js";
 import { errorText, fullName, h, notice, plural } from "./ui.js";
 
 const ACTIONS = [
@@ -70,7 +71,7 @@ export function openReassign({ cid, senders, from, fromLabel, action = "reassign
     radios(`to-${seq}`, [
       ["some", "The senders selected below"],
       ["all_senders", "Distribute to all senders"],
-      ["unassigned", "Unassigned"],
+      [UNASSIGNED, "Unassigned"],
     ], "some"),
     pick,
   );
@@ -147,7 +148,7 @@ export function openReassign({ cid, senders, from, fromLabel, action = "reassign
           submit.focus();
           return;
         }
-        body.to = "unassigned";
+        body.to = UNASSIGNED;
       } else {
         body.status = value("status");
         const mode = value("to");

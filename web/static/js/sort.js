@@ -21,10 +21,11 @@ export function saveSort(cid, sort) {
 }
 
 const text = (v) => (v || "").toLocaleLowerCase();
+// Only senders are compared: sortRows puts the Unassigned row (user_id null) apart, first.
 const byName = (a, b) =>
   text(a.first_name).localeCompare(text(b.first_name)) ||
   text(a.last_name).localeCompare(text(b.last_name)) ||
-  (a.user_id || 0) - (b.user_id || 0);
+  Number(a.user_id) - Number(b.user_id);
 
 const COMPARE = {
   // The contract: `sender` by first name; `progress` by assigned, then sent;

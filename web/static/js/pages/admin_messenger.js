@@ -1,20 +1,21 @@
 // Admin Messenger: one sender's (or the Unassigned pool's) conversations, as a sweeper sees them.
 import { get, isSweeper, requireSession } from "../api.js";
+import { campaignRereader, followChannel } from "../boot.js";
 import { CampaignBanners } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
-import { Live } from "../live.js";
+import { UNASSIGNED, slotKey, withUnassigned } from "../slots.js";
 import { loadSort, sortRows } from "../sort.js";
-import { connectionBanner, fullName, h, notice, reloader, topBar, fill } from "../ui.js";
+import { fullName, h, notice, reloader, topBar, fill } from "../ui.js";
 
 const parts = location.pathname.split("/");
 const cid = Number(parts[2]);
-let sender = decodeURIComponent(parts[4] || "unassigned");
+let sender = slotKey(decodeURIComponent(parts[4] || UNASSIGNED));
 const { user, token } = requireSession();
 if (!isSweeper(user)) location.replace(`/send/${cid}`);
 
+/** @type {{ rows: import("../slots.js").SenderRow[] }} */
 const state = { rows: [] };
-const key = (userId) => (userId === null || userId === undefined ? "unassigned" : String(userId));
 const labelOf = (row) => (row.user_id === null ? "Unassigned" : fullName(row) || `Sender ${row.user_id}`);
 
 const switcher = h("select", { id: "viewing-as" });
@@ -51,13 +52,7 @@ const view = new ConversationView({
 
 // No live event carries the campaign's state: it is re-read after a refused
 // send and after every reconnect.
-const rereadCampaign = reloader(async () => banners.apply(await get(`/api/campaigns/${cid}`)));
-
-/** A send refused with 423: the server's reason at once, then the campaign as it is now. */
-function onLocked(err) {
-  banners.refuse(err.message);
-  rereadCampaign();
-}
+const { reread: rereadCampaign, onLocked } = campaignRereader(cid, banners);
 
 function ordered() {
   return sortRows(state.rows, loadSort(cid));
@@ -65,8 +60,8 @@ function ordered() {
 
 function renderBar() {
   const rows = ordered();
-  fill(switcher, ...rows.map((r) => h("option", { value: key(r.user_id), selected: key(r.user_id) === sender }, labelOf(r))));
-  const row = rows.find((r) => key(r.user_id) === sender);
+  fill(switcher, ...rows.map((r) => h("option", { value: slotKey(r.user_id), selected: slotKey(r.user_id) === sender }, labelOf(r))));
+  const row = rows.find((r) => slotKey(r.user_id) === sender);
   const online = !!(row && row.online);
   presence.hidden = !row || row.user_id === null;
   presence.className = `dot ${online ? "dot-online" : "dot-offline"}`;
@@ -86,10 +81,7 @@ function viewSender(next) {
 
 const reload = reloader(async () => {
   const [campaign, overview] = await Promise.all([get(`/api/campaigns/${cid}`), get(`/api/campaigns/${cid}/overview`)]);
-  state.rows = (overview.senders || []).map((r) => ({ ...r }));
-  if (!state.rows.some((r) => r.user_id === null)) {
-    state.rows.unshift({ user_id: null, first_name: "", last_name: "", online: false, assigned: 0, sent: 0, needs_reply: 0 });
-  }
+  state.rows = withUnassigned(overview.senders || []);
   banners.apply(campaign);
   renderBar();
   await list.reload();
@@ -99,7 +91,7 @@ const reload = reloader(async () => {
 
 function onEvent(kind, data) {
   if (kind === "presence" || kind === "sender_stats") {
-    const row = state.rows.find((r) => key(r.user_id) === key(data.user_id));
+    const row = state.rows.find((r) => slotKey(r.user_id) === slotKey(data.user_id));
     if (!row) return void reload();
     if (kind === "presence") row.online = !!data.online;
     else Object.assign(row, { assigned: data.assigned, sent: data.sent, needs_reply: data.needs_reply });
@@ -108,10 +100,10 @@ function onEvent(kind, data) {
   }
   list.onEvent(kind, data);
   view.onEvent(kind, data);
-  if (kind === "reassigned" && (key(data.from) === sender || key(data.to) === sender)) {
+  if (kind === "reassigned" && (slotKey(data.from) === sender || slotKey(data.to) === sender)) {
     const n = (data.conversation_ids || []).length;
-    const moved = key(data.from) === sender ? "moved away from" : "moved to";
-    notice(`${n} conversation${n === 1 ? "" : "s"} ${moved} ${labelOf(state.rows.find((r) => key(r.user_id) === sender) || { user_id: null })}.`);
+    const moved = slotKey(data.from) === sender ? "moved away from" : "moved to";
+    notice(`${n} conversation${n === 1 ? "" : "s"} ${moved} ${labelOf(state.rows.find((r) => slotKey(r.user_id) === sender) || { user_id: null })}.`);
   }
 }
 
@@ -126,8 +118,8 @@ async function main() {
   switcher.addEventListener("change", () => viewSender(switcher.value));
   nextButton.addEventListener("click", () => {
     const rows = ordered();
-    const i = rows.findIndex((r) => key(r.user_id) === sender);
-    if (rows.length) viewSender(key(rows[(i + 1) % rows.length].user_id));
+    const i = rows.findIndex((r) => slotKey(r.user_id) === sender);
+    if (rows.length) viewSender(slotKey(rows[(i + 1) % rows.length].user_id));
   });
   const bar = h(
     "div",
@@ -143,20 +135,7 @@ async function main() {
     banners.el,
     h("div", { class: "messenger" }, list.el, view.el),
   );
-  const live = new Live({ token: () => token, onAuthFailed: () => location.assign("/login") });
-  connectionBanner(live);
-  live.subscribe(`campaign:${cid}`, {
-    onSubscribed: (_seq, resumed) => {
-      if (!resumed || reload.failed) reload();
-      else rereadCampaign();
-    },
-    onResync: () => reload(),
-    onEvent: (kind, data) => {
-      onEvent(kind, data);
-      if (reload.busy()) reload();
-    },
-  });
-  live.start();
+  followChannel({ channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent });
   reloadReplies();
   await reload();
 }

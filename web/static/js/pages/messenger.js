@@ -1,13 +1,15 @@
 // The sender's Messenger: their conversations in one campaign, live.
 import { get, post, requireSession } from "../api.js";
+import { campaignRereader, followChannel } from "../boot.js";
 import { CampaignBanners } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
-import { Live } from "../live.js";
-import { connectionBanner, errorText, h, notice, plural, reloader, topBar, fill } from "../ui.js";
+import { slotKey } from "../slots.js";
+import { errorText, h, notice, plural, reloader, topBar, fill } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
 const { user, token } = requireSession();
+/** @type {{ stats: { assigned: number, sent: number, needs_reply: number } | null }} */
 const state = { stats: null };
 
 const stats = h("p", { class: "my-stats", id: "my-stats", "aria-live": "polite" });
@@ -114,13 +116,7 @@ function renderSelfAssign(campaign) {
 
 // No live event carries the campaign's state: it is re-read after a refused
 // send and after every reconnect.
-const rereadCampaign = reloader(async () => banners.apply(await get(`/api/campaigns/${cid}`)));
-
-/** A send refused with 423: the server's reason at once, then the campaign as it is now. */
-function onLocked(err) {
-  banners.refuse(err.message);
-  rereadCampaign();
-}
+const { reread: rereadCampaign, onLocked } = campaignRereader(cid, banners);
 
 // sender_stats events seen so far: a read of the counters that one overtook is not shown.
 let statsEvents = 0;
@@ -152,15 +148,18 @@ function onEvent(kind, data) {
   }
   if (kind === "reassigned") {
     const n = (data.conversation_ids || []).length;
-    if (data.to === user.id) {
+    const me = slotKey(user.id);
+    if (slotKey(data.to) === me) {
       notice(`${plural(n, "conversation")} reassigned to you.`);
       // Nothing open on a queue tab: open the first newcomer, ready to send.
       if (QUEUE_TABS.has(list.tab) && view.id === null) {
-        list.reload().then(() => view.id === null && nextInQueue(false));
+        list.reload().then(() => {
+          if (view.id === null) nextInQueue(false);
+        });
       }
     }
-    else if (data.from === user.id) notice(`${plural(n, "conversation")} moved away from you.`);
-    if (data.from === user.id && (data.conversation_ids || []).includes(view.id)) {
+    else if (slotKey(data.from) === me) notice(`${plural(n, "conversation")} moved away from you.`);
+    if (slotKey(data.from) === me && (data.conversation_ids || []).includes(view.id)) {
       view.close();
       document.body.classList.remove("show-thread");
     }
@@ -183,22 +182,12 @@ async function main() {
   view.composer.addEventListener("keydown", (ev) => {
     if (ev.repeat && (ev.key === "Enter" || ev.key === " ")) ev.preventDefault();
   }, true);
-  const live = new Live({ token: () => token, onAuthFailed: () => location.assign("/login") });
-  connectionBanner(live);
-  live.subscribe(`sender:${cid}:${user.id}`, {
-    onSubscribed: (_seq, resumed) => {
-      if (!resumed || reload.failed) reload();
-      else rereadCampaign();
-    },
-    onResync: () => reload(),
-    onEvent: (kind, data) => {
-      onEvent(kind, data);
-      // Counters come every tenth of a second in a busy campaign and replace
-      // what a load reads (see reload): they need no new load.
-      if (reload.busy() && kind !== "sender_stats") reload();
-    },
+  followChannel({
+    channel: `sender:${cid}:${user.id}`, token, reload, rereadCampaign, onEvent,
+    // Counters come every tenth of a second in a busy campaign and replace
+    // what a load reads (see reload): they need no new load.
+    reloadAfter: (kind) => kind !== "sender_stats",
   });
-  live.start();
   loadReplies(cid).then((r) => view.setReplies(r));
   await reload();
 }

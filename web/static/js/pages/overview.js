@@ -1,10 +1,11 @@
 // Conversations Overview: the campaign's counts and senders table, live.
 import { get, isSweeper, query, requireSession } from "../api.js";
-import { Live } from "../live.js";
+import { campaignRereader, followChannel } from "../boot.js";
 import { openReassign } from "../reassign.js";
+import { slotKey, withUnassigned } from "../slots.js";
 import { filterRows, loadSort, saveSort, sortRows } from "../sort.js";
 import { CampaignBanners } from "../campaign.js";
-import { $, connectionBanner, errorText, fullName, h, message, reloader, topBar, fill } from "../ui.js";
+import { $, errorText, fullName, h, message, reloader, topBar, fill } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
 const { user, token } = requireSession();
@@ -12,11 +13,10 @@ if (!isSweeper(user)) location.replace(`/send/${cid}`);
 
 const state = {
   totals: { total: 0, not_started: 0, needs_reply: 0 },
-  rows: new Map(), // "unassigned" or user id -> row
+  rows: new Map(), // slotKey(user_id) -> row
   sort: loadSort(cid),
   search: "",
 };
-const rowKey = (userId) => (userId === null || userId === undefined ? "unassigned" : String(userId));
 
 const COLUMNS = [
   ["sender", "Sender"],
@@ -114,7 +114,7 @@ function renderRows() {
 function renderRowsNow() {
   const rows = sortRows(filterRows([...state.rows.values()], state.search), state.sort);
   const wanted = rows.map((row) => {
-    const key = rowKey(row.user_id);
+    const key = slotKey(row.user_id);
     let el = rowEls.get(key);
     if (!el || el.name !== senderName(row)) {
       el = rowEl(row);
@@ -130,7 +130,7 @@ function renderRowsNow() {
 }
 
 function rowEl(row) {
-  const key = rowKey(row.user_id);
+  const key = slotKey(row.user_id);
   const name = senderName(row);
   const unassigned = row.user_id === null;
   const dot = unassigned ? null : h("span", { class: "dot", role: "img" });
@@ -163,7 +163,7 @@ function rowEl(row) {
 }
 
 function rowMenu(row, name) {
-  const id = `menu-${rowKey(row.user_id)}`;
+  const id = `menu-${slotKey(row.user_id)}`;
   const button = h(
     "button",
     { type: "button", class: "menu-button", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": id,
@@ -193,7 +193,7 @@ function rowMenu(row, name) {
   };
   button.addEventListener("click", () => {
     const open = menu.hidden;
-    for (const m of document.querySelectorAll(".menu")) m.hidden = true;
+    closeMenus();
     menu.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
     if (open) menu.querySelector("button").focus();
@@ -215,8 +215,12 @@ function rowMenu(row, name) {
   return h("div", { class: "menu-wrap" }, button, menu);
 }
 
+function closeMenus() {
+  for (const m of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".menu"))) m.hidden = true;
+}
+
 document.addEventListener("click", (ev) => {
-  if (!ev.target.closest(".menu-wrap")) for (const m of document.querySelectorAll(".menu")) m.hidden = true;
+  if (!(ev.target instanceof Element && ev.target.closest(".menu-wrap"))) closeMenus();
 });
 
 async function bulk(from, fromLabel, action) {
@@ -227,7 +231,7 @@ async function bulk(from, fromLabel, action) {
 // ---- data ---------------------------------------------------------------
 
 // No live event carries the campaign's state: it is re-read after every reconnect.
-const rereadCampaign = reloader(async () => banners.apply(await get(`/api/campaigns/${cid}`)));
+const { reread: rereadCampaign } = campaignRereader(cid, banners);
 
 const reload = reloader(async () => {
   const [campaign, overview] = await Promise.all([
@@ -236,10 +240,7 @@ const reload = reloader(async () => {
   ]);
   banners.apply(campaign);
   state.totals = { total: overview.total, not_started: overview.not_started, needs_reply: overview.needs_reply };
-  state.rows = new Map((overview.senders || []).map((r) => [rowKey(r.user_id), { ...r }]));
-  if (!state.rows.has("unassigned")) {
-    state.rows.set("unassigned", { user_id: null, first_name: "", last_name: "", online: false, assigned: 0, sent: 0, needs_reply: 0 });
-  }
+  state.rows = new Map(withUnassigned(overview.senders || []).map((r) => [slotKey(r.user_id), r]));
   renderCounts();
   renderRowsNow();
   document.body.dataset.loaded = "true";
@@ -254,7 +255,7 @@ function onEvent(kind, data) {
     });
     renderCounts();
   } else if (kind === "sender_stats") {
-    const row = state.rows.get(rowKey(data.user_id));
+    const row = state.rows.get(slotKey(data.user_id));
     if (!row) {
       reload(); // a sender added since the snapshot
       return;
@@ -262,16 +263,15 @@ function onEvent(kind, data) {
     Object.assign(row, { assigned: data.assigned, sent: data.sent, needs_reply: data.needs_reply });
     renderRows();
   } else if (kind === "presence") {
-    const row = state.rows.get(rowKey(data.user_id));
+    const row = state.rows.get(slotKey(data.user_id));
     if (!row) return;
     row.online = !!data.online;
     renderRows();
-  } else {
-    return;
   }
-  // A snapshot in flight may predate this event: take another one after it.
-  if (reload.busy()) reload();
 }
+
+// The events the snapshot shows: one seen while a snapshot loads causes another load after it.
+const SNAPSHOT_KINDS = new Set(["stats", "sender_stats", "presence"]);
 
 async function main() {
   document.body.prepend(topBar("Overview", [{ href: "/campaigns", label: "Campaigns" }]));
@@ -295,17 +295,10 @@ async function main() {
     ),
     h("div", { class: "table-wrap" }, table),
   );
-  const live = new Live({ token: () => token, onAuthFailed: () => location.assign("/login") });
-  connectionBanner(live);
-  live.subscribe(`campaign:${cid}`, {
-    onSubscribed: (_seq, resumed) => {
-      if (!resumed || reload.failed) reload();
-      else rereadCampaign();
-    },
-    onResync: () => reload(),
-    onEvent,
+  followChannel({
+    channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent,
+    reloadAfter: (kind) => SNAPSHOT_KINDS.has(kind),
   });
-  live.start();
   // Show the page even before the live connection is up.
   try {
     await reload();

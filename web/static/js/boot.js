@@ -1,0 +1,76 @@
+// What every live page does the same way: connect, show the offline banner,
+// subscribe to its channel with the resync logic, and re-read the campaign
+// (whose state no live event carries).
+
+import { clearSession, get, toLogin } from "./api.js";
+import { Live } from "./live.js";
+import { connectionBanner, reloader } from "./ui.js";
+
+/**
+ * @typedef {ReturnType<typeof reloader>} Reloader
+ * @typedef {(kind: string, data: any, seq: number) => void} EventHandler
+ */
+
+/**
+ * Follow `channel` live for the rest of the page's life.
+ *
+ * The snapshot (`reload`) is loaded when the subscription is first confirmed,
+ * and again after `resync` (the history the page needs is gone) or after a
+ * reconnect when the last load failed; a plain reconnect only re-reads the
+ * campaign, since `since` brings every event missed. An event seen while a
+ * snapshot loads causes one more load after it (unless `reloadAfter(kind)`
+ * says the event needs none), so the page never settles on a snapshot older
+ * than an event it saw. A close that calls for a new login goes to the login
+ * page, which comes back here.
+ *
+ * @param {object} o
+ * @param {string} o.channel
+ * @param {string} o.token
+ * @param {Reloader} o.reload  the page's snapshot load (ui.reloader)
+ * @param {() => unknown} o.rereadCampaign
+ * @param {EventHandler} o.onEvent
+ * @param {(kind: string) => boolean} [o.reloadAfter]
+ * @returns {Live}
+ */
+export function followChannel({ channel, token, reload, rereadCampaign, onEvent, reloadAfter = () => true }) {
+  const live = new Live({
+    token: () => token,
+    onAuthFailed: () => {
+      clearSession();
+      toLogin();
+    },
+  });
+  connectionBanner(live);
+  live.subscribe(channel, {
+    onSubscribed: (_seq, resumed) => {
+      if (!resumed || reload.failed) reload();
+      else rereadCampaign();
+    },
+    onResync: () => reload(),
+    onEvent: (kind, data, seq) => {
+      const loading = reload.busy();
+      onEvent(kind, data, seq);
+      if (loading && reloadAfter(kind)) reload();
+    },
+  });
+  live.start();
+  return live;
+}
+
+/**
+ * A page's campaign, re-read when a live event cannot tell: after every
+ * reconnect (`reread`) and after a send refused with 423 (`onLocked`: the
+ * server's reason at once, then the campaign as it is now).
+ *
+ * @param {number} cid
+ * @param {{ apply(campaign: any): void, refuse(reason: string): void }} banners  campaign.CampaignBanners
+ */
+export function campaignRereader(cid, banners) {
+  const reread = reloader(async () => banners.apply(await get(`/api/campaigns/${cid}`)));
+  /** @param {{ message: string }} err */
+  const onLocked = (err) => {
+    banners.refuse(err.message);
+    reread();
+  };
+  return { reread, onLocked };
+}
