@@ -24,6 +24,7 @@ __all__ = [
     "CLOSE_RESTART",
     "CLOSE_SLOW_CONSUMER",
     "CLOSE_TOO_BIG",
+    "CLOSE_TRY_AGAIN",
     "CLOSE_UNAUTHORIZED",
     "SUBPROTOCOLS",
     "Auth",
@@ -51,6 +52,7 @@ CLOSE_GOING_AWAY = 1001  # the server is going away
 CLOSE_TOO_BIG = 1009  # a client frame over the size limit
 CLOSE_INTERNAL_ERROR = 1011
 CLOSE_RESTART = 1012  # the server restarts: reconnect (elsewhere) with `since`
+CLOSE_TRY_AGAIN = 1013  # the database is out of reach: reconnect a little later with `since`
 CLOSE_UNAUTHORIZED = 4001  # no token, a bad or expired one, or no auth frame in time
 CLOSE_FORBIDDEN = 4003  # the user was deactivated while connected
 CLOSE_SLOW_CONSUMER = 4008  # the send queue overflowed: reconnect with `since`, nothing is lost
