@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.live.balancer import Balancer, missing_balancer_programs
 from tests.live.cluster import HttpTeam, Member, emitter, http_team, log_after
-from tests.live.servers import ServerProcess
+from tests.live.servers import ServerProcess, free_port
 from tests.live.wsclient import LiveClient, open_client
 from tests.services import REDIS_URL, REQUIRED
 
@@ -172,3 +172,26 @@ async def test_forty_clients_behind_haproxy_survive_the_kill_of_an_instance_and_
     # The balancer's access log has the requests, and no token in them.
     access = balancer.log_path.read_text()
     assert '"GET" "/ws"' in access and "token" not in access and team.owner.token not in access
+
+
+async def test_with_no_instance_up_the_balancer_answers_the_api_json_503_and_plain_http_is_redirected(
+    tmp_path: Path, balancer_for: Callable[[list[ServerProcess]], Balancer]
+) -> None:
+    never_started = ServerProcess({}, tmp_path, "down")
+    never_started.port = free_port()
+    balancer = balancer_for([never_started])
+    async with httpx.AsyncClient(verify=balancer.ssl_context()) as http:
+        for _ in range(75):  # haproxy starts, then its first checks mark the instance down
+            try:
+                response = await http.get(balancer.url + "/api/health")
+                if response.status_code == 503:
+                    break
+            except httpx.ConnectError:
+                pass
+            await asyncio.sleep(0.2)
+        assert response.headers["content-type"] == "application/json"
+        assert response.json()["error"]["code"] == "unavailable"
+        plain = await http.get(f"http://127.0.0.1:{balancer.http_port}/api/health")
+    assert plain.status_code == 301
+    # Same host and path over https (on real ports 80 and 443 the Host carries no port).
+    assert plain.headers["location"] == f"https://127.0.0.1:{balancer.http_port}/api/health"
