@@ -30,6 +30,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -46,6 +47,7 @@ from persistence.rules.errors import (
 )
 
 from .live.protocol import CLOSE_UNAUTHORIZED
+from .outage import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, database_unreachable
 from .providers import ProviderError
 from .tokens import InvalidToken
 
@@ -147,6 +149,14 @@ async def _busy(_request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(_request: Request, exc: Exception) -> Response:
+    if database_unreachable(exc):
+        # The database stopped, restarts or is out of reach. A transaction is
+        # whole or absent (a commit cut off mid-way may have landed), never
+        # half-written: the client retries, reading first where that matters.
+        logger.warning("database unreachable: %s", exc)
+        return error_response(
+            503, "unavailable", UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     logger.exception("unhandled error", exc_info=exc)
     return error_response(500, "internal_error", "Something went wrong on the server; nothing was changed.")
 
@@ -156,5 +166,8 @@ exception_handlers: dict[Any, Any] = {
     ShiftlineError: _listed,
     HTTPException: _http,
     PoolTimeout: _busy,
+    # Handled here rather than by the catch-all, which re-raises into the server's log.
+    DBAPIError: _unexpected,
+    OSError: _unexpected,
     Exception: _unexpected,
 }

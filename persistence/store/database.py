@@ -30,10 +30,17 @@ class TransactionHooks(Protocol):
 
 
 def async_url(url: str) -> str:
-    """Map the usual ``postgresql://`` and ``sqlite:///`` forms to async drivers."""
+    """Map the usual ``postgresql://`` and ``sqlite:///`` forms to async drivers.
+
+    libpq's ``sslmode=`` (what managed databases print) becomes asyncpg's
+    ``ssl=``, which takes the same values; asyncpg refuses ``sslmode``.
+    """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "postgresql":
+        if "sslmode" in parsed.query:
+            query = {k: v for k, v in parsed.query.items() if k != "sslmode"}
+            parsed = parsed.set(query={**query, "ssl": parsed.query["sslmode"]})
         return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
@@ -73,15 +80,24 @@ def _skip_closed_connections(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """An engine, its session factories and the hooks every write transaction runs."""
+    """An engine, its session factories and the hooks every write transaction runs.
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    ``connect_timeout``: seconds to wait for a new PostgreSQL connection.
+    """
+
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, connect_timeout: float = 5.0
+    ) -> None:
         self.url = async_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql":
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2)
+            # asyncpg waits 60 s for a connection by default: a database out of
+            # reach would hold every request that long instead of failing fast.
+            kwargs.update(
+                pool_size=pool_size, max_overflow=pool_size * 2, connect_args={"timeout": connect_timeout}
+            )
         elif parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(self.url, **kwargs)

@@ -44,6 +44,7 @@ CLOSE_CODES: tuple[CloseCode, ...] = (
     CloseCode(1009, "too_big", "A client frame was over the size limit.", Action.RECONNECT),
     CloseCode(1011, "internal_error", "The server failed, or live is not running.", Action.RECONNECT),
     CloseCode(1012, "restart", "The server restarts: reconnect, to another instance.", Action.RECONNECT),
+    CloseCode(1013, "try_again", "The database is out of reach: reconnect a little later.", Action.RECONNECT),
     CloseCode(
         4001,
         "token_expired",

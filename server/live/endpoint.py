@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from ..auth import actor_for_token
 from ..errors import ApiError
+from ..outage import database_unreachable
 from ..services import services
 from .connection import Connection
 from .hub import Hub
@@ -25,6 +26,7 @@ from .protocol import (
     CLOSE_INTERNAL_ERROR,
     CLOSE_RATE_LIMITED,
     CLOSE_TOO_BIG,
+    CLOSE_TRY_AGAIN,
     CLOSE_UNAUTHORIZED,
     SUBPROTOCOLS,
     Auth,
@@ -95,6 +97,11 @@ async def live_endpoint(ws: WebSocket) -> None:
     except ApiError as exc:
         await _close(ws, CLOSE_UNAUTHORIZED, str(exc)[:120])
         return
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        await _close(ws, CLOSE_TRY_AGAIN, "the database is out of reach; retry shortly")
+        return
     conn = Connection(ws, fmt, actor, hub.metrics, queue_limit=settings.live_queue_limit)
     hub.add(conn)
     task = asyncio.current_task()
@@ -143,6 +150,21 @@ async def _auth_frame(ws: WebSocket, fmt: WireFormat, max_bytes: int) -> str | N
     return frame.token if isinstance(frame, Auth) else None
 
 
+async def _subscribe(hub: Hub, conn: Connection, frame: Subscribe) -> None:
+    """``hub.subscribe``; with the database away, an ``unavailable`` error frame and no subscription."""
+    try:
+        await hub.subscribe(conn, frame.channel, frame.since)
+    except ProtocolError:
+        raise
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        hub.unsubscribe(conn, frame.channel)  # a replay cut short must not stay half-attached
+        raise ProtocolError(
+            "unavailable", "Live updates are unavailable; retry shortly.", channel=frame.channel
+        ) from None
+
+
 async def _read(ws: WebSocket, conn: Connection, hub: Hub, max_bytes: int) -> None:
     """Read and handle client frames until the client leaves. Cancelled by ``conn.kill``."""
     tokens = RATE_BURST
@@ -169,7 +191,7 @@ async def _read(ws: WebSocket, conn: Connection, hub: Hub, max_bytes: int) -> No
             if isinstance(frame, Ping):
                 conn.send_obj({"type": "pong"})
             elif isinstance(frame, Subscribe):
-                await hub.subscribe(conn, frame.channel, frame.since)
+                await _subscribe(hub, conn, frame)
             elif isinstance(frame, Unsubscribe):
                 # Silent on success: the contract has no frame for it, and no
                 # event of the channel follows this point.

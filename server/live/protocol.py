@@ -27,6 +27,7 @@ __all__ = [
     "CLOSE_RESTART",
     "CLOSE_SLOW_CONSUMER",
     "CLOSE_TOO_BIG",
+    "CLOSE_TRY_AGAIN",
     "CLOSE_UNAUTHORIZED",
     "SUBPROTOCOLS",
     "Auth",
@@ -53,6 +54,7 @@ CLOSE_GOING_AWAY = close_code("going_away")
 CLOSE_TOO_BIG = close_code("too_big")
 CLOSE_INTERNAL_ERROR = close_code("internal_error")
 CLOSE_RESTART = close_code("restart")
+CLOSE_TRY_AGAIN = close_code("try_again")
 CLOSE_UNAUTHORIZED = close_code("token_expired")
 CLOSE_FORBIDDEN = close_code("forbidden")
 CLOSE_SLOW_CONSUMER = close_code("slow_consumer")

@@ -70,3 +70,56 @@ def _admin_dsn(url: str) -> str:
     return (
         make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     )
+
+
+def test_libpq_sslmode_from_a_managed_database_reaches_the_driver_as_ssl() -> None:
+    assert (
+        async_url("postgresql://u:p@db.example.com:5432/d?sslmode=require")
+        == "postgresql+asyncpg://u:p@db.example.com:5432/d?ssl=require"
+    )
+    assert async_url("postgresql://u@h/d?ssl=verify-full") == "postgresql+asyncpg://u@h/d?ssl=verify-full"
+
+
+async def test_sslmode_in_database_url_is_honoured_by_a_real_server(db: Database) -> None:
+    """The test server speaks no TLS: ``require`` is refused by it, ``disable`` connects."""
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite has no connections to encrypt")
+    plain = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    without = Database(plain + "?sslmode=disable")
+    try:
+        async with without.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Organization)) == 0
+    finally:
+        await without.dispose()
+    required = Database(plain + "?sslmode=require")
+    try:
+        with pytest.raises(ConnectionError, match="SSL"):
+            async with required.session() as session:
+                await session.scalar(select(func.count()).select_from(Organization))
+    finally:
+        await required.dispose()
+
+
+async def test_a_database_that_never_answers_fails_a_request_after_the_connect_timeout() -> None:
+    """A host that accepts the connection and then stays silent (a hung network, a dead balancer)."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    db = Database(f"postgresql://u@127.0.0.1:{port}/d", connect_timeout=0.5)
+    try:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimeoutError):
+            async with db.session() as session:
+                await session.scalar(select(func.count()).select_from(Organization))
+        assert asyncio.get_running_loop().time() - started < 3
+        assert accepted
+    finally:
+        await db.dispose()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()

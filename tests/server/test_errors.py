@@ -1,7 +1,10 @@
-"""Errors a person can act on: an overloaded server says so, and that a retry is safe."""
+"""Errors a person can act on: the server is overloaded or the database away, and a retry is safe."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -51,3 +54,44 @@ def test_every_error_shiftline_raises_on_purpose_has_one_root_and_a_status() -> 
         assert issubclass(cls, domain.ShiftlineError), cls
     assert errors.close_code_of(InvalidToken("The token has expired; log in again.")) == 4001
     assert errors.close_code_of(domain.NotFound("no such campaign")) is None
+
+
+async def _database_refused(_request: Request) -> Response:
+    # What asyncpg raises when nothing listens on the database's port (PostgreSQL stopped).
+    raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+
+async def _connection_lost_mid_statement(_request: Request) -> Response:
+    # What SQLAlchemy raises when PostgreSQL ends the session during a statement.
+    raise DBAPIError(
+        "SELECT 1",
+        {},
+        Exception("terminating connection due to administrator command"),
+        connection_invalidated=True,
+    )
+
+
+async def _constraint_broken(_request: Request) -> Response:
+    raise IntegrityError("INSERT ...", {}, Exception("duplicate key value violates unique constraint"))
+
+
+def _app(handler: Callable[[Request], Awaitable[Response]]) -> Starlette:
+    return Starlette(
+        routes=[Route("/send", handler, methods=["POST"])], exception_handlers=exception_handlers
+    )
+
+
+def test_a_request_while_the_database_is_away_gets_503_unavailable_with_retry_after() -> None:
+    for handler in (_database_refused, _connection_lost_mid_statement):
+        with TestClient(_app(handler), raise_server_exceptions=False) as client:
+            response = client.post("/send")
+        assert response.status_code == 503, handler
+        assert int(response.headers["retry-after"]) >= 1
+        assert response.json()["error"]["code"] == "unavailable"
+
+
+def test_a_database_error_that_is_not_an_outage_stays_a_500() -> None:
+    with TestClient(_app(_constraint_broken), raise_server_exceptions=False) as client:
+        response = client.post("/send")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
