@@ -14,6 +14,7 @@ def test_the_protocol_closes_with_the_numbers_of_the_table() -> None:
         protocol.CLOSE_TOO_BIG: "too_big",
         protocol.CLOSE_INTERNAL_ERROR: "internal_error",
         protocol.CLOSE_RESTART: "restart",
+        protocol.CLOSE_TRY_AGAIN: "try_again",
         protocol.CLOSE_UNAUTHORIZED: "token_expired",
         protocol.CLOSE_FORBIDDEN: "forbidden",
         protocol.CLOSE_SLOW_CONSUMER: "slow_consumer",
