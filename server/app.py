@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from persistence.database import Database
 from persistence.migrate import upgrade
@@ -15,6 +16,7 @@ from persistence.secrets import signing_secret
 from . import api, live, maintenance, pages
 from .auth import LoginThrottle
 from .errors import exception_handlers
+from .security_headers import SecurityHeaders
 from .services import Services
 from .settings import Settings
 
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[*api.routes, *live.routes, *pages.routes],
         exception_handlers=exception_handlers,
+        middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )
     app.state.services = svc
