@@ -13,7 +13,7 @@ from persistence.database import Database
 from persistence.migrate import upgrade
 from persistence.secrets import signing_secret
 
-from . import api, live, maintenance, pages
+from . import api, live, log_redaction, maintenance, pages
 from .auth import LoginThrottle
 from .errors import exception_handlers
 from .security_headers import SecurityHeaders
@@ -34,6 +34,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Here, not in the CLI: the server (uvicorn or any other) has set up
+        # its log handlers by now, whoever started it.
+        log_redaction.install()
         if settings.migrate_on_start:
             await upgrade(db)
         if settings.secret_key:
