@@ -30,7 +30,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
     svc = Services(settings=settings, db=db)
-    svc.extras["login_throttle"] = LoginThrottle()
+    throttle = LoginThrottle.for_settings(settings)
+    svc.extras["login_throttle"] = throttle
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             async with live.running(svc), maintenance.running(svc):
                 yield
         finally:
+            await throttle.aclose()
             await db.dispose()
 
     app = Starlette(

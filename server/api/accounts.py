@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -14,7 +15,7 @@ from persistence.text import storable
 from persistence.users import UserChanges, list_users, update_user
 
 from .. import live
-from ..auth import authenticate, hash_password, verify_password
+from ..auth import LoginThrottle, authenticate, hash_password, verify_password
 from ..errors import ApiError
 from ..services import services
 from ..tokens import issue_token
@@ -45,27 +46,24 @@ async def login(request: Request) -> Response:
     body = await json_object(request)
     email = req_str(body, "email", max_len=320).strip().lower()
     password = req_str(body, "password", max_len=1000, allow_empty=True)
-    throttle = svc.extras["login_throttle"]
+    throttle: LoginThrottle = svc.extras["login_throttle"]
     client = request.client.host if request.client else "unknown"
-    keys = (f"email:{email}", f"ip:{client}")
-    wait = max(throttle.retry_after(k) for k in keys)
+    wait = await throttle.retry_after(email, client)
     if wait > 0:
         raise ApiError(
             429,
             "too_many_attempts",
             "Too many failed logins; wait a moment and try again.",
-            headers={"Retry-After": str(int(wait) + 1)},
+            headers={"Retry-After": str(math.ceil(wait))},
         )
     async with svc.db.session() as session:
         user = await user_by_email(session, email) if storable(email) else None
     # A password no user can have (broken Unicode) is simply wrong.
     ok = storable(password) and await verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        for k in keys:
-            throttle.failed(k)
+        await throttle.failed(email, client)
         raise ApiError(401, "invalid_credentials", "The email or password is wrong.")
-    for k in keys:
-        throttle.succeeded(k)
+    await throttle.succeeded(email, client)
     token = issue_token(svc.secret, user.id, user.organization_id, svc.settings.token_ttl_seconds)
     return JSONResponse({"token": token, "user": user_json(user)})
 
