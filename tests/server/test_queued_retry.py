@@ -32,12 +32,20 @@ async def _left_queued(db: Database, age: timedelta) -> int:
     return out.message.id
 
 
-async def _sent_within(svc: Services, seconds: float, *, every: float = 60.0) -> Simulator:
+async def _status(db: Database, message_id: int) -> str | None:
+    async with db.session() as session:
+        return (await session.get_one(Message, message_id)).delivery_status
+
+
+async def _run_upkeep(
+    svc: Services, db: Database, message_id: int, seconds: float, *, every: float = 60.0
+) -> Simulator:
+    """Run one instance's upkeep for up to ``seconds``, until the text's send is recorded."""
     simulator = Simulator()
     svc.extras["provider"] = simulator
     async with maintenance.running(svc, every=every):
         for _ in range(int(seconds / 0.05)):
-            if simulator.sent:
+            if await _status(db, message_id) != "queued":
                 break
             await asyncio.sleep(0.05)
     return simulator
@@ -46,16 +54,16 @@ async def _sent_within(svc: Services, seconds: float, *, every: float = 60.0) ->
 async def test_a_short_setting_sends_a_stranded_text_within_seconds(db: Database, settings: Settings) -> None:
     message_id = await _left_queued(db, timedelta(seconds=2))
     svc = Services(settings=dataclasses.replace(settings, queued_retry_seconds=1), db=db)
-    simulator = await _sent_within(svc, 5.0)  # the upkeep's own defaults: no test-only knobs
+    simulator = await _run_upkeep(svc, db, message_id, 5.0)  # the upkeep's own defaults: no test-only knobs
     assert len(simulator.sent) == 1
-    async with db.session() as session:
-        assert (await session.get_one(Message, message_id)).delivery_status == "sent"
+    assert await _status(db, message_id) == "sent"
 
 
 async def test_a_long_setting_leaves_a_recent_text_alone(db: Database, settings: Settings) -> None:
-    await _left_queued(db, timedelta(minutes=10))  # past the default five minutes
+    message_id = await _left_queued(db, timedelta(minutes=10))  # past the default five minutes
     svc = Services(settings=dataclasses.replace(settings, queued_retry_seconds=3600), db=db)
-    assert not (await _sent_within(svc, 0.5, every=0.05)).sent
+    assert not (await _run_upkeep(svc, db, message_id, 0.5, every=0.05)).sent
+    assert await _status(db, message_id) == "queued"
 
 
 def test_the_wait_comes_from_the_environment_and_is_at_least_a_second() -> None:
