@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 from importlib import metadata
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from persistence.outbox.outbox import Outbox
 from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 from persistence.store.secrets import signing_secret
 
-from . import api, maintenance, openapi, pages
+from . import api, log_redaction, maintenance, openapi, pages
 from .errors import exception_handlers
 from .live import runtime as live
+from .login_throttle import LoginThrottle
+from .security_headers import SecurityHeaders
 from .services import Services
 from .settings import Settings
 
@@ -36,10 +39,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app. Nothing connects until the lifespan starts."""
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
-    svc = Services(settings=settings, db=db, outbox=Outbox(db))
+    throttle = LoginThrottle.for_settings(settings)
+    svc = Services(settings=settings, db=db, outbox=Outbox(db), login_throttle=throttle)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Here, not in the CLI: the server (uvicorn or any other) has set up
+        # its log handlers by now, whoever started it.
+        log_redaction.install()
         if settings.migrate_on_start:
             await upgrade(db)
         if settings.secret_key:
@@ -51,11 +58,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             async with live.running(svc), maintenance.running(svc):
                 yield
         finally:
+            await throttle.aclose()
             await db.dispose()
 
     app = Starlette(
         routes=[*api.routes, *openapi.routes(api.routes, _version()), *live.routes, *pages.routes],
         exception_handlers=exception_handlers,
+        middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )
     app.state.services = svc

@@ -1,4 +1,4 @@
-"""Passwords, login throttling and turning a bearer token into an Actor."""
+"""Passwords, login throttling (:mod:`.login_throttle`) and turning a bearer token into an Actor."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from persistence.store.scope import Actor
 
 from .errors import ApiError
 from .services import Services, services
-from .tokens import InvalidToken, read_token
+from .tokens import InvalidToken, read_claims
 
 __all__ = [
+    "actor_and_expiry",
     "actor_for_token",
     "authenticate",
     "bearer_token",
@@ -51,15 +52,24 @@ def bearer_token(conn: HTTPConnection) -> str | None:
 
 async def actor_for_token(svc: Services, token: str) -> Actor:
     """The active user a token names, or 401."""
+    actor, _expires_at = await actor_and_expiry(svc, token)
+    return actor
+
+
+async def actor_and_expiry(svc: Services, token: str) -> tuple[Actor, int]:
+    """The active user a token names and when the token expires (Unix seconds), or 401.
+
+    A live connection uses the expiry to close itself when the token does.
+    """
     try:
-        user_id, org_id = read_token(svc.secret, token)
+        claims = read_claims(svc.secret, token)
     except InvalidToken as exc:
         raise ApiError(401, "unauthorized", str(exc)) from None
     async with svc.db.session() as session:
-        user = await session.scalar(select(User).where(User.id == user_id))
-    if user is None or not user.active or user.organization_id != org_id:
+        user = await session.scalar(select(User).where(User.id == claims.user_id))
+    if user is None or not user.active or user.organization_id != claims.organization_id:
         raise ApiError(401, "unauthorized", "The token's user no longer has access.")
-    return Actor.of(user)
+    return Actor.of(user), claims.expires_at
 
 
 async def authenticate(conn: HTTPConnection) -> Actor:

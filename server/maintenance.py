@@ -30,13 +30,18 @@ async def _redeliver_forever(svc: Services, every: float, older_than: timedelta)
 
 @asynccontextmanager
 async def running(
-    svc: Services, *, every: float = 60.0, older_than: timedelta = timedelta(minutes=5)
+    svc: Services, *, every: float = 60.0, older_than: timedelta | None = None
 ) -> AsyncIterator[None]:
     """Retry, every ``every`` seconds, outbound texts a stopped process left queued.
 
-    Cancelled when the app stops. Each instance runs it; a claim in the
-    database keeps two instances from retrying the same message.
+    A text is retried once it has been queued ``older_than`` (default: the
+    ``queued_retry_seconds`` setting). Cancelled when the app stops. Each
+    instance runs it; a claim in the database keeps two instances from
+    retrying the same message.
     """
+    if older_than is None:
+        older_than = timedelta(seconds=svc.settings.queued_retry_seconds)
+    every = min(every, max(older_than.total_seconds(), 1.0))  # a short wait is not stretched to a minute
     async with asyncio.TaskGroup() as group:
         task = group.create_task(_redeliver_forever(svc, every, older_than), name="redeliver")
         try:

@@ -15,8 +15,8 @@ from persistence.outbox.outbox import Outbox
 from persistence.store.database import Database
 from presence import PresenceUnavailable, Tracker
 
-from .auth_throttle import LoginThrottle
 from .live.hub import Hub
+from .login_throttle import LoginThrottle
 from .providers import Provider, Simulator
 from .settings import Settings
 
@@ -46,7 +46,8 @@ class Services:
     db: Database
     outbox: Outbox
     secret: str = ""
-    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    # In-process unless the app gives it one shared through Redis (LoginThrottle.for_settings).
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle.in_memory)
     # The simulator unless a real provider is configured.
     provider: Provider = field(default_factory=Simulator)
     # Set while the live hub runs (between start-up and shutdown).

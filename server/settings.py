@@ -52,6 +52,10 @@ class Settings:
     ws_ping_interval: int = 20
     ws_max_message_bytes: int = 64 * 1024
     live_max_subscriptions: int = 100
+    # Seconds a text stays `queued` before another process sends it again (its
+    # own stopped between commit and provider): shorter sends late texts
+    # sooner but risks sending twice one the provider took just before the stop.
+    queued_retry_seconds: int = 300
     demo: bool = False
 
     @property
@@ -84,8 +88,12 @@ class Settings:
             "ws_ping_interval": _int(env, "SHIFTLINE_WS_PING_INTERVAL", 20),
             "ws_max_message_bytes": _int(env, "SHIFTLINE_WS_MAX_MESSAGE_BYTES", 64 * 1024),
             "live_max_subscriptions": _int(env, "SHIFTLINE_LIVE_MAX_SUBSCRIPTIONS", 100),
+            "queued_retry_seconds": _int(env, "SHIFTLINE_QUEUED_RETRY_SECONDS", 300),
         }
         if env.get("SHIFTLINE_INSTANCE_ID"):
             values["instance_id"] = env["SHIFTLINE_INSTANCE_ID"]
         values.update(overrides)
+        if not isinstance(values["queued_retry_seconds"], int) or values["queued_retry_seconds"] < 1:
+            # 0 would resend texts whose first send is still under way.
+            raise ValueError("SHIFTLINE_QUEUED_RETRY_SECONDS must be at least 1")
         return cls(**values)  # type: ignore[arg-type]

@@ -12,10 +12,11 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 
 from persistence.rules.errors import ShiftlineError
 
-__all__ = ["InvalidToken", "issue_token", "read_token"]
+__all__ = ["Claims", "InvalidToken", "issue_token", "read_claims", "read_token"]
 
 
 class InvalidToken(ShiftlineError):
@@ -49,10 +50,23 @@ def issue_token(
     return f"{payload}.{_sign(secret, payload)}"
 
 
-def read_token(secret: str, token: str, *, now: float | None = None) -> tuple[int, int]:
-    """Return ``(user_id, organization_id)`` of a valid token, else raise InvalidToken."""
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """What a valid token says: whose it is and when it stops being valid (Unix seconds)."""
+
+    user_id: int
+    organization_id: int
+    expires_at: int
+
+
+def read_claims(secret: str, token: str, *, now: float | None = None) -> Claims:
+    """The claims of a valid, unexpired token, else raise InvalidToken."""
     payload, _, signature = token.partition(".")
-    if not payload or not signature or not hmac.compare_digest(signature, _sign(secret, payload)):
+    # Tokens are ASCII; anything else (a lone surrogate from a JSON auth frame)
+    # would make the signing or the comparison raise instead of refusing.
+    if not (payload and signature and payload.isascii() and signature.isascii()) or not hmac.compare_digest(
+        signature, _sign(secret, payload)
+    ):
         raise InvalidToken("The token is not valid.")
     try:
         claims = json.loads(_unb64(payload))
@@ -61,4 +75,10 @@ def read_token(secret: str, token: str, *, now: float | None = None) -> tuple[in
         raise InvalidToken("The token is not valid.") from exc
     if expires <= (now if now is not None else time.time()):
         raise InvalidToken("The token has expired; log in again.")
-    return user_id, org_id
+    return Claims(user_id, org_id, expires)
+
+
+def read_token(secret: str, token: str, *, now: float | None = None) -> tuple[int, int]:
+    """Return ``(user_id, organization_id)`` of a valid token, else raise InvalidToken."""
+    claims = read_claims(secret, token, now=now)
+    return claims.user_id, claims.organization_id

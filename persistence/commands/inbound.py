@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,7 @@ __all__ = [
     "list_unmatched",
     "pick_conversation",
     "receive_inbound",
+    "safe_media_urls",
     "seen_before",
 ]
 
@@ -70,6 +72,24 @@ class InboundResult:
     conversation_id: int | None = None
     message_id: int | None = None
     keyword: Keyword | None = None
+
+
+def safe_media_urls(urls: list[str]) -> list[str]:
+    """The ``http``/``https`` URLs among ``urls`` (pure).
+
+    Pages render media as links: a ``javascript:`` or ``data:`` URL from a
+    webhook would run in the reader's session, so it is never stored.
+    """
+    kept = []
+    for url in urls:
+        url = url.strip()
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # e.g. a malformed IPv6 host
+            continue
+        if parts.scheme.lower() in ("http", "https") and parts.netloc:
+            kept.append(url)
+    return kept
 
 
 def pick_conversation(conversations: list[Conversation]) -> Conversation | None:
@@ -113,7 +133,7 @@ async def receive_inbound(session: AsyncSession, sms: InboundSms) -> InboundResu
                 from_phone=(phone or sms.from_)[:40],
                 to_phone=sms.to[:40],
                 body=sms.body,
-                media_urls=sms.media_urls,
+                media_urls=safe_media_urls(sms.media_urls),
                 provider_message_id=sms.message_sid,
                 received_at=now,
             )
@@ -140,7 +160,7 @@ async def receive_inbound(session: AsyncSession, sms: InboundSms) -> InboundResu
         conversation_id=target.id,
         direction="inbound",
         body=sms.body,
-        media_urls=sms.media_urls,
+        media_urls=safe_media_urls(sms.media_urls),
         provider_message_id=sms.message_sid,
         delivery_status="received",
         created_at=now,

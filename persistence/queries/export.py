@@ -21,7 +21,7 @@ from persistence.store.database import Database
 from persistence.store.models import Contact, Conversation, Message, Organization
 from persistence.store.scope import Actor, campaign_for, require_sweeper
 
-__all__ = ["COLUMNS", "PAGE_SIZE", "authorize_export", "export_csv"]
+__all__ = ["COLUMNS", "PAGE_SIZE", "authorize_export", "export_csv", "neutralize"]
 
 PAGE_SIZE = 500
 
@@ -54,9 +54,22 @@ async def authorize_export(db: Database, actor: Actor, campaign_id: int) -> bool
     return bool(redact)
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (CSV
+# injection); the contract's list. defusedcsv's list differs (no tab or
+# carriage return, and it rewrites '|'), so the rule is kept here.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(cell: Any) -> Any:
+    """A text cell prefixed with ``'`` when a spreadsheet would run it; other cells as they are."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def _csv(rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\r\n").writerows([neutralize(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 

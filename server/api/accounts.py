@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,25 +94,22 @@ async def login(request: Request) -> Response:
     password = body.password
     throttle = svc.login_throttle
     client = request.client.host if request.client else "unknown"
-    keys = (f"email:{email}", f"ip:{client}")
-    wait = max(throttle.retry_after(k) for k in keys)
+    wait = await throttle.retry_after(email, client)
     if wait > 0:
         raise ApiError(
             429,
             "too_many_attempts",
             "Too many failed logins; wait a moment and try again.",
-            headers={"Retry-After": str(int(wait) + 1)},
+            headers={"Retry-After": str(math.ceil(wait))},
         )
     async with svc.db.session() as session:
         user = await user_by_email(session, email) if storable(email) else None
     # A password no user can have (broken Unicode) is simply wrong.
     ok = storable(password) and await verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        for k in keys:
-            throttle.failed(k)
+        await throttle.failed(email, client)
         raise ApiError(401, "invalid_credentials", "The email or password is wrong.")
-    for k in keys:
-        throttle.succeeded(k)
+    await throttle.succeeded(email, client)
     token = issue_token(svc.secret, user.id, user.organization_id, svc.settings.token_ttl_seconds)
     return JSONResponse({"token": token, "user": user_json(user)})
 

@@ -54,6 +54,25 @@ def _fast_path(ws: WebSocket) -> tuple[Any, Any]:
     return proto, transport
 
 
+def _utf8(text: object) -> bool:
+    try:
+        return isinstance(text, str) and bool(text.encode())
+    except UnicodeEncodeError:
+        return False
+
+
+def _encodable_error(obj: dict[str, Any]) -> dict[str, Any]:
+    """An ``error`` frame saying what ``obj`` (which cannot be encoded) meant, if it can."""
+    code, message = obj.get("code"), obj.get("message")
+    if obj.get("type") == "error" and _utf8(code) and _utf8(message):
+        return {"type": "error", "code": code, "message": message}
+    return {
+        "type": "error",
+        "code": "invalid_frame",
+        "message": "The frame holds text that cannot be encoded (a lone surrogate?).",
+    }
+
+
 class _Entry:
     __slots__ = ("dead", "frames", "key", "payload", "supersedes")
 
@@ -218,7 +237,12 @@ class Connection:
         """Send a control frame (subscribed, resync, error, pong) in order with events."""
         if self.close_code is not None:
             return
-        payload = encode(self.fmt, obj)
+        try:
+            payload = encode(self.fmt, obj)
+        except (ValueError, TypeError, OverflowError):
+            # Text the wire cannot carry, echoed from the client's own frame (a
+            # lone surrogate in a JSON channel name): still answer, without it.
+            payload = encode(self.fmt, _encodable_error(obj))
         transport = self._transport
         if self._queue is None and transport is not None:
             if self._proto.close_sent or transport.is_closing():

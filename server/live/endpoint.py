@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from ..auth import actor_for_token
+from ..auth import actor_and_expiry
 from ..errors import ApiError
 from ..outage import database_unreachable
 from ..services import services
@@ -43,6 +43,8 @@ __all__ = ["live_endpoint"]
 logger = logging.getLogger("shiftline.live")
 
 AUTH_TIMEOUT = 10.0
+# The close reason when the token runs out (the table names code 4001 so): log in, resume with since.
+TOKEN_EXPIRED = "token_expired"
 CLOSE_WAIT = 5.0  # seconds a closing client gets to read its last frames
 # Token bucket per connection: a burst of 200 frames, then 50 a second.
 RATE_BURST = 200.0
@@ -93,7 +95,7 @@ async def live_endpoint(ws: WebSocket) -> None:
             await _close(ws, CLOSE_UNAUTHORIZED, "authenticate with ?token= or an auth frame")
             return
     try:
-        actor = await actor_for_token(svc, token)
+        actor, expires_at = await actor_and_expiry(svc, token)
     except ApiError as exc:
         await _close(ws, CLOSE_UNAUTHORIZED, str(exc)[:120])
         return
@@ -106,6 +108,10 @@ async def live_endpoint(ws: WebSocket) -> None:
     hub.add(conn)
     task = asyncio.current_task()
     conn.bind(task)
+    # The token's end is the connection's end: one timer, cancelled with the connection.
+    expiry = asyncio.get_running_loop().call_later(
+        max(0.0, expires_at - time.time()), conn.kill, CLOSE_UNAUTHORIZED, TOKEN_EXPIRED
+    )
     try:
         await _read(ws, conn, hub, settings.ws_max_message_bytes)
     except asyncio.CancelledError:
@@ -116,6 +122,7 @@ async def live_endpoint(ws: WebSocket) -> None:
         logger.exception("live connection %r failed", conn)
         conn.close_code = conn.close_code or CLOSE_INTERNAL_ERROR
     finally:
+        expiry.cancel()
         conn.bind(None)
         hub.remove(conn)
         await conn.stop()
