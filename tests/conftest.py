@@ -23,7 +23,7 @@ from persistence.store.migrate import upgrade
 from persistence.store.models import Base
 from server.app import create_app
 from server.settings import Settings
-from tests.services import POSTGRES_ADMIN_URL, REDIS_URL, REQUIRED, reachable
+from tests.support.services import POSTGRES_ADMIN_URL, REDIS_URL, REQUIRED, reachable
 
 BACKENDS = ["sqlite", "postgres"]
 

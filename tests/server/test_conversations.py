@@ -18,8 +18,8 @@ from persistence.store.types import utcnow
 from server.providers import ProviderError, Simulator, provider_for, redeliver
 from server.services import Services
 from server.settings import Settings
-from tests.messaging_world import World, build, build_sync, counters_true_sync
-from tests.world import Login, login
+from tests.support.worlds.accounts import Login, login
+from tests.support.worlds.messaging import World, build, build_sync, counters_true_sync
 
 QUESTIONS = [("Will you vote?", ["Yes", "No", "Maybe"]), ("Anything else?", [])]
 

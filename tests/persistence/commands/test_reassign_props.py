@@ -28,7 +28,7 @@ from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import Conversation
 from persistence.store.scope import Actor
-from tests.sweep_world import State, add_conversations, build_world
+from tests.support.worlds.sweep import State, add_conversations, build_world
 
 NAMES = ("Ana", "Ben", "Cam", "Dee")
 STATES: tuple[State, ...] = (

@@ -14,7 +14,7 @@ from persistence.store.counters import UNASSIGNED, recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import CampaignSender, Event
 from persistence.store.scope import Actor
-from tests.sweep_world import SweepWorld, add_conversations, build_world, snapshot
+from tests.support.worlds.sweep import SweepWorld, add_conversations, build_world, snapshot
 
 
 def admin(world: SweepWorld) -> Actor:

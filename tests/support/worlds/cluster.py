@@ -17,7 +17,8 @@ from persistence.outbox.record import EventRecord, campaign_channel, emit, sende
 from persistence.store.database import Database
 from server.live.protocol import encode_event
 from server.tokens import issue_token
-from tests.live.helpers import seed_team
+
+from .team import seed_team
 
 SECRET = "live-test-secret"
 

@@ -13,7 +13,7 @@ from persistence.outbox.counts import CountsFeed
 from persistence.outbox.record import campaign_channel, emit, sender_channel
 from persistence.store.counters import recount
 from persistence.store.database import Database
-from tests.messaging_world import World, build, events_of
+from tests.support.worlds.messaging import World, build, events_of
 
 
 async def _world(db: Database) -> World:
