@@ -135,6 +135,18 @@ def client(app: Starlette) -> Iterator[TestClient]:
         yield test_client
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Hold only the whole suite to the coverage floor: a few tests measure less, and that is fine."""
+    whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS and not any(
+        getattr(config.option, name, None) for name in ("keyword", "markexpr", "lf", "deselect")
+    )
+    chosen = any(arg.startswith("--cov-fail-under") for arg in config.invocation_params.args)
+    # pytest-cov reads its options from the early namespace, not from config.option.
+    options = config.known_args_namespace
+    if not whole and not chosen and getattr(options, "cov_fail_under", None):
+        options.cov_fail_under = 0
+
+
 def _backend_of(nodeid: str) -> str:
     params = nodeid.rpartition("[")[2].rstrip("]").split("-") if nodeid.endswith("]") else []
     if "postgres" in params:
