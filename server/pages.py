@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 import web
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "routes"]
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "home", "routes"]
 
 _WEB = Path(web.__file__).resolve().parent
 STATIC_DIR = _WEB / "static"

@@ -14,6 +14,8 @@ from starlette.requests import Request
 from .errors import ApiError
 
 __all__ = [
+    "MAX_JSON_BYTES",
+    "invalid",
     "json_body",
     "json_object",
     "opt_bool",

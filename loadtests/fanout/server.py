@@ -22,7 +22,7 @@ from typing import Any
 import msgpack
 from websockets.typing import Subprotocol
 
-__all__ = ["STRATEGIES", "main"]
+__all__ = ["BENCH_CHANNEL", "STRATEGIES", "main", "run_hub"]
 
 STRATEGIES = ("hub", "bare")
 BENCH_CHANNEL = "bench"

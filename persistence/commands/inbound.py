@@ -28,6 +28,8 @@ __all__ = [
     "OPT_OUT_KEYWORDS",
     "InboundResult",
     "InboundSms",
+    "Keyword",
+    "Outcome",
     "keyword",
     "list_unmatched",
     "pick_conversation",

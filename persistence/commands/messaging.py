@@ -35,7 +35,9 @@ from persistence.store.scope import Actor, conversation_for
 from persistence.store.types import utcnow
 
 __all__ = [
+    "CLOSED_MESSAGE",
     "MAX_BODY_CHARS",
+    "WINDOW_PASSED_MESSAGE",
     "Outbound",
     "campaign_refusal",
     "check_body",

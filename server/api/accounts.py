@@ -20,7 +20,15 @@ from ..services import services
 from ..tokens import issue_token
 from ..validation import json_object, opt_bool, opt_str, req_str
 
-__all__ = ["path_id", "routes", "user_json"]
+__all__ = [
+    "create_user_route",
+    "list_users_route",
+    "login",
+    "patch_user_route",
+    "path_id",
+    "routes",
+    "user_json",
+]
 
 # A hash to verify against when the email is unknown, so that a wrong email
 # and a wrong password take the same time.

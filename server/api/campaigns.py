@@ -36,7 +36,19 @@ from ..services import services
 from ..validation import invalid, json_object, opt_bool, opt_str, req_str
 from .accounts import path_id
 
-__all__ = ["campaign_json", "routes", "sender_json"]
+__all__ = [
+    "MAX_ANSWERS",
+    "MAX_QUESTIONS",
+    "add_senders_route",
+    "campaign_json",
+    "create_route",
+    "get_route",
+    "list_route",
+    "list_senders_route",
+    "patch_route",
+    "routes",
+    "sender_json",
+]
 
 _CREATE_FIELDS = frozenset(
     {"title", "initial_message", "follow_up_message", "self_assign", "survey_questions", "sending_window"}

@@ -28,7 +28,7 @@ from ..services import services
 from ..validation import MAX_JSON_BYTES
 from .accounts import path_id
 
-__all__ = ["MAX_UPLOAD_BYTES", "routes"]
+__all__ = ["MAX_UPLOAD_BYTES", "routes", "upload_route"]
 
 # A million contacts with a few extra columns fit in well under this.
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024

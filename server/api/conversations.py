@@ -26,7 +26,15 @@ from ..services import services
 from ..validation import json_object, opt_bool, query_int
 from .accounts import path_id
 
-__all__ = ["routes"]
+__all__ = [
+    "list_route",
+    "opt_in_route",
+    "opt_out_route",
+    "routes",
+    "send_route",
+    "survey_route",
+    "view_route",
+]
 
 
 def _invalid(message: str) -> ApiError:

@@ -12,7 +12,7 @@ from ..auth import authenticate
 from ..services import services
 from .accounts import path_id
 
-__all__ = ["routes"]
+__all__ = ["export_route", "routes"]
 
 
 async def export_route(request: Request) -> Response:

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..services import services
 
-__all__ = ["routes"]
+__all__ = ["health", "routes"]
 
 
 async def health(request: Request) -> Response:

@@ -34,7 +34,15 @@ from ..services import services
 from ..signature import valid_signature
 from ..validation import query_int
 
-__all__ = ["MAX_INBOUND_CHARS", "MAX_MEDIA", "routes"]
+__all__ = [
+    "MAX_INBOUND_CHARS",
+    "MAX_MEDIA",
+    "MAX_REQUEST_BYTES",
+    "TWIML_EMPTY",
+    "inbound_route",
+    "routes",
+    "unmatched_route",
+]
 
 # Far above any provider's limit (1,600), so a real text is never refused.
 MAX_INBOUND_CHARS = 20_000

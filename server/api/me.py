@@ -11,7 +11,7 @@ from persistence.queries.my_counts import my_counts
 from ..auth import authenticate
 from ..services import services
 
-__all__ = ["routes"]
+__all__ = ["campaign_me", "routes"]
 
 
 async def campaign_me(request: Request) -> Response:

@@ -17,7 +17,7 @@ from ..errors import ApiError
 from ..services import services
 from ..validation import json_object, opt_bool
 
-__all__ = ["organization_json", "routes"]
+__all__ = ["get_route", "organization_json", "patch_route", "routes"]
 
 
 def organization_json(org: Organization) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from .. import live
 from ..auth import authenticate
 from ..services import services
 
-__all__ = ["routes"]
+__all__ = ["campaign_overview", "routes"]
 
 
 async def campaign_overview(request: Request) -> Response:

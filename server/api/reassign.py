@@ -15,7 +15,7 @@ from ..auth import authenticate
 from ..services import services
 from ..validation import json_object
 
-__all__ = ["routes"]
+__all__ = ["reassign_one_route", "reassign_route", "remove_sender_route", "routes", "self_assign_route"]
 
 
 async def reassign_route(request: Request) -> Response:

@@ -13,7 +13,7 @@ from ..services import services
 from ..validation import json_object, req_str
 from .accounts import path_id
 
-__all__ = ["routes"]
+__all__ = ["create_route", "list_route", "routes"]
 
 
 def _campaign_id(request: Request) -> int | None:

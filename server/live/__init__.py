@@ -34,7 +34,7 @@ from .protocol import CLOSE_RESTART
 from .relay import Publisher
 from .tasks import reraise_if_cancelled
 
-__all__ = ["online_users", "revoke_access", "routes", "running"]
+__all__ = ["metrics_endpoint", "online_users", "revoke_access", "routes", "running"]
 
 logger = logging.getLogger("shiftline.live")
 

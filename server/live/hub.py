@@ -30,7 +30,7 @@ from .presence_sync import PresenceSync
 from .protocol import CLOSE_FORBIDDEN, EventFrames, ProtocolError, decode_event, parse_channel
 from .tasks import reraise_if_cancelled
 
-__all__ = ["CONTROL_CHANNEL", "Hub"]
+__all__ = ["CONTROL_CHANNEL", "Hub", "HubChannel"]
 
 logger = logging.getLogger("shiftline.live")
 
