@@ -43,7 +43,7 @@ from server.settings import Settings
 
 from .scratch import dsn, scratch_database
 
-__all__ = ["main"]
+__all__ = ["contacts_csv", "copy_baseline", "main", "rss_growth", "run"]
 
 _PASSWORD = "benchmark-password"
 

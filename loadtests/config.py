@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-__all__ = ["SCENARIOS", "Config", "ConfigError", "parse_args"]
+__all__ = ["SCENARIOS", "Backend", "Config", "ConfigError", "Scenario", "Wire", "parse_args"]
 
 SCENARIOS = ("shift", "fanout", "reconnect")
 Scenario = Literal["shift", "fanout", "reconnect"]

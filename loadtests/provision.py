@@ -19,7 +19,7 @@ from .api import Api
 from .config import Config
 from .servers import Cluster
 
-__all__ = ["Person", "World", "contact_phone", "iter_pages", "provision"]
+__all__ = ["LOGIN_SAMPLE", "Person", "World", "contact_phone", "iter_pages", "login", "provision"]
 
 T = TypeVar("T")
 

@@ -37,7 +37,7 @@ from .verify import quiesce, verify_views
 from .watch import watch_cluster
 from .worlds import load_world, save_world, template_name, world_path
 
-__all__ = ["config_json", "connect_all", "run_shift", "say", "server_failures"]
+__all__ = ["CATCH_UP_GOAL", "config_json", "connect_all", "run_shift", "say", "server_failures"]
 
 CATCH_UP_GOAL = 10.0
 

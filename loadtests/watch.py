@@ -19,7 +19,7 @@ import psutil
 from .figures import Figures, ProcessFigures
 from .servers import Cluster, Instance
 
-__all__ = ["ProcessWatcher", "by_title", "watch_cluster"]
+__all__ = ["Finder", "ProcessWatcher", "by_title", "watch_cluster"]
 
 Finder = Callable[[], list[psutil.Process]]
 

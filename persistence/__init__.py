@@ -1,1 +1,3 @@
 """shiftline: persistence."""
+
+__all__: list[str] = []

@@ -31,7 +31,7 @@ from persistence.store.types import utcnow
 
 from .auth import hash_password
 
-__all__ = ["DEMO_PASSWORD", "seed_demo"]
+__all__ = ["CONTACTS", "DEMO_PASSWORD", "ORG_NAME", "SENDING_NUMBER", "WEBHOOK_TOKEN", "seed_demo"]
 
 DEMO_PASSWORD: Final = "shiftline-demo"
 ORG_NAME: Final = "Demo Organization"

@@ -26,7 +26,10 @@ from limits.errors import StorageError
 
 from .settings import Settings
 
-__all__ = ["LoginThrottle"]
+__all__ = [
+    "WINDOW_MINUTES",
+    "LoginThrottle",
+]
 
 logger = logging.getLogger("shiftline.auth")
 

@@ -25,7 +25,14 @@ import web
 
 from .live.close_codes import client_table
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "page_config", "render_shell", "routes"]
+__all__ = [
+    "STATIC_DIR",
+    "TEMPLATES_DIR",
+    "home",
+    "page_config",
+    "render_shell",
+    "routes",
+]
 
 _WEB = Path(web.__file__).resolve().parent
 STATIC_DIR = _WEB / "static"

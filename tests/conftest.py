@@ -24,7 +24,7 @@ from persistence.store.migrate import upgrade
 from persistence.store.models import Base
 from server.app import create_app
 from server.settings import Settings
-from tests.services import POSTGRES_ADMIN_URL, REDIS_URL, REQUIRED, reachable
+from tests.support.services import POSTGRES_ADMIN_URL, REDIS_URL, REQUIRED, reachable
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -134,6 +134,18 @@ def app(settings: Settings) -> Starlette:
 def client(app: Starlette) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hold only the whole suite to the coverage floor: a few tests measure less, and that is fine."""
+    whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS and not any(
+        getattr(config.option, name, None) for name in ("keyword", "markexpr", "lf", "deselect")
+    )
+    chosen = any(arg.startswith("--cov-fail-under") for arg in config.invocation_params.args)
+    # pytest-cov reads its options from the early namespace, not from config.option.
+    options = config.known_args_namespace
+    if not whole and not chosen and getattr(options, "cov_fail_under", None):
+        options.cov_fail_under = 0
 
 
 def _backend_of(nodeid: str) -> str:

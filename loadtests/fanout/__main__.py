@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from . import server
 from .clients import Result, measure
 
+__all__ = ["SERVER", "Started", "main", "run"]
+
 SERVER = [sys.executable, "-m", "loadtests.fanout", "server"]
 
 

@@ -24,7 +24,12 @@ from websockets.typing import Subprotocol
 
 from persistence.outbox.outbox import open_database
 
-__all__ = ["STRATEGIES", "main"]
+__all__ = [
+    "BENCH_CHANNEL",
+    "STRATEGIES",
+    "main",
+    "run_hub",
+]
 
 STRATEGIES = ("hub", "bare")
 BENCH_CHANNEL = "bench"

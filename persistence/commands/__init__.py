@@ -1,1 +1,3 @@
 """shiftline: persistence.commands."""
+
+__all__: list[str] = []

@@ -27,6 +27,7 @@ from persistence.store.scope import Actor, campaign_for, require_sweeper
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
+    "MAX_SENDERS_PER_REQUEST",
     "UNSET",
     "CampaignChanges",
     "CampaignView",

@@ -29,6 +29,8 @@ __all__ = [
     "OPT_OUT_KEYWORDS",
     "InboundResult",
     "InboundSms",
+    "Keyword",
+    "Outcome",
     "keyword",
     "list_unmatched",
     "pick_conversation",

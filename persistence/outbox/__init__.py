@@ -1,1 +1,3 @@
 """shiftline: persistence.outbox."""
+
+__all__: list[str] = []

@@ -98,8 +98,10 @@ class Outbox:
                 await publish_counts_now(self.db, marks)
 
 
-def open_database(url: str, *, echo: bool = False, pool_size: int = 10) -> Database:
+def open_database(
+    url: str, *, echo: bool = False, pool_size: int = 10, connect_timeout: float = 5.0
+) -> Database:
     """A :class:`Database` whose transactions write their events (what every process wants)."""
-    db = Database(url, echo=echo, pool_size=pool_size)
+    db = Database(url, echo=echo, pool_size=pool_size, connect_timeout=connect_timeout)
     Outbox(db)
     return db

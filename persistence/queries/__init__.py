@@ -1,1 +1,3 @@
 """shiftline: persistence.queries."""
+
+__all__: list[str] = []

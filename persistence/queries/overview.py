@@ -20,15 +20,7 @@ from persistence.rules.errors import InvalidInput
 from persistence.store.models import CampaignSender, ConversationCount, User
 from persistence.store.scope import Actor, campaign_for, require_sweeper
 
-__all__ = [
-    "SORTS",
-    "Overview",
-    "OverviewQuery",
-    "SenderRow",
-    "Sort",
-    "overview",
-    "parse_query",
-]
+__all__ = ["MAX_SEARCH", "SORTS", "Overview", "OverviewQuery", "SenderRow", "Sort", "overview", "parse_query"]
 
 Sort = Literal["sender", "progress", "needs_reply"]
 SORTS: tuple[Sort, ...] = ("sender", "progress", "needs_reply")

@@ -1,1 +1,3 @@
 """shiftline: persistence.rules."""
+
+__all__: list[str] = []

@@ -29,6 +29,9 @@ from persistence.rules.phones import normalize_phone
 from persistence.rules.text import json_storable, storable
 
 __all__ = [
+    "BATCH_SIZE",
+    "MAX_EXTRA_CHARS",
+    "MAX_NAME_LENGTH",
     "MAX_PROBLEMS",
     "ParseReport",
     "Problem",

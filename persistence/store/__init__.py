@@ -1,1 +1,3 @@
 """shiftline: persistence.store."""
+
+__all__: list[str] = []

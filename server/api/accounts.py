@@ -24,7 +24,19 @@ from ..routing import Operation, route
 from ..services import services
 from ..tokens import issue_token
 
-__all__ = ["USER_SCHEMA", "CreateUserBody", "LoginBody", "PatchUserBody", "path_id", "routes", "user_json"]
+__all__ = [
+    "USER_SCHEMA",
+    "CreateUserBody",
+    "LoginBody",
+    "PatchUserBody",
+    "create_user_route",
+    "list_users_route",
+    "login",
+    "patch_user_route",
+    "path_id",
+    "routes",
+    "user_json",
+]
 
 # A hash to verify against when the email is unknown, so that a wrong email
 # and a wrong password take the same time.

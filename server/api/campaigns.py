@@ -40,7 +40,17 @@ from .campaign_bodies import (
     window,
 )
 
-__all__ = ["campaign_json", "routes", "sender_json"]
+__all__ = [
+    "add_senders_route",
+    "campaign_json",
+    "create_route",
+    "get_route",
+    "list_route",
+    "list_senders_route",
+    "patch_route",
+    "routes",
+    "sender_json",
+]
 
 
 def campaign_json(view: CampaignView) -> dict[str, Any]:

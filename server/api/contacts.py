@@ -28,7 +28,7 @@ from ..routing import Operation, route
 from ..services import services
 from .accounts import path_id
 
-__all__ = ["MAX_UPLOAD_BYTES", "routes"]
+__all__ = ["MAX_UPLOAD_BYTES", "routes", "upload_route"]
 
 # A million contacts with a few extra columns fit in well under this.
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024

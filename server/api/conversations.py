@@ -27,7 +27,18 @@ from ..routing import ID_MAX, Operation, route
 from ..services import services
 from .accounts import path_id
 
-__all__ = ["ListQuery", "SendBody", "SurveyBody", "routes"]
+__all__ = [
+    "ListQuery",
+    "SendBody",
+    "SurveyBody",
+    "list_route",
+    "opt_in_route",
+    "opt_out_route",
+    "routes",
+    "send_route",
+    "survey_route",
+    "view_route",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,7 @@ from ..routing import Operation, route
 from ..services import services
 from .accounts import path_id
 
-__all__ = ["routes"]
+__all__ = ["export_route", "routes"]
 
 
 async def export_route(request: Request) -> Response:

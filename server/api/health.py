@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute
 from ..routing import Operation, route
 from ..services import services
 
-__all__ = ["routes"]
+__all__ = ["health", "routes"]
 
 
 async def health(request: Request) -> Response:

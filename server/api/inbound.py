@@ -37,7 +37,16 @@ from ..routing import Operation, route
 from ..services import services
 from ..signature import valid_signature
 
-__all__ = ["MAX_INBOUND_CHARS", "MAX_MEDIA", "UnmatchedQuery", "routes"]
+__all__ = [
+    "MAX_INBOUND_CHARS",
+    "MAX_MEDIA",
+    "MAX_REQUEST_BYTES",
+    "TWIML_EMPTY",
+    "UnmatchedQuery",
+    "inbound_route",
+    "routes",
+    "unmatched_route",
+]
 
 # Far above any provider's limit (1,600), so a real text is never refused.
 MAX_INBOUND_CHARS = 20_000

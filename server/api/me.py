@@ -12,7 +12,7 @@ from ..auth import authenticate
 from ..routing import Operation, route
 from ..services import services
 
-__all__ = ["routes"]
+__all__ = ["campaign_me", "routes"]
 
 
 async def campaign_me(request: Request) -> Response:

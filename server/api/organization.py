@@ -19,7 +19,13 @@ from ..parsing import Bool, Nullable, param, parse_body
 from ..routing import Operation, route
 from ..services import services
 
-__all__ = ["OrganizationBody", "organization_json", "routes"]
+__all__ = [
+    "OrganizationBody",
+    "get_route",
+    "organization_json",
+    "patch_route",
+    "routes",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

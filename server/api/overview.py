@@ -15,7 +15,11 @@ from ..parsing import Choice, Str, param, parse_query
 from ..routing import Operation, route
 from ..services import services
 
-__all__ = ["OverviewParams", "routes"]
+__all__ = [
+    "OverviewParams",
+    "campaign_overview",
+    "routes",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

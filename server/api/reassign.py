@@ -46,7 +46,18 @@ from ..parsing import (
 from ..routing import Operation, route
 from ..services import services
 
-__all__ = ["ReassignBody", "ReassignOneBody", "SelfAssignBody", "parse_reassign", "routes"]
+__all__ = [
+    "ReassignBody",
+    "ReassignOneBody",
+    "SelfAssignBody",
+    "parse_reassign",
+    "reassign_one_route",
+    "reassign_request",
+    "reassign_route",
+    "remove_sender_route",
+    "routes",
+    "self_assign_route",
+]
 
 _KEYWORDS = ("unassigned", "all_senders")
 _TO_MESSAGE = '\'to\' must be a non-empty list of distinct sender ids, "unassigned" or "all_senders".'

@@ -17,7 +17,12 @@ from ..routing import Operation, route
 from ..services import services
 from .accounts import path_id
 
-__all__ = ["ReplyBody", "routes"]
+__all__ = [
+    "ReplyBody",
+    "create_route",
+    "list_route",
+    "routes",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

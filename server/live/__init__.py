@@ -3,3 +3,5 @@
 ``server.live.runtime`` runs it for the app's lifetime; docs/live.md describes the protocol
 and docs/architecture.md the way of an event.
 """
+
+__all__: list[str] = []

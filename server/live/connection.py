@@ -161,6 +161,10 @@ class Connection:
         self.close_reason = ""
         self._binary = fmt == "msgpack"
         self._proto, self._transport = _fast_path(ws)
+        if self._transport is not None:
+            metrics.fast_path_connections += 1
+        else:
+            metrics.asgi_path_connections += 1
         self._queue: deque[_Entry] | None = None
         self._keys: dict[tuple[str, ...], _Entry] | None = None
         self._pending = 0

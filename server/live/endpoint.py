@@ -38,7 +38,14 @@ from .protocol import (
     parse_frame,
 )
 
-__all__ = ["live_endpoint"]
+__all__ = [
+    "AUTH_TIMEOUT",
+    "CLOSE_WAIT",
+    "RATE_BURST",
+    "RATE_PER_SECOND",
+    "TOKEN_EXPIRED",
+    "live_endpoint",
+]
 
 logger = logging.getLogger("shiftline.live")
 

@@ -33,7 +33,7 @@ from .protocol import CLOSE_FORBIDDEN, EventFrames, ProtocolError, decode_event
 from .sequencer import Sequencer
 from .tasks import reraise_if_cancelled
 
-__all__ = ["CONTROL_CHANNEL", "Hub"]
+__all__ = ["CONTROL_CHANNEL", "Hub", "HubChannel"]
 
 logger = logging.getLogger("shiftline.live")
 

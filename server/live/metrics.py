@@ -13,6 +13,8 @@ class Metrics:
     """Monotonic counters of one process; gauges are read when rendering."""
 
     connections_total: int = 0
+    fast_path_connections: int = 0
+    asgi_path_connections: int = 0
     events_published: int = 0
     publish_failures: int = 0
     events_relayed: int = 0
@@ -27,6 +29,9 @@ class Metrics:
 
 _HELP = {
     "connections_total": "WebSocket connections accepted",
+    # The fast path reads uvicorn internals: this shows an upgrade of uvicorn did not silently lose it.
+    "fast_path_connections": "connections whose frames are written straight to uvicorn's transport",
+    "asgi_path_connections": "connections whose frames go through ASGI websocket.send (no fast path)",
     "events_published": "events published to the broker after commit",
     "publish_failures": "publications that failed (the relay sends them later)",
     "events_relayed": "committed events the relay published late",

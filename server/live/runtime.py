@@ -37,7 +37,12 @@ from .protocol import CLOSE_RESTART
 from .relay import Publisher
 from .tasks import reraise_if_cancelled
 
-__all__ = ["revoke_access", "routes", "running"]
+__all__ = [
+    "metrics_endpoint",
+    "revoke_access",
+    "routes",
+    "running",
+]
 
 logger = logging.getLogger("shiftline.live")
 

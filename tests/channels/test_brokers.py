@@ -11,8 +11,8 @@ import pytest
 
 from channels import GAP, Broker, BrokerUnavailable, Message, create_broker
 from channels.memory import MemoryBroker
-from tests.live.servers import PrivateRedis
-from tests.services import REDIS_URL, REQUIRED, reachable
+from tests.support.processes import PrivateRedis
+from tests.support.services import REDIS_URL, REQUIRED, reachable
 
 
 @pytest.fixture(params=["memory", "redis"])

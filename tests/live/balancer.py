@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.live.servers import free_port
+from tests.support.ports import free_port
 
 __all__ = ["CONFIG", "Balancer", "missing_balancer_programs", "render_config"]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import _truncate
-from tests.live.cluster import SECRET
-from tests.live.servers import ServerProcess
-from tests.services import REDIS_URL
+from tests.support.processes import ServerProcess
+from tests.support.services import REDIS_URL
+from tests.support.worlds.cluster import SECRET
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.live.servers import free_port
+from tests.support.ports import free_port
 
 __all__ = ["PrivatePostgres", "missing_postgres_programs"]
 

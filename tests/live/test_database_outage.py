@@ -20,14 +20,14 @@ import pytest
 from sqlalchemy import func, select
 from websockets.exceptions import ConnectionClosed
 
-from persistence.store.database import Database
+from persistence.outbox.outbox import open_database
 from persistence.store.migrate import upgrade
 from persistence.store.models import Contact, Conversation
-from tests.live.cluster import SECRET, HttpTeam, http_team, settled_log_after
 from tests.live.private_postgres import PrivatePostgres, missing_postgres_programs
-from tests.live.servers import ServerProcess
-from tests.live.wsclient import LiveClient, open_client
-from tests.services import REDIS_URL, REQUIRED, reachable
+from tests.support.processes import ServerProcess
+from tests.support.services import REDIS_URL, REQUIRED, reachable
+from tests.support.worlds.cluster import SECRET, HttpTeam, http_team, settled_log_after
+from tests.support.wsclient import LiveClient, open_client
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,7 @@ async def database_url(private_pg: PrivatePostgres) -> AsyncIterator[str]:
     finally:
         await conn.close()
     url = private_pg.url("shiftline")
-    db = Database(url)
+    db = open_database(url)
     try:
         await upgrade(db)
     finally:
@@ -146,7 +146,7 @@ async def _health(http: httpx.AsyncClient, status: int, within: float) -> float:
 
 async def _stored(database_url: str, campaign_id: int) -> tuple[dict[str, int], int]:
     """The campaign's contacts by phone (with their conversation count) and its conversations."""
-    db = Database(database_url)
+    db = open_database(database_url)
     try:
         async with db.session() as session:
             rows = await session.execute(

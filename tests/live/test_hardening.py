@@ -13,8 +13,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
 from server.settings import Settings
-from tests.live.helpers import make_team
-from tests.world import login
+from tests.support.worlds.accounts import login
+from tests.support.worlds.team import make_team
 
 TTL = 2  # seconds a token lives in these stories
 

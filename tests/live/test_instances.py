@@ -12,10 +12,10 @@ from websockets.exceptions import ConnectionClosed
 
 from persistence.outbox.outbox import open_database
 from persistence.outbox.record import emit
-from tests.live.cluster import emitter, http_team, settled_log_after, upload
-from tests.live.servers import ServerProcess
-from tests.live.wsclient import LiveClient, open_client
-from tests.services import REDIS_URL
+from tests.support.processes import ServerProcess
+from tests.support.services import REDIS_URL
+from tests.support.worlds.cluster import emitter, http_team, settled_log_after, upload
+from tests.support.wsclient import LiveClient, open_client
 
 pytestmark = pytest.mark.slow
 

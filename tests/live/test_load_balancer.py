@@ -20,10 +20,11 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.live.balancer import Balancer, missing_balancer_programs
-from tests.live.cluster import HttpTeam, Member, emitter, http_team, log_after
-from tests.live.servers import ServerProcess, free_port
-from tests.live.wsclient import LiveClient, open_client
-from tests.services import REDIS_URL, REQUIRED
+from tests.support.ports import free_port
+from tests.support.processes import ServerProcess
+from tests.support.services import REDIS_URL, REQUIRED
+from tests.support.worlds.cluster import HttpTeam, Member, emitter, http_team, log_after
+from tests.support.wsclient import LiveClient, open_client
 
 pytestmark = pytest.mark.slow
 

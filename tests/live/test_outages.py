@@ -12,10 +12,10 @@ import psutil
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.live.cluster import emitter, http_team, log_after, upload
-from tests.live.servers import PrivateRedis, ServerProcess
-from tests.live.wsclient import LiveClient, open_client
-from tests.services import REDIS_URL
+from tests.support.processes import PrivateRedis, ServerProcess
+from tests.support.services import REDIS_URL
+from tests.support.worlds.cluster import emitter, http_team, log_after, upload
+from tests.support.wsclient import LiveClient, open_client
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from persistence.outbox.log import prune
 from server.tokens import issue_token
-from tests.live.helpers import Team, add_member, cause, make_team
+from tests.support.worlds.team import Team, add_member, cause, make_team
 
 
 def _connect(client: TestClient, token: str | None, proto: str = "json") -> Any:

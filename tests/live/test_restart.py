@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests.live.helpers import make_team
+from tests.support.worlds.team import make_team
 
 
 def test_a_restarted_single_process_reports_its_lost_senders_offline(

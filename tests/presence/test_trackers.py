@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from presence import Tracker, create_tracker
-from tests.services import REDIS_URL, REQUIRED, reachable
+from tests.support.services import REDIS_URL, REQUIRED, reachable
 
 Make = Callable[[str], Tracker]
 

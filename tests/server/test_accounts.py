@@ -6,8 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.live import runtime as live
-from tests.server.campaign_helpers import add_user
-from tests.world import PASSWORD, Login, login, make_org
+from tests.support.worlds.accounts import PASSWORD, Login, add_user, login, make_org
 
 
 def test_owner_logs_in_and_adds_a_sender(client: TestClient, database_url: str) -> None:

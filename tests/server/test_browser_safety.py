@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 from persistence.commands.inbound import safe_media_urls
 from server.pages import TEMPLATES_DIR
 from server.signature import compute_signature
-from tests.messaging_world import NUMBER, TOKEN, build_sync
-from tests.world import login
+from tests.support.worlds.accounts import login
+from tests.support.worlds.messaging import NUMBER, TOKEN, build_sync
 
 URL = "http://testserver/api/sms/inbound"
 HOSTILE_MEDIA = [

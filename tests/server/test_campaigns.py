@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.server.campaign_helpers import add_user, make_campaign
-from tests.world import login, make_org
+from tests.support.worlds.accounts import add_user, login, make_campaign, make_org
 
 
 def test_getting_started_end_to_end(client: TestClient, database_url: str) -> None:

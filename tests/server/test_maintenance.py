@@ -16,7 +16,7 @@ from server import maintenance
 from server.providers import Simulator
 from server.services import Services
 from server.settings import Settings
-from tests.messaging_world import build
+from tests.support.worlds.messaging import build
 
 
 async def test_the_upkeep_task_sends_what_a_dead_process_left_queued(

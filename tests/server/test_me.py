@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.sweep_world import add_conversations, build_world_sync, sync
-from tests.world import login, make_org
+from tests.support.worlds.accounts import login, make_org, sync
+from tests.support.worlds.sweep import add_conversations, build_world_sync
 
 
 def test_a_sender_reads_their_own_counters_and_nobody_elses(database_url: str, client: TestClient) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.messaging_world import build_sync
-from tests.world import login
+from tests.support.worlds.accounts import login
+from tests.support.worlds.messaging import build_sync
 
 
 def test_admin_turns_on_redaction_and_numbers_are_masked(client: TestClient, database_url: str) -> None:

@@ -6,8 +6,8 @@ import time
 
 from starlette.testclient import TestClient
 
-from tests.sweep_world import add_conversations, build_world_sync, sync
-from tests.world import login, make_org
+from tests.support.worlds.accounts import login, make_org, sync
+from tests.support.worlds.sweep import add_conversations, build_world_sync
 
 
 def test_the_overview_answers_the_contracts_shape(database_url: str, client: TestClient) -> None:

@@ -12,9 +12,9 @@ from starlette.testclient import TestClient
 from server.errors import ApiError
 from server.parsing import decode_json
 from server.providers import Simulator
-from tests.messaging_world import build_sync
-from tests.sweep_world import add_conversations, build_world_sync, snapshot, sync
-from tests.world import Login, login, make_org
+from tests.support.worlds.accounts import Login, login, make_org, sync
+from tests.support.worlds.messaging import build_sync
+from tests.support.worlds.sweep import add_conversations, build_world_sync, snapshot
 
 HUGE = 2**64  # beyond any 64-bit column: a 500 from the driver before
 

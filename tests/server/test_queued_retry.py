@@ -18,7 +18,7 @@ from server import maintenance
 from server.providers import Simulator
 from server.services import Services
 from server.settings import Settings
-from tests.messaging_world import build
+from tests.support.worlds.messaging import build
 
 
 async def _left_queued(db: Database, age: timedelta) -> int:

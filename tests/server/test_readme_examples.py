@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from persistence.store.database import Database
+from persistence.outbox.outbox import open_database
 from persistence.store.models import Organization, User
 from server.cli import main
 
@@ -28,7 +28,7 @@ def _example(command: str) -> list[str]:
 
 
 async def _org(url: str) -> tuple[str, str | None, str]:
-    db = Database(url)
+    db = open_database(url)
     try:
         async with db.session() as session:
             org = (await session.scalars(select(Organization))).one()

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.sweep_world import SweepWorld, add_conversations, build_world_sync, snapshot, sync
-from tests.world import Login, login, make_org
+from tests.support.worlds.accounts import Login, login, make_org, sync
+from tests.support.worlds.sweep import SweepWorld, add_conversations, build_world_sync, snapshot
 
 
 def setup(database_url: str, client: TestClient) -> tuple[SweepWorld, Login]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.messaging_world import build_sync
-from tests.world import login
+from tests.support.worlds.accounts import login
+from tests.support.worlds.messaging import build_sync
 
 
 def test_admin_writes_replies_and_senders_read_them(client: TestClient, database_url: str) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.sweep_world import add_conversations, build_world_sync, snapshot, sync
-from tests.world import login, make_org
+from tests.support.worlds.accounts import login, make_org, sync
+from tests.support.worlds.sweep import add_conversations, build_world_sync, snapshot
 
 
 def test_a_sender_takes_conversations_where_the_campaign_allows_it(

@@ -11,9 +11,8 @@ import pytest
 import pytest_asyncio
 
 from server.settings import Settings
-from tests.services import REQUIRED
-
-from .server import LiveServer
+from tests.support.processes import ServerProcess, settings_env
+from tests.support.services import REQUIRED
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -64,11 +63,10 @@ async def browser(chromium: Any) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(settings: Settings, tmp_path: Path) -> Iterator[ServerProcess]:
     logs = tmp_path / "logs"
     logs.mkdir()
-    server = LiveServer(settings, logs)
-    server.start()
+    server = ServerProcess(settings_env(settings), logs).up()
     try:
         yield server
     finally:

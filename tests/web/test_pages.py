@@ -10,14 +10,13 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.world import PASSWORD, make_org
-
-from .server import LiveServer
+from tests.support.processes import ServerProcess
+from tests.support.worlds.accounts import PASSWORD, make_org
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_the_pages_and_their_static_files_are_served(live_server: LiveServer) -> None:
+def test_the_pages_and_their_static_files_are_served(live_server: ServerProcess) -> None:
     for path in ["/login", "/campaigns", "/campaigns/1", "/campaigns/1/messenger/unassigned", "/send/1"]:
         response = httpx.get(live_server.url + path)
         assert response.status_code == 200, path
@@ -32,7 +31,7 @@ def test_the_pages_and_their_static_files_are_served(live_server: LiveServer) ->
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_a_user_logs_in_by_keyboard_and_lands_on_the_campaign_list(
-    live_server: LiveServer, database_url: str, browser: Any, screenshots: Path
+    live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
 ) -> None:
     await asyncio.to_thread(make_org, database_url)
     page = await browser.new_page()

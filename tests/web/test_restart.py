@@ -10,11 +10,12 @@ from typing import Any
 import httpx
 from playwright.async_api import expect
 
-from tests.world import PASSWORD
+from server.settings import Settings
+from tests.support.processes import ServerProcess, settings_env
+from tests.support.worlds.accounts import PASSWORD
+from tests.support.worlds.web import build_world, signed_inbound
 
 from .browsing import BROWSER, open_as
-from .server import LiveServer
-from .story import build_world, signed_inbound
 
 pytestmark = BROWSER
 
@@ -22,7 +23,12 @@ SAM = "sam@example.org"
 
 
 async def test_both_pages_catch_up_after_a_server_restart(
-    live_server: LiveServer, database_url: str, browser: Any, screenshots: Path, tmp_path: Path
+    live_server: ServerProcess,
+    settings: Settings,
+    database_url: str,
+    browser: Any,
+    screenshots: Path,
+    tmp_path: Path,
 ) -> None:
     world = await asyncio.to_thread(
         build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=3, assign={SAM: 3}
@@ -30,8 +36,8 @@ async def test_both_pages_catch_up_after_a_server_restart(
     cid, sam = world.campaign_id, world.senders[SAM]
     # A second instance on the same database, started now to save time; it
     # will take a reply while the pages' own server is down.
-    other = LiveServer(live_server.settings, tmp_path)
-    other_up = asyncio.create_task(asyncio.to_thread(other.start))
+    other = ServerProcess(settings_env(settings), tmp_path, "other")
+    other_up = asyncio.create_task(asyncio.to_thread(other.up))
     try:
         # Sam has texted his first contact before the outage.
         listing = world.api("GET", f"/api/campaigns/{cid}/conversations?sender={sam}&tab=initial")
@@ -68,7 +74,7 @@ async def test_both_pages_catch_up_after_a_server_restart(
         assert paused.status_code == 200, paused.text
         await asyncio.to_thread(other.stop)
 
-        await asyncio.to_thread(live_server.start)
+        await asyncio.to_thread(live_server.up)
         # Both pages reconnect by themselves and receive what they missed.
         await expect(admin.get_by_role("alert")).to_be_hidden(timeout=15000)
         await expect(sender.get_by_role("alert")).to_be_hidden(timeout=15000)

@@ -12,12 +12,12 @@ import pytest
 from playwright.async_api import expect
 
 from server.live.close_codes import CLOSE_CODES, Action, client_table
-from tests.world import PASSWORD
+from tests.support.processes import ServerProcess
+from tests.support.worlds.accounts import PASSWORD
+from tests.support.worlds.web import build_world
 
 from .browsing import open_as
 from .fake_live import FakeLive, fake_live
-from .server import LiveServer
-from .story import build_world
 
 PAGES = {
     "/login": ("Log in", "login"),
@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_every_page_is_the_one_shell_with_its_title_module_and_the_close_codes(
-    live_server: LiveServer,
+    live_server: ServerProcess,
 ) -> None:
     for path, (title, module) in PAGES.items():
         text = httpx.get(live_server.url + path).text
@@ -80,7 +80,7 @@ async def _close_and_watch(page: Any, fake: FakeLive, code: int) -> str:
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_the_live_client_does_what_the_servers_table_says_for_each_close_code(
-    live_server: LiveServer, browser: Any
+    live_server: ServerProcess, browser: Any
 ) -> None:
     page = await browser.new_page()
     await page.goto(live_server.url + "/login")
@@ -96,7 +96,7 @@ async def test_the_live_client_does_what_the_servers_table_says_for_each_close_c
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_a_sender_deactivated_while_working_is_sent_to_log_in_and_back(
-    live_server: LiveServer, database_url: str, browser: Any
+    live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:
     world = await asyncio.to_thread(
         build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 1}

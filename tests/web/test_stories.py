@@ -8,11 +8,11 @@ from typing import Any
 
 from playwright.async_api import expect
 
-from tests.world import PASSWORD
+from tests.support.processes import ServerProcess
+from tests.support.worlds.accounts import PASSWORD
+from tests.support.worlds.web import build_world, signed_inbound
 
 from .browsing import BROWSER, PHONE, open_as
-from .server import LiveServer
-from .story import build_world, signed_inbound
 
 pytestmark = BROWSER
 
@@ -28,7 +28,7 @@ def sender_row(page: Any, user_id: int | str) -> Any:
 
 
 async def test_admin_and_sender_see_each_other_live(
-    live_server: LiveServer, database_url: str, browser: Any, screenshots: Path
+    live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
 ) -> None:
     world = await asyncio.to_thread(
         build_world,
@@ -140,7 +140,7 @@ async def test_admin_and_sender_see_each_other_live(
 
 
 async def test_a_sender_on_a_phone_texts_and_follows_up(
-    live_server: LiveServer, database_url: str, browser: Any, screenshots: Path
+    live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
 ) -> None:
     world = await asyncio.to_thread(
         build_world,

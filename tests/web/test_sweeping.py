@@ -9,11 +9,11 @@ from typing import Any
 
 from playwright.async_api import expect
 
-from tests.world import PASSWORD
+from tests.support.processes import ServerProcess
+from tests.support.worlds.accounts import PASSWORD
+from tests.support.worlds.web import build_world
 
 from .browsing import BROWSER, PHONE, open_as
-from .server import LiveServer
-from .story import build_world
 
 pytestmark = BROWSER
 
@@ -26,7 +26,7 @@ async def table_order(page: Any) -> list[str]:
 
 
 async def test_the_admin_sorts_searches_and_unassigns_everything_after_confirming(
-    live_server: LiveServer, database_url: str, browser: Any, screenshots: Path
+    live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
 ) -> None:
     world = await asyncio.to_thread(
         build_world,
@@ -93,7 +93,7 @@ async def test_the_admin_sorts_searches_and_unassigns_everything_after_confirmin
 
 
 async def test_a_sender_asks_for_more_conversations(
-    live_server: LiveServer, database_url: str, browser: Any
+    live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:
     world = await asyncio.to_thread(
         build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=4, self_assign=True
@@ -110,7 +110,7 @@ async def test_a_sender_asks_for_more_conversations(
 
 
 async def test_the_admin_moves_some_distributes_the_pool_and_sends_a_sender_back_to_unassigned(
-    live_server: LiveServer, database_url: str, browser: Any
+    live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:
     world = await asyncio.to_thread(
         build_world,
@@ -167,7 +167,7 @@ async def test_the_admin_moves_some_distributes_the_pool_and_sends_a_sender_back
 
 
 async def test_a_send_refused_because_the_campaign_closed_shows_why_at_once(
-    live_server: LiveServer, database_url: str, browser: Any
+    live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:
     world = await asyncio.to_thread(
         build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 2}
@@ -194,7 +194,7 @@ async def test_a_send_refused_because_the_campaign_closed_shows_why_at_once(
 
 
 async def test_the_sending_window_closes_while_the_page_is_open(
-    live_server: LiveServer, database_url: str, browser: Any
+    live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:
     world = await asyncio.to_thread(
         build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 2}

@@ -13,7 +13,7 @@ from persistence.commands.reassign import reassign_conversation
 from persistence.rules.errors import DomainError
 from persistence.store.database import Database
 from persistence.store.scope import Actor
-from tests.messaging_world import NUMBER, add_campaign, assert_counters_true, build
+from tests.support.worlds.messaging import NUMBER, add_campaign, assert_counters_true, build
 
 BODIES = ["Yes", "No thanks", "STOP", "start", "Who is this?", " Cancel ", "UNSTOP"]
 

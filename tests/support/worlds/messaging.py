@@ -7,7 +7,6 @@ contacts (one conversation each), counters repaired from a recount.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +15,6 @@ from typing import Any
 from sqlalchemy import select
 
 from persistence.commands.accounts import create_organization, create_user
-from persistence.outbox.outbox import open_database
 from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import (
@@ -28,8 +26,8 @@ from persistence.store.models import (
     SurveyQuestion,
 )
 from persistence.store.scope import Actor
-from server.auth import hash_password
-from tests.world import PASSWORD
+
+from .accounts import password_hash, sync
 
 __all__ = [
     "CONTACTS",
@@ -60,15 +58,6 @@ CONTACTS: tuple[tuple[str, str, str], ...] = (
     ("Edsger", "Dijkstra", "+14155552675"),
     ("Barbara", "Liskov", "+14155552676"),
 )
-
-_hash: str | None = None
-
-
-async def _password_hash() -> str:
-    global _hash
-    if _hash is None:
-        _hash = await hash_password(PASSWORD)
-    return _hash
 
 
 @dataclass
@@ -154,14 +143,14 @@ async def build(
     **campaign: Any,
 ) -> World:
     """An organization (owner ``owner@<domain>``, senders ``<first>@<domain>``) and one campaign."""
-    password_hash = await _password_hash()
+    hashed = await password_hash()
     async with db.transaction() as session:
         org = await create_organization(session, name, number=number, webhook_token=webhook_token)
         owner = await create_user(
             session,
             org.id,
             email=f"owner@{domain}",
-            password_hash=password_hash,
+            password_hash=hashed,
             first_name="Olive",
             last_name="Owner",
             role="owner",
@@ -174,7 +163,7 @@ async def build(
                 session,
                 org.id,
                 email=email,
-                password_hash=password_hash,
+                password_hash=hashed,
                 first_name=first,
                 last_name=last,
                 role="sender",
@@ -192,15 +181,7 @@ async def build(
 
 def build_sync(database_url: str, **kwargs: Any) -> World:
     """:func:`build` for synchronous (TestClient) tests."""
-
-    async def run() -> World:
-        db = open_database(database_url)
-        try:
-            return await build(db, **kwargs)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
+    return sync(database_url, lambda db: build(db, **kwargs))
 
 
 async def assert_counters_true(db: Database, campaign_id: int) -> None:
@@ -214,15 +195,11 @@ async def assert_counters_true(db: Database, campaign_id: int) -> None:
 
 
 def counters_true_sync(database_url: str, *campaign_ids: int) -> None:
-    async def run() -> None:
-        db = open_database(database_url)
-        try:
-            for cid in campaign_ids:
-                await assert_counters_true(db, cid)
-        finally:
-            await db.dispose()
+    async def check(db: Database) -> None:
+        for cid in campaign_ids:
+            await assert_counters_true(db, cid)
 
-    asyncio.run(run())
+    sync(database_url, check)
 
 
 async def events_of(db: Database, channel: str) -> list[tuple[str, dict[str, object]]]:

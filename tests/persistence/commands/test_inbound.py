@@ -13,7 +13,7 @@ from persistence.rules.status import Counts
 from persistence.store.counters import stored_counts
 from persistence.store.database import Database
 from persistence.store.models import Conversation, Message, OptOut, UnmatchedInbound
-from tests.messaging_world import NUMBER, World, add_campaign, assert_counters_true, build
+from tests.support.worlds.messaging import NUMBER, World, add_campaign, assert_counters_true, build
 
 
 async def _world(db: Database, **kw: Any) -> World:

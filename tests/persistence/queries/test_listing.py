@@ -17,7 +17,7 @@ from persistence.store.database import Database
 from persistence.store.models import Campaign, Organization
 from persistence.store.scope import Actor
 from persistence.store.types import utcnow
-from tests.messaging_world import NUMBER, World, build
+from tests.support.worlds.messaging import NUMBER, World, build
 
 # Sam has Ada, Grace, Alan, Katherine; Sue has Edsger; Barbara is unassigned.
 ASSIGN = ["Sam", "Sam", "Sam", "Sam", "Sue", None]

@@ -11,7 +11,7 @@ from persistence.rules.errors import Conflict, PermissionDenied
 from persistence.store.counters import stored_counts
 from persistence.store.database import Database
 from persistence.store.models import Conversation, OptOut
-from tests.messaging_world import add_campaign, assert_counters_true, build, events_of
+from tests.support.worlds.messaging import add_campaign, assert_counters_true, build, events_of
 
 
 async def _opted(db: Database, cid: int) -> bool:

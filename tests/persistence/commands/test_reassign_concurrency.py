@@ -15,7 +15,7 @@ from persistence.store.database import Database
 from persistence.store.models import Conversation
 from persistence.store.scope import Actor
 from server.api.reassign import parse_reassign
-from tests.sweep_world import BASE_TIME, SweepWorld, add_conversations, build_world, snapshot
+from tests.support.worlds.sweep import BASE_TIME, SweepWorld, add_conversations, build_world, snapshot
 
 
 async def _move(

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -23,14 +21,10 @@ from persistence.store.database import Database
 from persistence.store.models import Event
 from server.services import Services
 from server.tokens import issue_token
-from tests.world import PASSWORD, Login
 
-__all__ = ["Team", "add_member", "cause", "make_team", "password_hash", "seed_team"]
+from .accounts import Login, password_hash
 
-
-@cache
-def password_hash() -> str:
-    return PasswordHasher().hash(PASSWORD)
+__all__ = ["Team", "add_member", "cause", "make_team", "seed_team"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +48,7 @@ async def seed_team(
     db: Database, name: str = "Texters United", domain: str = "example.org"
 ) -> tuple[int, dict[str, int]]:
     """An organization and its owner, sam, ria (senders) and moe (moderator): (org id, user ids)."""
+    hashed = await password_hash()
     async with db.transaction() as session:
         org = await create_organization(session, name)
         users = {}
@@ -62,7 +57,7 @@ async def seed_team(
                 session,
                 org.id,
                 email=f"{key}@{domain}",
-                password_hash=password_hash(),
+                password_hash=hashed,
                 first_name=key.title(),
                 last_name="T",
                 role=role,
@@ -82,12 +77,13 @@ def add_member(
     svc = _svc(client)
 
     async def build() -> int:
+        hashed = await password_hash()
         async with svc.db.transaction() as session:
             user = await create_user(
                 session,
                 org_id,
                 email=email,
-                password_hash=password_hash(),
+                password_hash=hashed,
                 first_name="New",
                 last_name="T",
                 role=role,

@@ -17,7 +17,7 @@ from persistence.outbox.outbox import open_database
 from persistence.rules.errors import Conflict, DomainError, PermissionDenied
 from persistence.store.database import Database
 from persistence.store.models import Conversation, Message
-from tests.messaging_world import NUMBER, assert_counters_true, build
+from tests.support.worlds.messaging import NUMBER, assert_counters_true, build
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from persistence.store.counters import recount
 from persistence.store.database import Database
 from persistence.store.models import Campaign, Contact, Conversation, Message, User
 from persistence.store.types import utcnow
-from tests.messaging_world import World, assert_counters_true, build, events_of
+from tests.support.worlds.messaging import World, assert_counters_true, build, events_of
 
 
 async def _world(db: Database, **kw: Any) -> World:

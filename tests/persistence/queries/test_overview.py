@@ -8,7 +8,7 @@ from persistence.queries.overview import Overview, overview, parse_query
 from persistence.rules.errors import InvalidInput, NotFound, PermissionDenied
 from persistence.store.database import Database
 from persistence.store.scope import Actor
-from tests.sweep_world import SweepWorld, add_conversations, add_sender, build_world
+from tests.support.worlds.sweep import SweepWorld, add_conversations, add_sender, build_world
 
 
 def admin(world: SweepWorld) -> Actor:

@@ -8,20 +8,19 @@ the sending, receiving and opt-out commands set them (see persistence/rules/stat
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from sqlalchemy import insert, select
 
-from persistence.outbox.outbox import open_database
 from persistence.store.counters import recount
 from persistence.store.database import Database
 from persistence.store.models import Campaign, CampaignSender, Contact, Conversation, Organization, User
-from tests.world import PASSWORD
+
+from .accounts import password_hash, sync
 
 __all__ = [
     "BASE_TIME",
@@ -33,15 +32,11 @@ __all__ = [
     "build_world_sync",
     "conversation_columns",
     "snapshot",
-    "sync",
 ]
-
-T = TypeVar("T")
 
 State = Literal["not_started", "sent", "needs_reply", "replied", "opted_out", "opted_out_waiting"]
 BASE_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 _phones = itertools.count(1)
-_hash_cache: dict[str, str] = {}
 
 
 def conversation_columns(state: State, minute: int) -> dict[str, Any]:
@@ -72,14 +67,6 @@ class SweepWorld:
     senders: dict[str, int] = field(default_factory=dict)
 
 
-async def _password_hash() -> str:
-    if PASSWORD not in _hash_cache:
-        from server.auth import hash_password
-
-        _hash_cache[PASSWORD] = await hash_password(PASSWORD)
-    return _hash_cache[PASSWORD]
-
-
 async def add_sender(
     db: Database, world: SweepWorld, first_name: str, last_name: str = "Sender", *, member: bool = True
 ) -> int:
@@ -88,7 +75,7 @@ async def add_sender(
         user = User(
             organization_id=world.organization_id,
             email=f"{first_name.lower()}.{world.campaign_id}@example.org",
-            password_hash=await _password_hash(),
+            password_hash=await password_hash(),
             first_name=first_name,
             last_name=last_name,
             role="sender",
@@ -169,19 +156,6 @@ async def build_world(
     for name in senders:
         await add_sender(db, world, name)
     return world
-
-
-def sync(database_url: str, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run ``work(db)`` from a synchronous (TestClient) test."""
-
-    async def run() -> T:
-        db = open_database(database_url)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
 
 
 def build_world_sync(database_url: str, organization_id: int, **kwargs: Any) -> SweepWorld:

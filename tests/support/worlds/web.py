@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.world import PASSWORD, make_org
+from .accounts import PASSWORD, make_org
 
 __all__ = ["ORG_NUMBER", "WEBHOOK_TOKEN", "World", "build_world", "signed_inbound"]
 

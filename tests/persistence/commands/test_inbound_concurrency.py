@@ -12,7 +12,7 @@ from persistence.commands.messaging import send_message
 from persistence.outbox.outbox import open_database
 from persistence.store.database import Database
 from persistence.store.models import Message, UnmatchedInbound
-from tests.messaging_world import NUMBER, assert_counters_true, build
+from tests.support.worlds.messaging import NUMBER, assert_counters_true, build
 
 
 async def _deliver(database_url: str, sms: InboundSms) -> InboundResult | str:

@@ -16,7 +16,7 @@ from persistence.store.models import Conversation
 from persistence.store.scope import Actor
 from server.api.reassign import SelfAssignBody
 from server.parsing import parse_object
-from tests.sweep_world import SweepWorld, add_conversations, build_world, snapshot
+from tests.support.worlds.sweep import SweepWorld, add_conversations, build_world, snapshot
 
 
 def sender(world: SweepWorld, name: str) -> Actor:

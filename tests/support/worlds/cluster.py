@@ -20,7 +20,8 @@ from persistence.rules.events import EventRecord
 from persistence.store.database import Database
 from server.live.protocol import encode_event
 from server.tokens import issue_token
-from tests.live.helpers import seed_team
+
+from .team import seed_team
 
 SECRET = "live-test-secret"
 

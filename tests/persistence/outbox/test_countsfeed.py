@@ -15,7 +15,7 @@ from persistence.outbox.record import emit
 from persistence.rules.channels import campaign_channel, sender_channel
 from persistence.store.counters import recount
 from persistence.store.database import Database
-from tests.messaging_world import World, build, events_of
+from tests.support.worlds.messaging import World, build, events_of
 
 
 async def _world(db: Database) -> World:

@@ -30,7 +30,7 @@ from persistence.store.database import Database
 from persistence.store.models import Conversation
 from persistence.store.scope import Actor
 from server.api.reassign import parse_reassign
-from tests.sweep_world import State, add_conversations, build_world
+from tests.support.worlds.sweep import State, add_conversations, build_world
 
 NAMES = ("Ana", "Ben", "Cam", "Dee")
 STATES: tuple[State, ...] = (

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from persistence.outbox.outbox import open_database
 from persistence.store.database import Database, async_url
 from persistence.store.models import Organization
 
@@ -85,13 +86,13 @@ async def test_sslmode_in_database_url_is_honoured_by_a_real_server(db: Database
     if db.dialect == "sqlite":
         pytest.skip("SQLite has no connections to encrypt")
     plain = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
-    without = Database(plain + "?sslmode=disable")
+    without = open_database(plain + "?sslmode=disable")
     try:
         async with without.session() as session:
             assert await session.scalar(select(func.count()).select_from(Organization)) == 0
     finally:
         await without.dispose()
-    required = Database(plain + "?sslmode=require")
+    required = open_database(plain + "?sslmode=require")
     try:
         with pytest.raises(ConnectionError, match="SSL"):
             async with required.session() as session:
@@ -109,7 +110,7 @@ async def test_a_database_that_never_answers_fails_a_request_after_the_connect_t
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    db = Database(f"postgresql://u@127.0.0.1:{port}/d", connect_timeout=0.5)
+    db = open_database(f"postgresql://u@127.0.0.1:{port}/d", connect_timeout=0.5)
     try:
         started = asyncio.get_running_loop().time()
         with pytest.raises(TimeoutError):

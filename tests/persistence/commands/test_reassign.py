@@ -16,7 +16,7 @@ from persistence.store.database import Database
 from persistence.store.models import CampaignSender, Event
 from persistence.store.scope import Actor
 from server.api.reassign import parse_reassign
-from tests.sweep_world import SweepWorld, add_conversations, build_world, snapshot
+from tests.support.worlds.sweep import SweepWorld, add_conversations, build_world, snapshot
 
 
 def admin(world: SweepWorld) -> Actor:
