@@ -17,14 +17,12 @@ sent), two transactions a send, without counters, events or checks.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from persistence.commands.messaging import record_delivery, send_message
 from persistence.outbox.counts import CountsFeed
@@ -35,7 +33,7 @@ from persistence.store.scope import Actor
 from server.live.counts import publish_forever
 
 from .bench_sweep import Timing, seed
-from .scratch import scratch_database
+from .scratch import bench_arguments, parse_bench_arguments, scratch_database
 
 __all__ = ["main", "run"]
 
@@ -149,21 +147,13 @@ async def _measure(url: str, conversations: int, senders: int, workers: int, sec
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--database-url", required=True, help="postgresql://... (a scratch database is created)"
-    )
+    parser = bench_arguments(__doc__)
     parser.add_argument("--conversations", type=int, default=300_000)
     # Not a multiple of 3: the seed leaves every third conversation not started.
     parser.add_argument("--senders", type=int, default=100)
     parser.add_argument("--workers", type=int, default=50, help="senders sending at the same time")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    args = parser.parse_args(argv)
-    if make_url(args.database_url).get_backend_name() != "postgresql":
-        parser.error("--database-url must be a postgresql:// URL")
+    args = parse_bench_arguments(parser, argv)
     if not 0 < 3 * args.workers <= args.senders:
         parser.error("need 0 < 3 * --workers <= --senders (each phase has its own senders)")
     asyncio.run(

@@ -18,7 +18,6 @@ measures, each next to a baseline taken in the same run:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import tempfile
 import time
@@ -27,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from persistence.commands.reassign import reassign
 from persistence.outbox.outbox import open_database
@@ -40,7 +38,7 @@ from server.api.reassign import parse_reassign
 from server.auth import hash_password
 from server.settings import Settings
 
-from .scratch import scratch_database
+from .scratch import bench_arguments, parse_bench_arguments, scratch_database
 
 __all__ = ["Timing", "main", "run", "seed"]
 
@@ -237,21 +235,13 @@ async def _measure(url: str, conversations: int, senders: int, move: int, target
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--database-url", required=True, help="postgresql://... (a scratch database is created)"
-    )
+    parser = bench_arguments(__doc__)
     parser.add_argument("--conversations", type=int, default=1_000_000)
     parser.add_argument("--senders", type=int, default=1_000)
     parser.add_argument("--move", type=int, default=100_000, help="conversations moved from the pool")
     parser.add_argument("--targets", type=int, default=100, help="senders they are divided among")
     parser.add_argument("--calls", type=int, default=300, help="overview calls measured")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    args = parser.parse_args(argv)
-    if make_url(args.database_url).get_backend_name() != "postgresql":
-        parser.error("--database-url must be a postgresql:// URL")
+    args = parse_bench_arguments(parser, argv)
     if not 0 < args.move <= args.conversations or not 0 < args.targets <= args.senders:
         parser.error("need 0 < --move <= --conversations and 0 < --targets <= --senders")
     asyncio.run(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
-__all__ = ["dsn", "scratch_database"]
+__all__ = ["bench_arguments", "dsn", "parse_bench_arguments", "scratch_database"]
 
 
 def dsn(url: str, database: str | None = None) -> str:
@@ -39,3 +40,23 @@ async def scratch_database(url: str, *, name: str | None = None, keep: bool = Fa
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+def bench_arguments(description: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line: ``--database-url`` and ``--keep`` (see :func:`parse_bench_arguments`)."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url", required=True, help="postgresql://... (a scratch database is created)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    return parser
+
+
+def parse_bench_arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse, and refuse a database URL that is not PostgreSQL's (the benchmarks measure it)."""
+    args = parser.parse_args(argv)
+    if make_url(args.database_url).get_backend_name() != "postgresql":
+        parser.error("--database-url must be a postgresql:// URL")
+    return args

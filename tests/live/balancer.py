@@ -8,17 +8,14 @@ privilege drop (``chroot``/``user``/``group``) and the log target (a file).
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import signal
 import ssl
 import subprocess
-import time
 from pathlib import Path
 
-import httpx
-
 from tests.support.ports import free_port
+from tests.support.processes import wait_healthy
 
 __all__ = ["CONFIG", "Balancer", "missing_balancer_programs", "render_config"]
 
@@ -113,18 +110,12 @@ class Balancer:
         return self
 
     async def ready(self, wait: float = 15.0) -> None:
-        deadline = time.monotonic() + wait
-        async with httpx.AsyncClient(verify=self.ssl_context()) as client:
-            while time.monotonic() < deadline:
-                if self.proc is not None and self.proc.poll() is not None:
-                    raise RuntimeError(f"haproxy exited: {self.log_path.read_text()[-3000:]}")
-                try:
-                    if (await client.get(self.url + "/api/health", timeout=1.0)).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise TimeoutError(f"haproxy did not pass requests: {self.log_path.read_text()[-3000:]}")
+        if not await wait_healthy(self.url, wait=wait, alive=self._check_alive, verify=self.ssl_context()):
+            raise TimeoutError(f"haproxy did not pass requests: {self.log_path.read_text()[-3000:]}")
+
+    def _check_alive(self) -> None:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise RuntimeError(f"haproxy exited: {self.log_path.read_text()[-3000:]}")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -6,10 +6,11 @@ import asyncio
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,9 +20,29 @@ from server.settings import Settings
 
 from .ports import free_port
 
-__all__ = ["PrivateRedis", "ServerProcess", "settings_env"]
+__all__ = ["PrivateRedis", "ServerProcess", "settings_env", "wait_healthy"]
 
 STARTUP_TIMEOUT = 30.0
+
+
+async def wait_healthy(
+    url: str, *, wait: float, alive: Callable[[], None], verify: ssl.SSLContext | bool = True
+) -> bool:
+    """Poll ``{url}/api/health`` until it answers 200 (True) or ``wait`` runs out (False).
+
+    ``alive`` raises when the process behind ``url`` has exited. Cancel-safe.
+    """
+    deadline = time.monotonic() + wait
+    async with httpx.AsyncClient(verify=verify) as client:
+        while time.monotonic() < deadline:
+            alive()
+            try:
+                if (await client.get(url + "/api/health", timeout=1.0)).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    return False
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -102,17 +123,8 @@ class ServerProcess:
 
     async def ready(self, wait: float = STARTUP_TIMEOUT) -> None:
         """Wait until ``/api/health`` answers. Cancel-safe."""
-        deadline = time.monotonic() + wait
-        async with httpx.AsyncClient() as client:
-            while time.monotonic() < deadline:
-                self._check_alive()
-                try:
-                    if (await client.get(self.url + "/api/health", timeout=1.0)).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise TimeoutError(f"{self.name} did not become healthy:\n{self.log()}")
+        if not await wait_healthy(self.url, wait=wait, alive=self._check_alive):
+            raise TimeoutError(f"{self.name} did not become healthy:\n{self.log()}")
 
     def _check_alive(self) -> None:
         if self.proc is not None and self.proc.poll() is not None:
