@@ -12,6 +12,7 @@ webhooks' signatures (``server/signature.py``).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -59,7 +60,13 @@ class TwilioProvider:
         if sms.status_callback:
             form.append(("StatusCallback", sms.status_callback))
         try:
-            response = await self._client.post(self._url, data=form, auth=self._auth)  # type: ignore[arg-type]
+            response = await self._client.post(
+                self._url,
+                # Repeated MediaUrl fields: httpx's data= takes a mapping, so the form is encoded here.
+                content=urlencode(form).encode("ascii"),
+                headers={"content-type": "application/x-www-form-urlencoded"},
+                auth=self._auth,
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise ProviderError(
                 f"Twilio could not be reached: {type(exc).__name__}", error_code="provider_unavailable"

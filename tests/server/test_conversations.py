@@ -83,8 +83,7 @@ def test_provider_failure_keeps_the_message_marked_failed(
     app.state.services.provider = Broken()
     world = _world(database_url)
     sam = login(client, "sam@example.org")
-    status, body = _send(client, sam, world.conversations[0])
-    assert status == 201
+    assert _send(client, sam, world.conversations[0])[0] == 201
     url = f"/api/conversations/{world.conversations[0]}"
 
     def failed() -> bool:
