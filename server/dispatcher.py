@@ -1,11 +1,13 @@
 """The send queue's runner: one task per server process, owned by the app's lifespan.
 
 Each instance runs the same loop; the database and the pace make them one
-queue. For every organization with due texts a worker takes the
-organization's next paced slot (``server/pacing.py``), waits for it, claims the
-oldest due text (``persistence/commands/send_queue.py``) and hands it to a
-send task, which calls the provider and records the outcome. At most
-``max_in_flight`` texts are between claim and outcome per instance.
+queue. For every organization with due texts a worker claims the oldest due
+text (``persistence/commands/send_queue.py``), takes the organization's next
+paced slot (``server/pacing.py``), waits for it and hands the text to a send
+task, which calls the provider at once and records the outcome. A worker
+holds one claimed text at a time while it waits, so a claim waits a few
+slots at most, far inside its lease. At most ``max_in_flight`` texts are
+between claim and outcome per instance.
 
 An idle instance looks at the queue every ``send_poll_seconds``; a send on
 this instance wakes it at once (:meth:`SendQueue.wake`). Once a second it also
@@ -128,13 +130,15 @@ class SendQueue:
                 await self._slots.acquire()
                 handed = False
                 try:
-                    wait = await self._pacer.reserve(organization_id, rate)
-                    if wait > 0:
-                        await asyncio.sleep(wait)
+                    # Claim first, then wait for the slot: the database's delays come
+                    # before the paced moment, not between it and the provider call.
                     async with self._svc.db.transaction() as session:
                         claimed = await claim_next(session, organization_id, now=utcnow(), lease=self._lease)
                     if claimed is None:
                         return
+                    wait = await self._pacer.reserve(organization_id, rate)
+                    if wait > 0:
+                        await asyncio.sleep(wait)
                     task = sends.create_task(self._send(claimed), name=f"send-{claimed.message_id}")
                     self._sends.add(task)
                     task.add_done_callback(self._sends.discard)
