@@ -41,7 +41,8 @@ async def _organization(svc: Services, fields: dict[str, str]) -> tuple[int | No
     )
     async with svc.db.session() as session:
         row = None
-        if account and is_utf8(account):
+        # Only a value a SID could be reaches the database (no NUL, no stray bytes).
+        if account and len(account) <= 64 and is_utf8(account) and storable(account):
             row = (
                 await session.execute(
                     select(*columns)

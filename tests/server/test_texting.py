@@ -396,3 +396,13 @@ def test_the_simulator_organization_signs_its_callbacks_with_its_webhook_token(
     world_of(database_url)
     assert callback(texting, "SMx", "delivered", token=TOKEN) == 200
     assert callback(texting, "SMx", "delivered", token=AUTH_TOKEN) == 403
+
+
+def test_a_callback_with_bytes_no_sid_could_have_is_refused_not_a_500(
+    texting: TestClient, database_url: str
+) -> None:
+    world_of(database_url)
+    for account in ("AC\u0000", "AC" + "x" * 100):
+        form = {"MessageSid": "SM1", "MessageStatus": "delivered", "AccountSid": account, "From": "nobody"}
+        response = texting.post("/api/sms/status", data=form)
+        assert response.status_code == 403, response.text
