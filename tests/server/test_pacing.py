@@ -36,14 +36,16 @@ async def test_two_pacers_on_one_store_hand_out_evenly_spaced_slots(db: Database
         prefix = f"shiftline-test-{secrets.token_hex(4)}"
         pacers = [RedisPacer(client, prefix) for client in clients]
     try:
-        first, second = await asyncio.gather(*(_slots(p, world.organization_id, 5, 20) for p in pacers))
+        first, second = await asyncio.gather(*(_slots(p, world.organization_id, 5, 2) for p in pacers))
     finally:
         for client in clients:
             await client.aclose()
     slots = sorted(first + second)
-    step = interval(20)
-    # Ten slots, one step apart, whoever asked (each measured a moment after its answer).
-    assert slots[-1] - slots[0] == pytest.approx(9 * step, abs=0.05)
+    # A slow rate: each slot is measured a moment after its answer, and a loaded
+    # machine makes that moment vary by tens of milliseconds.
+    step = interval(2)
+    # Ten slots, one step apart, whoever asked.
+    assert slots[-1] - slots[0] == pytest.approx(9 * step, abs=0.2)
     assert all(b - a > step * 0.7 for a, b in itertools.pairwise(slots))
 
 
