@@ -5,7 +5,7 @@
 Seeds one campaign as ``bench_sweep`` does, then ``--workers`` concurrent
 workers, each a different sender, send initial messages for ``--seconds``
 (each phase below with senders of its own):
-``send_message`` then ``record_delivery`` (the two transactions the server
+``send_message`` then ``record_sent`` (the two transactions the server
 runs around the provider), with a ``CountsFeed`` publishing the counter
 events, as in the server. Every send writes its events on the campaign
 channel, so this is the campaign's ceiling, whatever the number of instances.
@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import text
 
-from persistence.commands.messaging import record_delivery, send_message
+from persistence.commands.messaging import send_message
+from persistence.commands.send_queue import record_sent
 from persistence.outbox.counts import CountsFeed
 from persistence.outbox.outbox import Outbox, Subscriber, open_database
 from persistence.store.database import Database
@@ -97,9 +98,7 @@ async def _measure(url: str, conversations: int, senders: int, workers: int, sec
             async with db.transaction() as session:
                 out = await send_message(session, Actor(user_id, 1, "sender"), conversation_id)
             async with db.transaction() as session:
-                await record_delivery(
-                    session, out.message.id, status="sent", provider_message_id="SM" + secrets.token_hex(16)
-                )
+                await record_sent(session, out.message.id, "SM" + secrets.token_hex(16))
 
         async def bare(user_id: int, conversation_id: int) -> None:
             async with db.engine.begin() as conn:

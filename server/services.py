@@ -6,6 +6,7 @@ the type checker knows what it gets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
@@ -52,6 +53,9 @@ class Services:
     provider: Provider = field(default_factory=Simulator)
     # Set while the live hub runs (between start-up and shutdown).
     live: Live | None = None
+    # Tells this process's send queue that a text was queued (server/dispatcher.py);
+    # does nothing while no queue runs: the text waits for the next one.
+    wake_queue: Callable[[], None] = field(default=lambda: None)
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -28,6 +28,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Every tunable of a server process; see the README's settings table."""
@@ -52,11 +62,19 @@ class Settings:
     ws_ping_interval: int = 20
     ws_max_message_bytes: int = 64 * 1024
     live_max_subscriptions: int = 100
-    # Seconds a text stays `queued` before another process sends it again (its
-    # own stopped between commit and provider): shorter sends late texts
-    # sooner but risks sending twice one the provider took just before the stop.
-    queued_retry_seconds: int = 300
     demo: bool = False
+    # Texting (docs/texting.md): where Twilio's REST API is; the URL the
+    # provider reaches this server at (its webhooks are signed over it);
+    # how long an instance holds a claimed text before another may take it;
+    # the first wait after a throttled try; how often idle instances look at
+    # the queue; the simulator's delivery receipts.
+    twilio_api_url: str = "https://api.twilio.com"
+    public_url: str | None = None
+    send_lease_seconds: float = 30.0
+    send_backoff_seconds: float = 1.0
+    send_poll_seconds: float = 0.5
+    simulator_receipt_seconds: float = 1.0
+    simulator_failure_share: float = 0.0
 
     @property
     def embedded(self) -> bool:
@@ -88,12 +106,15 @@ class Settings:
             "ws_ping_interval": _int(env, "SHIFTLINE_WS_PING_INTERVAL", 20),
             "ws_max_message_bytes": _int(env, "SHIFTLINE_WS_MAX_MESSAGE_BYTES", 64 * 1024),
             "live_max_subscriptions": _int(env, "SHIFTLINE_LIVE_MAX_SUBSCRIPTIONS", 100),
-            "queued_retry_seconds": _int(env, "SHIFTLINE_QUEUED_RETRY_SECONDS", 300),
+            "twilio_api_url": (env.get("SHIFTLINE_TWILIO_API_URL") or "https://api.twilio.com").rstrip("/"),
+            "public_url": (env.get("SHIFTLINE_PUBLIC_URL") or "").rstrip("/") or None,
+            "send_lease_seconds": _float(env, "SHIFTLINE_SEND_LEASE_SECONDS", 30.0),
+            "send_backoff_seconds": _float(env, "SHIFTLINE_SEND_BACKOFF_SECONDS", 1.0),
+            "send_poll_seconds": _float(env, "SHIFTLINE_SEND_POLL_SECONDS", 0.5),
+            "simulator_receipt_seconds": _float(env, "SHIFTLINE_SIMULATOR_RECEIPT_SECONDS", 1.0),
+            "simulator_failure_share": _float(env, "SHIFTLINE_SIMULATOR_FAILURE_SHARE", 0.0),
         }
         if env.get("SHIFTLINE_INSTANCE_ID"):
             values["instance_id"] = env["SHIFTLINE_INSTANCE_ID"]
         values.update(overrides)
-        if not isinstance(values["queued_retry_seconds"], int) or values["queued_retry_seconds"] < 1:
-            # 0 would resend texts whose first send is still under way.
-            raise ValueError("SHIFTLINE_QUEUED_RETRY_SECONDS must be at least 1")
         return cls(**values)  # type: ignore[arg-type]

@@ -1,8 +1,15 @@
-"""Webhook signatures as the common SMS providers compute them (pure).
+"""Webhook signatures as the common SMS providers compute them.
 
 ``X-Twilio-Signature`` is base64(HMAC-SHA1(token, url + name1 + value1 + ...))
 with the POST parameters sorted by name (and value, for repeated names). The
 URL is the full URL the provider called, query string included.
+
+Checked by the official ``twilio`` library's ``RequestValidator`` (it also
+accepts the URL with and without its default port). Kept here only what it
+cannot do: the URL the provider called when shiftline runs behind a proxy
+(``SHIFTLINE_PUBLIC_URL``), and parameters that are not valid UTF-8, which
+are checked over the bytes that arrived so that a signed but undecodable
+request is answered 400, not 403.
 """
 
 from __future__ import annotations
@@ -10,10 +17,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["compute_signature", "url_variants", "valid_signature"]
+from twilio.request_validator import RequestValidator
+
+__all__ = ["compute_signature", "public_variant", "url_variants", "valid_signature"]
 
 
 def compute_signature(token: str, url: str, params: Iterable[tuple[str, str]]) -> str:
@@ -50,15 +59,65 @@ def url_variants(url: str) -> list[str]:
     return [url, other]
 
 
+def public_variant(url: str, public_url: str | None) -> str | None:
+    """``url`` as the provider called it through ``public_url`` (scheme, host and prefix swapped)."""
+    if not public_url:
+        return None
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{public_url.rstrip('/')}{parts.path}{query}"
+
+
+class _Form:
+    """Repeated form fields as the validator reads them (``getall``)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._pairs = pairs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({name for name, _value in self._pairs})
+
+    def getall(self, name: str) -> list[str]:
+        return [value for key, value in self._pairs if key == name]
+
+
+def _utf8(pairs: list[tuple[str, str]]) -> bool:
+    try:
+        for name, value in pairs:
+            name.encode("utf-8")
+            value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def valid_signature(
-    token: str | None, url: str, params: Iterable[tuple[str, str]], header: str | None
+    token: str | None,
+    url: str,
+    params: Iterable[tuple[str, str]],
+    header: str | None,
+    *,
+    public_url: str | None = None,
 ) -> bool:
-    """Whether ``header`` is the signature of this request; False when unsigned or no token."""
+    """Whether ``header`` is the signature of this request; False when unsigned or no token.
+
+    ``public_url``: the server's URL as the provider reaches it, when a proxy
+    stands between (the request's own URL is tried too).
+    """
     if not token or not header:
         return False
     pairs = list(params)
+    candidates = [url]
+    public = public_variant(url, public_url)
+    if public is not None and public != url:
+        candidates.append(public)
+    if _utf8(pairs):
+        validator = RequestValidator(token)
+        form = _Form(pairs)
+        return any(validator.validate(candidate, form, header.strip()) for candidate in candidates)
     given = header.strip().encode("ascii", "replace")
     return any(
-        hmac.compare_digest(compute_signature(token, candidate, pairs).encode("ascii"), given)
-        for candidate in url_variants(url)
+        hmac.compare_digest(compute_signature(token, variant, pairs).encode("ascii"), given)
+        for candidate in candidates
+        for variant in url_variants(candidate)
     )

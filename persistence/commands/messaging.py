@@ -6,10 +6,10 @@ locked, and no message is ever lost:
 1. :func:`send_message` (one transaction): checks every refusal, writes the
    message as ``queued``, updates the conversation's status columns, the
    counters and the live events. Nothing is written when it refuses.
-2. After commit the caller hands the text to the provider and records the
-   outcome with :func:`record_delivery` (``sent`` with the provider's id, or
-   ``failed``). A message left ``queued`` by a crash between the two steps is
-   still in the thread and found by :func:`undelivered`.
+2. After commit the send queue (``persistence/commands/send_queue.py``,
+   run by ``server/dispatcher.py``) hands the text to the provider at the
+   organization's pace and records the outcome. A message is ``queued`` until
+   then, also across a crash: the row is the job.
 
 Notes (``direction`` ``note``) are written the same way but never sent and
 never change the conversation's status.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.outbox.notify import emit_conversation, emit_counts, iso
@@ -44,10 +44,8 @@ __all__ = [
     "emit_message",
     "fill_template",
     "message_data",
-    "record_delivery",
     "send_message",
     "slot_delta",
-    "undelivered",
 ]
 
 # Ten concatenated SMS segments: what the common providers accept in one message.
@@ -110,6 +108,8 @@ def message_data(message: Message) -> dict[str, Any]:
         "media_urls": list(message.media_urls or []),
         "sender_id": message.sender_id,
         "delivery_status": message.delivery_status,
+        "error_code": message.error_code,
+        "error_message": message.error_message,
         "created_at": iso(message.created_at),
     }
 
@@ -130,7 +130,7 @@ class Outbound:
     conversation: Conversation
     to: str | None
     from_: str | None
-    kind: str  # "initial", "reply", "follow_up", "note" (or "retry" from ``undelivered``)
+    kind: str  # "initial", "reply", "follow_up" or "note"
 
 
 def _compose(
@@ -269,59 +269,3 @@ async def _write(
     await session.flush()
     emit_message(session, conversation, message)
     return Outbound(message, conversation, to, from_, kind)
-
-
-async def record_delivery(
-    session: AsyncSession, message_id: int, *, status: str, provider_message_id: str | None
-) -> Message | None:
-    """Store the provider's verdict on a queued message and tell the watchers.
-
-    The ``message`` event is sent again with the new ``delivery_status``;
-    clients replace the message with the same ``id``.
-    """
-    message = await session.scalar(select(Message).where(Message.id == message_id).with_for_update())
-    if message is None:
-        return None
-    message.delivery_status = status
-    message.provider_message_id = provider_message_id
-    conversation = await session.get_one(Conversation, message.conversation_id)
-    await session.flush()
-    emit_message(session, conversation, message)
-    return message
-
-
-async def undelivered(
-    session: AsyncSession, *, older_than: datetime, limit: int = 100, claim: bool = False
-) -> list[Outbound]:
-    """Outbound messages still ``queued`` since before ``older_than`` (a crash between the steps).
-
-    With ``claim`` the messages are marked as being retried now, so another
-    instance running the same sweep skips them until ``older_than`` passes
-    again (a retry that itself died is retried later).
-    """
-    stmt = (
-        select(Message, Conversation, Contact.phone, Organization.sending_number)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .join(Contact, Contact.id == Conversation.contact_id)
-        .join(Organization, Organization.id == Message.organization_id)
-        .where(
-            Message.delivery_status == "queued",
-            Message.created_at < older_than,
-            or_(Message.delivery_attempt_at.is_(None), Message.delivery_attempt_at < older_than),
-        )
-        .order_by(Message.id)
-        .limit(limit)
-    )
-    if claim:
-        stmt = stmt.with_for_update(of=Message, skip_locked=True)
-    rows = (await session.execute(stmt)).all()
-    if claim and rows:
-        await session.execute(
-            update(Message)
-            .where(Message.id.in_([r[0].id for r in rows]))
-            .values(delivery_attempt_at=utcnow())
-        )
-    return [
-        Outbound(message, conversation, phone, number, "retry")
-        for message, conversation, phone, number in rows
-    ]

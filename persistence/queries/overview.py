@@ -62,12 +62,15 @@ class Overview:
     needs_reply: int
     # The Unassigned row first, then the senders in the asked order.
     senders: list[SenderRow]
+    # Texts the carriers filtered as spam (error 30007).
+    carrier_filtered: int = 0
 
     def to_json(self, online: set[int]) -> dict[str, Any]:
         return {
             "total": self.total,
             "not_started": self.not_started,
             "needs_reply": self.needs_reply,
+            "carrier_filtered": self.carrier_filtered,
             "senders": [row.to_json(row.user_id in online) for row in self.senders],
         }
 
@@ -106,7 +109,7 @@ async def overview(session: AsyncSession, actor: Actor, campaign_id: int, query:
         NotFound: no such campaign in the actor's organization.
     """
     require_sweeper(actor)
-    await campaign_for(session, actor, campaign_id)
+    campaign = await campaign_for(session, actor, campaign_id)
     cc = ConversationCount
     totals = (
         await session.execute(
@@ -123,7 +126,7 @@ async def overview(session: AsyncSession, actor: Actor, campaign_id: int, query:
     total, not_started, needs_reply, pool_assigned, pool_sent, pool_needs = (int(v) for v in totals)
     rows = [SenderRow(None, "Unassigned", "", pool_assigned, pool_sent, pool_needs)]
     rows.extend(await _sender_rows(session, campaign_id, query))
-    return Overview(total, not_started, needs_reply, rows)
+    return Overview(total, not_started, needs_reply, rows, campaign.carrier_filtered)
 
 
 async def _sender_rows(session: AsyncSession, campaign_id: int, query: OverviewQuery) -> list[SenderRow]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -43,12 +44,14 @@ __all__ = [
     "Contact",
     "Conversation",
     "ConversationCount",
+    "DeliveryReceipt",
     "Event",
     "InstanceSecret",
     "Message",
     "OptOut",
     "Organization",
     "RecommendedReply",
+    "SendPace",
     "SurveyAnswer",
     "SurveyQuestion",
     "UnmatchedInbound",
@@ -84,6 +87,13 @@ class Organization(Base):
     webhook_token: Mapped[str | None] = mapped_column(String(200))
     redact_phones: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The SMS provider: "simulator" or "twilio". The auth token is stored only
+    # encrypted (server/credentials.py), never in the clear.
+    provider_kind: Mapped[str] = mapped_column(String(16), default="simulator", server_default="simulator")
+    twilio_account_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    twilio_auth_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    messaging_service_sid: Mapped[str | None] = mapped_column(String(64))
+    send_rate_per_second: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
 
 class User(Base):
@@ -113,6 +123,8 @@ class Campaign(Base):
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Texts the carriers filtered (error 30007): shown on the overview.
+    carrier_filtered: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class CampaignSender(Base):
@@ -203,6 +215,14 @@ class Message(Base):
         CheckConstraint(_in("direction", DIRECTIONS), name="ck_messages_direction"),
         UniqueConstraint("organization_id", "provider_message_id", name="uq_messages_provider_id"),
         Index("ix_messages_conversation", "conversation_id", "id"),
+        # The send queue: the queued rows, oldest first (persistence/commands/send_queue.py).
+        Index(
+            "ix_messages_queued",
+            "organization_id",
+            "id",
+            postgresql_where=text("delivery_status = 'queued'"),
+            sqlite_where=text("delivery_status = 'queued'"),
+        ),
     )
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -213,10 +233,57 @@ class Message(Base):
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     provider_message_id: Mapped[str | None] = mapped_column(String(100))
     delivery_status: Mapped[str | None] = mapped_column(String(20))
-    # When a redelivery last claimed this queued message, so that two
-    # instances never retry the same one at once.
+    # Until when an instance holds this queued message (its claim); another
+    # instance takes it over after that, so a killed instance loses nothing.
     delivery_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Tries the provider throttled so far, and when the next may start.
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryReceipt(Base):
+    """A provider's status callback, stored as it came before it is applied.
+
+    ``applied_at`` stays NULL while no message carries ``provider_message_id``
+    yet (a callback that beat the send's answer); it is applied when one does.
+    """
+
+    __tablename__ = "delivery_receipts"
+    __table_args__ = (
+        Index("ix_delivery_receipts_message", "organization_id", "provider_message_id"),
+        Index(
+            "ix_delivery_receipts_pending",
+            "id",
+            postgresql_where=text("applied_at IS NULL"),
+            sqlite_where=text("applied_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    provider_message_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SendPace(Base):
+    """An organization's pace shared by every instance without Redis (server/pacing.py).
+
+    ``next_at``: the earliest moment (epoch seconds) the next text may reach
+    the provider. ``published_depth``/``published_at``: the last ``send_queue``
+    event, so that instances together publish at most one a second.
+    """
+
+    __tablename__ = "send_pace"
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    published_depth: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    published_at: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class UnmatchedInbound(Base):

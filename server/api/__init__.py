@@ -17,6 +17,7 @@ from . import (
     overview,
     reassign,
     replies,
+    sms_status,
 )
 
 __all__ = ["routes"]
@@ -32,6 +33,7 @@ routes: list[BaseRoute] = [
     *reassign.routes,
     *conversations.routes,
     *inbound.routes,
+    *sms_status.routes,
     *replies.routes,
     *export.routes,
 ]

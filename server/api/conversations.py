@@ -21,7 +21,6 @@ from persistence.outbox.notify import conversation_data
 from persistence.queries.conversations import SenderFilter, conversation_view, list_conversations
 
 from ..auth import authenticate
-from ..delivery import deliver
 from ..parsing import AnyOf, Bool, Choice, Int, MapOf, Nullable, Str, param, parse_body, parse_query
 from ..routing import ID_MAX, Operation, route
 from ..services import services
@@ -117,11 +116,12 @@ async def send_route(request: Request) -> Response:
             follow_up=body.follow_up or False,
             note=body.note or False,
         )
-    message = await deliver(svc, out)
+    if out.to is not None:  # queued (notes are not): the send queue takes it from here
+        svc.wake_queue()
     return JSONResponse(
         {
             "kind": out.kind,
-            "message": message_data(message),
+            "message": message_data(out.message),
             "conversation": conversation_data(out.conversation),
         },
         status_code=201,

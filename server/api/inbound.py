@@ -35,7 +35,7 @@ from ..errors import ApiError
 from ..parsing import Int, param, parse_query
 from ..routing import Operation, route
 from ..services import services
-from ..signature import valid_signature
+from ..webhooks import require_signature, signing_token
 
 __all__ = [
     "MAX_INBOUND_CHARS",
@@ -44,8 +44,11 @@ __all__ = [
     "TWIML_EMPTY",
     "UnmatchedQuery",
     "inbound_route",
+    "is_utf8",
+    "read_limited",
     "routes",
     "unmatched_route",
+    "webhook_params",
 ]
 
 # Far above any provider's limit (1,600), so a real text is never refused.
@@ -63,14 +66,14 @@ class UnmatchedQuery:
     before: int | None = param(Int(minimum=1), description="The last page's next_before.")
 
 
-def _params(raw: bytes) -> list[tuple[str, str]]:
+def webhook_params(raw: bytes) -> list[tuple[str, str]]:
     # surrogateescape keeps bytes that are not UTF-8 so the signature is checked
     # over exactly what was sent; they are refused after the signature check.
     text = raw.decode("utf-8", "surrogateescape")
     return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
 
 
-def _is_utf8(value: str) -> bool:
+def is_utf8(value: str) -> bool:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -91,7 +94,7 @@ def _answer(request: Request, result: InboundResult) -> Response:
     return Response(TWIML_EMPTY, media_type="text/xml")
 
 
-async def _read_limited(request: Request) -> bytes:
+async def read_limited(request: Request) -> bytes:
     """The request body, refused (413) as soon as it passes MAX_REQUEST_BYTES, unread beyond."""
     chunks: list[bytes] = []
     size = 0
@@ -104,30 +107,34 @@ async def _read_limited(request: Request) -> bytes:
 
 
 async def inbound_route(request: Request) -> Response:
-    params = _params(await _read_limited(request))
+    params = webhook_params(await read_limited(request))
     fields = dict(params)
     svc = services(request)
-    to = normalize_phone(fields.get("To", "")) if _is_utf8(fields.get("To", "")) else None
+    to = normalize_phone(fields.get("To", "")) if is_utf8(fields.get("To", "")) else None
     token: str | None = None
     organization_id: int | None = None
     if to is not None:
         async with svc.db.session() as session:
             row = (
                 await session.execute(
-                    select(Organization.id, Organization.webhook_token).where(
-                        Organization.sending_number == to
-                    )
+                    select(
+                        Organization.id,
+                        Organization.provider_kind,
+                        Organization.webhook_token,
+                        Organization.twilio_auth_token_encrypted,
+                    ).where(Organization.sending_number == to)
                 )
             ).one_or_none()
         if row is not None:
-            organization_id, token = row
-    signature = request.headers.get("x-twilio-signature")
-    if organization_id is None or not valid_signature(token, str(request.url), params, signature):
+            organization_id = row[0]
+            token = signing_token(svc, row[1], row[2], row[3])
+    if organization_id is None:
         raise ApiError(403, "invalid_signature", "The request is not signed by this number's provider.")
+    require_signature(request, svc, params, token)
     for name in ("From", "MessageSid"):
         if not fields.get(name, "").strip():
             raise ApiError(422, "invalid_input", f"'{name}' is required.")
-    if not all(_is_utf8(name) and _is_utf8(value) for name, value in params):
+    if not all(is_utf8(name) and is_utf8(value) for name, value in params):
         raise ApiError(400, "invalid_encoding", "The request is not valid UTF-8; nothing was stored.")
     if not all(storable(value) for _name, value in params):
         raise ApiError(400, "invalid_encoding", "The request holds NUL characters; nothing was stored.")

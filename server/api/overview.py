@@ -38,6 +38,7 @@ _OVERVIEW = {
         "total": {"type": "integer"},
         "not_started": {"type": "integer"},
         "needs_reply": {"type": "integer"},
+        "carrier_filtered": {"type": "integer", "description": "Texts the carriers filtered (30007)."},
         "senders": {"type": "array", "items": {"type": "object"}},
     },
 }

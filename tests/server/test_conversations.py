@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import update
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from persistence.commands.messaging import send_message, undelivered
-from persistence.outbox.outbox import Outbox
-from persistence.store.database import Database
-from persistence.store.models import Message
 from persistence.store.types import utcnow
-from server.delivery import redeliver
-from server.providers import ProviderError, Simulator
-from server.services import Services
-from server.settings import Settings
+from server.providers import OutgoingSms, ProviderError, Simulator
 from tests.support.worlds.accounts import Login, login
-from tests.support.worlds.messaging import World, build, build_sync, counters_true_sync
+from tests.support.worlds.messaging import World, build_sync, counters_true_sync
 
 QUESTIONS = [("Will you vote?", ["Yes", "No", "Maybe"]), ("Anything else?", [])]
 
@@ -34,6 +27,14 @@ def _simulator(app: Starlette) -> Simulator:
     provider = app.state.services.provider
     assert isinstance(provider, Simulator)
     return provider
+
+
+def _eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait for the send queue (it runs beside the request) to have done ``check``."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the send queue did not get there in time"
+        time.sleep(0.02)
 
 
 def _send(client: TestClient, who: Login, cid: int, **body: object) -> tuple[int, dict[str, object]]:
@@ -54,7 +55,7 @@ def test_sender_sends_the_initial_message_and_the_simulator_records_it(
     message = body["message"]
     assert isinstance(message, dict)
     assert message["body"] == "Hi Ada, it's Sam Sender with Texters United. Can you vote Tuesday?"
-    assert message["delivery_status"] == "sent"
+    assert message["delivery_status"] == "queued"  # the send queue takes it from here
     assert body["conversation"] == {
         "id": world.conversations[0],
         "sender_id": sam.user_id,
@@ -62,6 +63,7 @@ def test_sender_sends_the_initial_message_and_the_simulator_records_it(
         "needs_reply": False,
         "last_message_at": body["conversation"]["last_message_at"],  # type: ignore[index]
     }
+    _eventually(lambda: len(_simulator(app).sent) == 2)
     sent = list(_simulator(app).sent)
     assert [(s.to, s.from_) for s in sent] == [
         ("+14155552672", "+15005550006"),
@@ -75,17 +77,23 @@ def test_provider_failure_keeps_the_message_marked_failed(
     client: TestClient, app: Starlette, database_url: str
 ) -> None:
     class Broken:
-        async def send(self, to: str, from_: str | None, body: str) -> str:
-            raise ProviderError("carrier said no")
+        async def send(self, sms: OutgoingSms) -> str:
+            raise ProviderError("The 'To' number is not a valid phone number.", error_code="21211")
 
     app.state.services.provider = Broken()
     world = _world(database_url)
     sam = login(client, "sam@example.org")
-    status, body = _send(client, sam, world.conversations[0])
-    assert status == 201
-    assert body["message"]["delivery_status"] == "failed"  # type: ignore[index]
-    thread = client.get(f"/api/conversations/{world.conversations[0]}", headers=sam.headers).json()
-    assert [m["delivery_status"] for m in thread["messages"]] == ["failed"]
+    assert _send(client, sam, world.conversations[0])[0] == 201
+    url = f"/api/conversations/{world.conversations[0]}"
+
+    def failed() -> bool:
+        messages = client.get(url, headers=sam.headers).json()["messages"]
+        return [m["delivery_status"] for m in messages] == ["failed"]
+
+    _eventually(failed)
+    (message,) = client.get(url, headers=sam.headers).json()["messages"]
+    assert message["error_code"] == "21211"
+    assert message["error_message"] == "The 'To' number is not a valid phone number."
 
 
 def test_paused_campaign_refuses_with_campaign_is_currently_closed(
@@ -170,7 +178,7 @@ def test_follow_up_and_notes_through_the_api(client: TestClient, app: Starlette,
     assert status == 201 and body["kind"] == "follow_up"
     status, body = _send(client, owner, world.conversations[0], body="Knocked on the door too", note=True)
     assert status == 201 and body["message"]["direction"] == "note"  # type: ignore[index]
-    assert len(_simulator(app).sent) == 2
+    _eventually(lambda: len(_simulator(app).sent) == 2)
     assert _send(client, sam, world.conversations[0], body="psst", note=True)[0] == 403
 
 
@@ -263,25 +271,6 @@ def test_the_sender_and_the_sweepers_see_the_text_arrive_live(client: TestClient
             assert kinds["conversation"]["status"] == "sent"
 
 
-async def test_a_queued_text_is_sent_once_by_redelivery(db: Database, settings: Settings) -> None:
-    world = await build(db, assign=["Sam"] * 6)
-    async with db.transaction() as session:
-        out = await send_message(session, world.senders["Sam"], world.conversations[0])
-    # ...and the process stopped here, before the provider was called.
-    svc = Services(settings=settings, db=db, outbox=Outbox.of(db))
-    simulator = Simulator()
-    svc.provider = simulator
-    assert await redeliver(svc, older_than=timedelta(hours=1)) == 0  # too recent: maybe still in flight
-    assert await redeliver(svc, older_than=timedelta(0)) == 1
-    assert [s.to for s in simulator.sent] == ["+14155552671"]
-    async with db.session() as session:
-        message = await session.get_one(Message, out.message.id)
-        assert message.delivery_status == "sent"
-        assert message.provider_message_id == simulator.sent[0].provider_message_id
-        assert await undelivered(session, older_than=utcnow()) == []
-    assert await redeliver(svc, older_than=timedelta(0)) == 0
-
-
 def test_text_the_database_cannot_store_is_refused_not_a_500(client: TestClient, database_url: str) -> None:
     world = _world(database_url)
     sam = login(client, "sam@example.org")
@@ -318,26 +307,3 @@ def test_ids_no_row_could_have_are_not_found(client: TestClient, database_url: s
     assert (
         client.post(f"/api/conversations/{huge}/messages", headers=owner.headers, json={}).status_code == 404
     )
-
-
-async def test_two_instances_sweeping_at_once_retry_a_queued_text_once(
-    db: Database, settings: Settings
-) -> None:
-    world = await build(db, assign=["Sam"] * 6)
-    async with db.transaction() as session:
-        out = await send_message(session, world.senders["Sam"], world.conversations[0])
-    async with db.transaction() as session:  # ...and the process died an hour ago
-        await session.execute(
-            update(Message)
-            .where(Message.id == out.message.id)
-            .values(created_at=utcnow() - timedelta(hours=1))
-        )
-    simulator = Simulator()
-    instances = []
-    for _ in range(2):
-        svc = Services(settings=settings, db=db, outbox=Outbox.of(db))
-        svc.provider = simulator
-        instances.append(svc)
-    counts = await asyncio.gather(*(redeliver(svc, older_than=timedelta(minutes=5)) for svc in instances))
-    assert sorted(counts) == [0, 1]
-    assert len(simulator.sent) == 1

@@ -17,6 +17,8 @@ def test_admin_turns_on_redaction_and_numbers_are_masked(client: TestClient, dat
         "name": "Texters United",
         "sending_number": "+15005550006",
         "redact_phones": False,
+        "provider": {"kind": "simulator"},
+        "send_rate_per_second": 10,
     }
     url = f"/api/campaigns/{world.campaign_id}/conversations"
     assert (

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from persistence.commands.messaging import MAX_BODY_CHARS, fill_template, record_delivery, send_message
+from persistence.commands.messaging import MAX_BODY_CHARS, fill_template, send_message
+from persistence.commands.send_queue import record_sent
 from persistence.rules.channels import campaign_channel, sender_channel
 from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
 from persistence.store.counters import recount
@@ -70,7 +71,7 @@ async def test_delivery_outcome_is_recorded_and_announced(db: Database) -> None:
     async with db.transaction() as session:
         out = await send_message(session, world.senders["Sam"], world.conversations[0])
     async with db.transaction() as session:
-        delivered = await record_delivery(session, out.message.id, status="sent", provider_message_id="SM1")
+        delivered = await record_sent(session, out.message.id, "SM1")
     assert delivered is not None and delivered.delivery_status == "sent"
     events = await events_of(db, campaign_channel(world.campaign_id))
     statuses = [d["message"]["delivery_status"] for k, d in events if k == "message"]  # type: ignore[index]

@@ -36,6 +36,18 @@ function initialSent(conv) {
   return conv.status !== "not_started" || msgs.some((m) => m.direction === "outbound");
 }
 
+/** A text the provider could not deliver: its error code and what it means, in plain words. */
+export function deliveryError(m) {
+  if (m.direction !== "outbound" || !["failed", "undelivered"].includes(m.delivery_status)) return null;
+  const what = m.delivery_status === "failed" ? "Not sent" : "Not delivered";
+  const code = m.error_code ? ` (${m.error_code})` : "";
+  return h(
+    "span",
+    { class: "delivery-error", role: "note", dataset: { errorCode: m.error_code || "" } },
+    `${what}${code}: ${m.error_message || "the provider gave no reason."}`,
+  );
+}
+
 export class ConversationView {
   /**
    * @param {object} o
@@ -214,6 +226,7 @@ export class ConversationView {
           m.direction === "note" ? h("span", { class: "note-label" }, "Note: ") : null,
           h("span", { class: "body" }, m.body),
           (m.media_urls || []).map((u) => h("a", { href: u, class: "media", target: "_blank", rel: "noopener" }, "attachment")),
+          deliveryError(m),
           h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)),
         ),
       ),

@@ -13,6 +13,7 @@ if (!isSweeper(user)) location.replace(`/send/${cid}`);
 
 const state = {
   totals: { total: 0, not_started: 0, needs_reply: 0 },
+  carrierFiltered: 0, // texts the carriers filtered as spam (30007)
   rows: new Map(), // slotKey(user_id) -> row
   sort: loadSort(cid),
   search: "",
@@ -87,10 +88,21 @@ function setSort(k) {
   renderRowsNow();
 }
 
+// Shown only once a carrier filtered a text: a reason to pause the campaign and check its wording.
+const filteredBadge = h("span", {
+  class: "badge badge-filtered",
+  id: "carrier-filtered",
+  role: "status",
+  hidden: true,
+  title: "Texts the carriers filtered as spam (error 30007)",
+});
+
 function renderCounts() {
   for (const k of ["total", "not_started", "needs_reply"]) {
     $(`#count-${k}`).textContent = String(state.totals[k] ?? 0);
   }
+  filteredBadge.hidden = state.carrierFiltered <= 0;
+  filteredBadge.textContent = `Filtered by carriers: ${state.carrierFiltered}`;
 }
 
 function senderName(row) {
@@ -240,6 +252,7 @@ const reload = reloader(async () => {
   ]);
   banners.apply(campaign);
   state.totals = { total: overview.total, not_started: overview.not_started, needs_reply: overview.needs_reply };
+  state.carrierFiltered = overview.carrier_filtered ?? 0;
   state.rows = new Map(withUnassigned(overview.senders || []).map((r) => [slotKey(r.user_id), r]));
   renderCounts();
   renderRowsNow();
@@ -262,6 +275,9 @@ function onEvent(kind, data) {
     }
     Object.assign(row, { assigned: data.assigned, sent: data.sent, needs_reply: data.needs_reply });
     renderRows();
+  } else if (kind === "carrier_filtered") {
+    state.carrierFiltered = data.carrier_filtered ?? state.carrierFiltered;
+    renderCounts();
   } else if (kind === "presence") {
     const row = state.rows.get(slotKey(data.user_id));
     if (!row) return;
@@ -271,7 +287,7 @@ function onEvent(kind, data) {
 }
 
 // The events the snapshot shows: one seen while a snapshot loads causes another load after it.
-const SNAPSHOT_KINDS = new Set(["stats", "sender_stats", "presence"]);
+const SNAPSHOT_KINDS = new Set(["stats", "sender_stats", "presence", "carrier_filtered"]);
 
 async function main() {
   document.body.prepend(topBar("Overview", [{ href: "/campaigns", label: "Campaigns" }]));
@@ -286,6 +302,7 @@ async function main() {
     titleEl,
     banners.el,
     counts,
+    filteredBadge,
     h(
       "div",
       { class: "toolbar" },

@@ -1,0 +1,215 @@
+"""The send queue: the ``queued`` message rows are the jobs.
+
+An instance takes the oldest due text of an organization with
+:func:`claim_next` right before it calls the provider: the row is locked with
+``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has one writer) and leased
+until ``delivery_attempt_at``, so no other instance takes it meanwhile, and
+any instance takes it over once the lease ran out (its holder died). The
+outcome is written by :func:`record_sent`, :func:`record_retry` or
+:func:`record_failed`; each change of ``delivery_status`` is a ``message``
+event.
+
+Where a crash can make a text go out twice: between the provider's answer
+and the commit of ``sent`` (one round trip to the database). A text claimed
+but not yet sent when its instance dies waits out the lease and is sent by
+another instance, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.commands.receipts import apply_receipts, carrier_actions, emit_delivery
+from persistence.rules.delivery import MAX_TRIES, backoff_seconds, describe_error
+from persistence.store.models import Contact, Conversation, Message, Organization
+
+__all__ = [
+    "Claimed",
+    "claim_next",
+    "due_organizations",
+    "queue_depth",
+    "queue_depths",
+    "record_failed",
+    "record_retry",
+    "record_sent",
+    "release",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A text taken from the queue, with what its provider call needs."""
+
+    message_id: int
+    organization_id: int
+    conversation_id: int
+    campaign_id: int
+    to: str
+    from_: str | None
+    body: str
+    media_urls: tuple[str, ...]
+    tries: int
+    provider_kind: str
+    account_sid: str | None
+    auth_token_encrypted: str | None
+    messaging_service_sid: str | None
+
+
+def _due(now: datetime) -> list[object]:
+    return [
+        Message.delivery_status == "queued",
+        or_(Message.not_before.is_(None), Message.not_before <= now),
+        or_(Message.delivery_attempt_at.is_(None), Message.delivery_attempt_at <= now),
+    ]
+
+
+async def due_organizations(session: AsyncSession, now: datetime) -> list[int]:
+    """Organizations with at least one text that may be sent now."""
+    rows = await session.scalars(
+        select(Message.organization_id).where(and_(*_due(now))).distinct()  # type: ignore[arg-type]
+    )
+    return sorted(rows)
+
+
+async def claim_next(
+    session: AsyncSession, organization_id: int, *, now: datetime, lease: timedelta
+) -> Claimed | None:
+    """The organization's oldest due text, leased to the caller until ``now + lease``; None when none."""
+    stmt = (
+        select(
+            Message,
+            Conversation.campaign_id,
+            Contact.phone,
+            Organization.sending_number,
+            Organization.provider_kind,
+            Organization.twilio_account_sid,
+            Organization.twilio_auth_token_encrypted,
+            Organization.messaging_service_sid,
+        )
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .join(Organization, Organization.id == Message.organization_id)
+        .where(Message.organization_id == organization_id, *_due(now))  # type: ignore[arg-type]
+        .order_by(Message.id)
+        .limit(1)
+        .with_for_update(of=Message, skip_locked=True)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        return None
+    message, campaign_id, phone, number, kind, sid, token, service = row
+    message.delivery_attempt_at = now + lease
+    await session.flush()
+    return Claimed(
+        message_id=message.id,
+        organization_id=organization_id,
+        conversation_id=message.conversation_id,
+        campaign_id=campaign_id,
+        to=phone,
+        from_=number,
+        body=message.body,
+        media_urls=tuple(message.media_urls or ()),
+        tries=message.send_attempts,
+        provider_kind=kind,
+        account_sid=sid,
+        auth_token_encrypted=token,
+        messaging_service_sid=service,
+    )
+
+
+async def _locked(session: AsyncSession, message_id: int) -> Message | None:
+    return await session.scalar(
+        select(Message)
+        .where(Message.id == message_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def record_sent(session: AsyncSession, message_id: int, provider_message_id: str) -> Message | None:
+    """The provider took the text: ``sent``, its id stored, early receipts applied."""
+    message = await _locked(session, message_id)
+    if message is None:
+        return None
+    message.provider_message_id = provider_message_id
+    message.delivery_attempt_at = None
+    if message.delivery_status == "queued":
+        message.delivery_status = "sent"
+        await emit_delivery(session, message)
+    await session.flush()
+    await apply_receipts(session, message.organization_id, provider_message_id)
+    return message
+
+
+async def record_retry(
+    session: AsyncSession, message_id: int, error_code: str, *, now: datetime, backoff_base: float
+) -> Message | None:
+    """A throttled (or unreached) try: the text stays ``queued`` and waits; the last try fails it."""
+    message = await _locked(session, message_id)
+    if message is None or message.delivery_status != "queued":
+        return message
+    message.send_attempts += 1
+    if message.send_attempts >= MAX_TRIES:
+        return await record_failed(session, message_id, error_code, locked=message)
+    message.not_before = now + timedelta(seconds=backoff_seconds(message.send_attempts, base=backoff_base))
+    message.delivery_attempt_at = None
+    await session.flush()
+    return message
+
+
+async def record_failed(
+    session: AsyncSession,
+    message_id: int,
+    error_code: str,
+    error_message: str | None = None,
+    *,
+    locked: Message | None = None,
+) -> Message | None:
+    """The provider refused the text (or it may not be sent any more): ``failed`` with the error.
+
+    A refusal with ``21610`` opts the phone out, as the same code on a receipt does.
+    """
+    message = locked or await _locked(session, message_id)
+    if message is None or message.delivery_status != "queued":
+        return message
+    message.delivery_status = "failed"
+    message.error_code = error_code
+    message.error_message = error_message or describe_error(error_code)
+    message.delivery_attempt_at = None
+    await session.flush()
+    await emit_delivery(session, message)
+    await carrier_actions(session, message, error_code)
+    return message
+
+
+async def release(session: AsyncSession, message_id: int) -> None:
+    """Give a claimed text back untried (shutting down): any instance may take it at once."""
+    await session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.delivery_status == "queued")
+        .values(delivery_attempt_at=None)
+    )
+
+
+async def queue_depth(session: AsyncSession, organization_id: int) -> int:
+    """How many of the organization's texts are queued."""
+    depth = await session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(Message.organization_id == organization_id, Message.delivery_status == "queued")
+    )
+    return int(depth or 0)
+
+
+async def queue_depths(session: AsyncSession) -> dict[int, int]:
+    """Queued texts per organization, for the organizations that have any."""
+    rows = await session.execute(
+        select(Message.organization_id, func.count())
+        .where(Message.delivery_status == "queued")
+        .group_by(Message.organization_id)
+    )
+    return {org: int(n) for org, n in rows.all()}
