@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from tests.world import Login, login
 
-__all__ = ["add_user", "make_campaign"]
+__all__ = ["add_contacts", "add_user", "make_campaign"]
 
 
 def add_user(client: TestClient, admin: Login, email: str, role: str = "sender", first: str = "Sam") -> Login:
@@ -35,3 +35,10 @@ def make_campaign(client: TestClient, who: Login, **fields: Any) -> dict[str, An
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def add_contacts(client: TestClient, who: Login, cid: int, count: int = 1) -> None:
+    """``count`` contacts in the campaign (a campaign is launched only with some)."""
+    rows = [{"first_name": f"C{i}", "last_name": "T", "phone": f"+1212555{i:04d}"} for i in range(count)]
+    response = client.post(f"/api/campaigns/{cid}/contacts", headers=who.headers, json=rows)
+    assert response.status_code == 200, response.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.server.campaign_helpers import add_user, make_campaign
+from tests.server.campaign_helpers import add_contacts, add_user, make_campaign
 from tests.world import login, make_org
 
 
@@ -79,6 +79,7 @@ def test_lifecycle_follows_the_documented_transitions(client: TestClient, databa
         return response.status_code, body.get("status") or body["error"]["code"]
 
     assert patch("paused") == (409, "illegal_transition")
+    add_contacts(client, owner, cid)
     assert patch("active") == (200, "active")
     assert patch("active") == (200, "active")  # a retried launch is harmless
     assert patch("draft") == (409, "illegal_transition")
@@ -127,6 +128,7 @@ def test_survey_questions_are_fixed_once_launched(client: TestClient, database_u
     make_org(database_url)
     owner = login(client, "owner@example.org")
     cid = make_campaign(client, owner, survey_questions=[{"text": "Q1"}])["id"]
+    add_contacts(client, owner, cid)
     client.patch(f"/api/campaigns/{cid}", headers=owner.headers, json={"status": "active"})
     response = client.patch(
         f"/api/campaigns/{cid}", headers=owner.headers, json={"survey_questions": [{"text": "Other"}]}

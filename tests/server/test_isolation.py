@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from server.settings import Settings
 from server.tokens import issue_token
-from tests.server.campaign_helpers import add_user, make_campaign
+from tests.server.campaign_helpers import add_contacts, add_user, make_campaign
 from tests.world import login, make_org
 
 
@@ -75,6 +75,7 @@ def test_moderators_sweep_but_do_not_manage_users(client: TestClient, database_u
     owner = login(client, "owner@example.org")
     mod = add_user(client, owner, "mod@example.org", role="moderator")
     cid = make_campaign(client, mod)["id"]
+    add_contacts(client, mod, cid)
     assert (
         client.patch(f"/api/campaigns/{cid}", headers=mod.headers, json={"status": "active"}).status_code
         == 200
