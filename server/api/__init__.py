@@ -13,6 +13,7 @@ from . import (
     health,
     inbound,
     me,
+    opt_outs,
     organization,
     overview,
     reassign,
@@ -34,4 +35,5 @@ routes: list[BaseRoute] = [
     *inbound.routes,
     *replies.routes,
     *export.routes,
+    *opt_outs.routes,
 ]
