@@ -29,7 +29,7 @@ export function siteNav(user, here = location.pathname) {
     link("/replies", "Recommended replies", here),
     isAdmin(user) ? link("/users", "Users", here) : null,
     isAdmin(user) ? link("/organization", "Organization settings", here) : null,
-    link("/opt-outs", "Opt-outs", here),
+    isAdmin(user) ? link("/opt-outs", "Opt-outs", here) : null,
   );
 }
 

@@ -67,7 +67,9 @@ function render(users) {
               confirm: "Deactivate",
               danger: true,
               action: () => api("PATCH", `/api/users/${u.id}`, { active: false }),
-            }).then((r) => r && load()),
+            }).then((r) => {
+              if (r) return load();
+            }),
           }, "Deactivate")
         : h("button", {
             type: "button", disabled: fixed, "aria-label": `Reactivate ${name}`,
