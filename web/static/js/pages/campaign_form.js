@@ -251,7 +251,7 @@ function renderLifecycle() {
         }).then((saved) => {
           if (saved) {
             showCampaign(saved);
-            notice(`${c.title}: ${label} → ${saved.status}.`, "ok");
+            notice(`${c.title} is now ${saved.status}.`, "ok");
           }
         }),
       }, a.name),
@@ -283,7 +283,8 @@ function showCampaign(c) {
 }
 
 async function main() {
-  root.append(cid ? h("section", { class: "card lifecycle-card", "aria-label": "State" }, status, actions) : null, form);
+  if (cid) root.append(h("section", { class: "card lifecycle-card", "aria-label": "State" }, status, actions));
+  root.append(form);
   const draft = drafts.load();
   if (cid) {
     try {
