@@ -65,14 +65,14 @@ def render_shell(title: str, page: str) -> str:
     )
 
 
-def _shell(url: str, page: str, title: str) -> Route:
+def _shell(url: str, page: str, title: str, *, name: str | None = None) -> Route:
     """A page at ``url``: the shell for ``page``, whatever the path parameters."""
     body = render_shell(title, page)
 
     async def endpoint(request: Request) -> Response:
         return HTMLResponse(body, headers=_NO_CACHE)
 
-    return Route(url, endpoint, methods=["GET", "HEAD"], name=page)
+    return Route(url, endpoint, methods=["GET", "HEAD"], name=name or page)
 
 
 async def home(request: Request) -> Response:
@@ -83,7 +83,16 @@ routes: list[BaseRoute] = [
     Route("/", home, methods=["GET", "HEAD"]),
     _shell("/login", "login", "Log in"),
     _shell("/campaigns", "campaigns", "Campaigns"),
+    _shell("/campaigns/new", "campaign_form", "New campaign", name="campaign_new"),
     _shell("/campaigns/{cid:int}", "overview", "Conversations Overview"),
+    _shell("/campaigns/{cid:int}/setup", "campaign_form", "Campaign setup"),
+    _shell("/campaigns/{cid:int}/contacts", "contacts", "Contacts"),
+    _shell("/campaigns/{cid:int}/senders", "senders", "Senders"),
+    _shell("/campaigns/{cid:int}/replies", "replies", "Recommended replies", name="campaign_replies"),
+    _shell("/replies", "replies", "Recommended replies"),
+    _shell("/users", "users", "Users and roles"),
+    _shell("/organization", "organization", "Organization settings"),
+    _shell("/opt-outs", "opt_outs", "Opt-outs"),
     _shell("/campaigns/{cid:int}/messenger/{sender}", "admin_messenger", "Admin Messenger"),
     _shell("/send/{cid:int}", "messenger", "Messenger"),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),

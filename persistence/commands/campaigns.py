@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.commands.campaign_events import campaign_data, emit_campaign
 from persistence.outbox.notify import emit_counts
-from persistence.rules.campaign import check_transition
+from persistence.rules.campaign import check_launch, check_transition
 from persistence.rules.errors import Conflict, InvalidInput
 from persistence.rules.text import require_storable
 from persistence.store.models import Campaign, CampaignSender, ConversationCount, SurveyQuestion, User
@@ -95,6 +96,10 @@ class CampaignView:
     campaign: Campaign
     questions: list[SurveyQuestion] = field(default_factory=list)
     contact_count: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """What ``GET /api/campaigns/{cid}`` answers, and the ``campaign`` event's data."""
+        return campaign_data(self.campaign, self.questions, self.contact_count)
 
 
 def _check_text(name: str, value: str, max_len: int) -> str:
@@ -213,20 +218,25 @@ async def update_campaign(
     """Apply a PATCH. The status follows :mod:`persistence.rules.campaign`.
 
     A closed campaign refuses every change. Survey questions can only be
-    replaced while the campaign is a draft (answers refer to them).
+    replaced while the campaign is a draft (answers refer to them). A change
+    anyone would see emits the ``campaign`` event (see ``campaign_events``).
 
     Raises:
-        Conflict: an illegal status change, or a change to a closed campaign.
+        Conflict: an illegal status change, a launch without contacts, or a
+            change to a closed campaign.
     """
     require_sweeper(actor)
     campaign = await campaign_for(session, actor, campaign_id, for_update=True)
+    before = (await _views(session, [campaign]))[0]
+    # Taken now: the view holds the very row this command changes.
+    shown_before = before.as_json()
     new_status = campaign.status
     if changes.status is not None and check_transition(campaign.status, changes.status):
         new_status = changes.status
     if campaign.status == "closed":
         if changes != CampaignChanges(status=changes.status):
             raise Conflict("The campaign is closed and can no longer be changed.", code="campaign_closed")
-        return (await _views(session, [campaign]))[0]
+        return before
     if changes.title is not None:
         campaign.title = _check_text("title", changes.title, 200).strip()
     if changes.initial_message is not None:
@@ -252,9 +262,15 @@ async def update_campaign(
             )
         await session.execute(delete(SurveyQuestion).where(SurveyQuestion.campaign_id == campaign.id))
         _add_questions(session, campaign.id, changes.survey_questions)
+    if campaign.status == "draft" and new_status == "active":
+        check_launch(contact_count=before.contact_count, initial_message=campaign.initial_message)
     campaign.status = new_status
     await session.flush()
-    return (await _views(session, [campaign]))[0]
+    after = (await _views(session, [campaign]))[0]
+    data = after.as_json()
+    if data != shown_before:
+        await emit_campaign(session, campaign.id, data)
+    return after
 
 
 async def add_senders(

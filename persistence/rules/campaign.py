@@ -26,6 +26,7 @@ __all__ = [
     "WINDOW_PASSED_MESSAGE",
     "CampaignState",
     "WindowState",
+    "check_launch",
     "check_transition",
     "refusal",
     "window_state",
@@ -74,6 +75,20 @@ def check_transition(current: str, new: str) -> bool:
     else:
         message = _FIXES.get((current, new), f"A campaign cannot go from {current} to {new}.")
     raise Conflict(message, code="illegal_transition")
+
+
+def check_launch(*, contact_count: int, initial_message: str) -> None:
+    """Refuse to launch a campaign that could not text anyone.
+
+    Raises:
+        Conflict: no contacts, or no initial message (the message says which).
+    """
+    if not initial_message.strip():
+        raise Conflict("Write the initial message before launching the campaign.", code="campaign_not_ready")
+    if contact_count <= 0:
+        raise Conflict(
+            "Upload contacts before launching: the campaign has none to text.", code="campaign_not_ready"
+        )
 
 
 def refusal(status: str) -> Locked | None:

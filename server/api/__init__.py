@@ -13,6 +13,7 @@ from . import (
     health,
     inbound,
     me,
+    opt_outs,
     organization,
     overview,
     reassign,
@@ -36,4 +37,5 @@ routes: list[BaseRoute] = [
     *sms_status.routes,
     *replies.routes,
     *export.routes,
+    *opt_outs.routes,
 ]

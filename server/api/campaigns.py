@@ -22,7 +22,6 @@ from persistence.commands.campaigns import (
     list_senders,
     update_campaign,
 )
-from persistence.outbox.notify import iso
 from persistence.store.models import User
 
 from ..auth import authenticate
@@ -54,25 +53,7 @@ __all__ = [
 
 
 def campaign_json(view: CampaignView) -> dict[str, Any]:
-    c = view.campaign
-    window = None
-    if c.window_start is not None and c.window_end is not None:
-        window = {"start": iso(c.window_start), "end": iso(c.window_end)}
-    return {
-        "id": c.id,
-        "title": c.title,
-        "status": c.status,
-        "messages": {"initial": c.initial_message, "follow_up": c.follow_up_message},
-        "initial_message": c.initial_message,
-        "follow_up_message": c.follow_up_message,
-        "self_assign": c.self_assign,
-        "sending_window": window,
-        "survey_questions": [
-            {"id": q.id, "text": q.text, "answers": list(q.answers)} for q in view.questions
-        ],
-        "contact_count": view.contact_count,
-        "created_at": iso(c.created_at),
-    }
+    return view.as_json()
 
 
 def sender_json(user: User) -> dict[str, Any]:

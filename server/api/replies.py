@@ -1,4 +1,5 @@
-"""Recommended replies: ``GET|POST /api/campaigns/{campaign_id}/replies`` and ``GET|POST /api/replies``."""
+"""Recommended replies: ``GET|POST /api/campaigns/{campaign_id}/replies``, ``GET|POST /api/replies``,
+and ``PATCH|DELETE /api/replies/{reply_id}`` (either kind, by its id)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from persistence.commands.recommended_replies import create_reply, list_replies, reply_data
+from persistence.commands.recommended_replies import (
+    create_reply,
+    delete_reply,
+    list_replies,
+    reply_data,
+    update_reply,
+)
 
 from ..auth import authenticate
-from ..parsing import Str, param, parse_body
+from ..parsing import Nullable, Str, param, parse_body
 from ..routing import Operation, route
 from ..services import services
 from .accounts import path_id
 
 __all__ = [
     "ReplyBody",
+    "ReplyPatchBody",
     "create_route",
     "list_route",
     "routes",
@@ -31,6 +39,14 @@ class ReplyBody:
 
     title: str = param(Str(max_len=200), required=True)
     body: str = param(Str(max_len=1600), required=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyPatchBody:
+    """Changes to a recommended reply; keys left out (or null) stay as they are."""
+
+    title: str | None = param(Nullable(Str(max_len=200)))
+    body: str | None = param(Nullable(Str(max_len=1600)))
 
 
 def _campaign_id(request: Request) -> int | None:
@@ -52,6 +68,23 @@ async def create_route(request: Request) -> Response:
             session, actor, campaign_id=_campaign_id(request), title=body.title, body=body.body
         )
     return JSONResponse(reply_data(reply), status_code=201)
+
+
+async def patch_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    reply_id = path_id(request, "reply_id")
+    body = await parse_body(request, ReplyPatchBody)
+    async with services(request).db.transaction() as session:
+        reply = await update_reply(session, actor, reply_id, title=body.title, body=body.body)
+    return JSONResponse(reply_data(reply))
+
+
+async def delete_route(request: Request) -> Response:
+    actor = await authenticate(request)
+    reply_id = path_id(request, "reply_id")
+    async with services(request).db.transaction() as session:
+        await delete_reply(session, actor, reply_id)
+    return Response(status_code=204)
 
 
 _REPLY: dict[str, Any] = {
@@ -78,4 +111,16 @@ routes: list[BaseRoute] = [
     route("POST", "/api/campaigns/{campaign_id:id}/replies", create_route, _CREATE),
     route("GET", "/api/replies", list_route, _LIST),
     route("POST", "/api/replies", create_route, _CREATE),
+    route(
+        "PATCH",
+        "/api/replies/{reply_id:id}",
+        patch_route,
+        Operation("Change a recommended reply", body=ReplyPatchBody, responses={200: _REPLY}),
+    ),
+    route(
+        "DELETE",
+        "/api/replies/{reply_id:id}",
+        delete_route,
+        Operation("Delete a recommended reply", responses={204: None}),
+    ),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from tests.support.worlds.accounts import add_user, login, make_campaign, make_org
+from tests.support.worlds.accounts import add_contacts, add_user, login, make_campaign, make_org
 
 
 def test_getting_started_end_to_end(client: TestClient, database_url: str) -> None:
@@ -78,6 +78,7 @@ def test_lifecycle_follows_the_documented_transitions(client: TestClient, databa
         return response.status_code, body.get("status") or body["error"]["code"]
 
     assert patch("paused") == (409, "illegal_transition")
+    add_contacts(client, owner, cid)
     assert patch("active") == (200, "active")
     assert patch("active") == (200, "active")  # a retried launch is harmless
     assert patch("draft") == (409, "illegal_transition")
@@ -126,6 +127,7 @@ def test_survey_questions_are_fixed_once_launched(client: TestClient, database_u
     make_org(database_url)
     owner = login(client, "owner@example.org")
     cid = make_campaign(client, owner, survey_questions=[{"text": "Q1"}])["id"]
+    add_contacts(client, owner, cid)
     client.patch(f"/api/campaigns/{cid}", headers=owner.headers, json={"status": "active"})
     response = client.patch(
         f"/api/campaigns/{cid}", headers=owner.headers, json={"survey_questions": [{"text": "Other"}]}

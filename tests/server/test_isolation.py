@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from server.settings import Settings
 from server.tokens import issue_token
-from tests.support.worlds.accounts import add_user, login, make_campaign, make_org
+from tests.support.worlds.accounts import add_contacts, add_user, login, make_campaign, make_org
 
 
 def test_an_admin_of_another_organization_gets_404_everywhere(client: TestClient, database_url: str) -> None:
@@ -74,6 +74,7 @@ def test_moderators_sweep_but_do_not_manage_users(client: TestClient, database_u
     owner = login(client, "owner@example.org")
     mod = add_user(client, owner, "mod@example.org", role="moderator")
     cid = make_campaign(client, mod)["id"]
+    add_contacts(client, mod, cid)
     assert (
         client.patch(f"/api/campaigns/{cid}", headers=mod.headers, json={"status": "active"}).status_code
         == 200

@@ -17,11 +17,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_the_pages_and_their_static_files_are_served(live_server: ServerProcess) -> None:
-    for path in ["/login", "/campaigns", "/campaigns/1", "/campaigns/1/messenger/unassigned", "/send/1"]:
+    pages = ["/login", "/campaigns", "/campaigns/1", "/campaigns/1/messenger/unassigned", "/send/1"]
+    pages += ["/campaigns/new", "/campaigns/1/setup", "/campaigns/1/contacts", "/campaigns/1/senders"]
+    pages += ["/campaigns/1/replies", "/replies", "/users", "/organization", "/opt-outs"]
+    for path in pages:
         response = httpx.get(live_server.url + path)
         assert response.status_code == 200, path
         assert response.headers["content-type"].startswith("text/html")
         assert '<script type="module"' in response.text
+        module = response.text.split('<script type="module" src="')[1].split('"')[0]
+        assert httpx.get(live_server.url + module).status_code == 200, module
     for path in ["/static/css/app.css", "/static/js/live.js", "/static/js/pages/overview.js"]:
         assert httpx.get(live_server.url + path).status_code == 200, path
     assert httpx.get(live_server.url + "/static/js/nope.js").status_code == 404

@@ -63,7 +63,7 @@ async def test_both_pages_catch_up_after_a_server_restart(
         phone = first["contact"]["phone"]
         response = await asyncio.to_thread(signed_inbound, other.url, phone, "Who is this?", "SM-restart")
         assert response.status_code == 200, response.text
-        # And an admin pauses the campaign there: no live event carries that.
+        # And an admin pauses the campaign there, while both pages are offline.
         paused = await asyncio.to_thread(
             httpx.patch,
             f"{other.url}/api/campaigns/{cid}",
@@ -87,9 +87,9 @@ async def test_both_pages_catch_up_after_a_server_restart(
         await expect(sender.locator(".conv-list").get_by_role("img", name="Needs reply")).to_have_count(
             1, timeout=2000
         )
-        # Both pages read the campaign again on reconnecting, so both know it is paused.
-        await expect(admin.locator(".banners .banner")).to_have_text(["Campaign is currently paused"])
-        await expect(sender.locator(".banners .banner")).to_have_text(["Campaign is currently paused"])
+        # Both pages learn on reconnecting that it is paused (refused like a closed one).
+        await expect(admin.locator(".banners .banner")).to_have_text(["Campaign is currently closed"])
+        await expect(sender.locator(".banners .banner")).to_have_text(["Campaign is currently closed"])
     finally:
         # However the story ends, the second instance is gone after it.
         with contextlib.suppress(Exception):

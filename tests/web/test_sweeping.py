@@ -178,10 +178,9 @@ async def test_a_send_refused_because_the_campaign_closed_shows_why_at_once(
     await expect(send).to_be_focused()
     await expect(page.locator(".banners .banner")).to_have_count(0)
 
-    # The campaign closes while Sam's page is open: no live event says so...
+    # The campaign closes while Sam's page is open: the banner shows, and nothing more can be sent.
     world.api("PATCH", f"/api/campaigns/{cid}", json={"status": "closed"})
     await page.keyboard.press("Enter")
-    # ...but the refused send does: the banner shows, and nothing more can be sent.
     await expect(page.locator(".banners .banner")).to_have_text(
         ["Campaign is currently closed"], timeout=5000
     )

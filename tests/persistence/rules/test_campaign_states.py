@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from persistence.rules.campaign import CAMPAIGN_STATES, TRANSITIONS, check_transition
+from persistence.rules.campaign import CAMPAIGN_STATES, TRANSITIONS, check_launch, check_transition
 from persistence.rules.errors import Conflict, InvalidInput
 
 
@@ -48,3 +48,21 @@ def test_closed_is_final() -> None:
 def test_unknown_status() -> None:
     with pytest.raises(InvalidInput):
         check_transition("draft", "archived")
+
+
+@pytest.mark.parametrize(
+    ("contacts", "message", "says"),
+    [
+        (0, "Hi!", "Upload contacts"),
+        (5, "  ", "Write the initial message"),
+        (0, "", "Write the initial message"),
+    ],
+)
+def test_a_launch_needs_contacts_and_an_initial_message(contacts: int, message: str, says: str) -> None:
+    with pytest.raises(Conflict, match=says) as refused:
+        check_launch(contact_count=contacts, initial_message=message)
+    assert refused.value.code == "campaign_not_ready"
+
+
+def test_a_campaign_with_both_may_launch() -> None:
+    check_launch(contact_count=1, initial_message="Hi %ContactFirstName%!")

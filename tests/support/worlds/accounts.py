@@ -21,6 +21,7 @@ from server.auth import hash_password
 __all__ = [
     "PASSWORD",
     "Login",
+    "add_contacts",
     "add_user",
     "login",
     "make_campaign",
@@ -127,3 +128,10 @@ def make_campaign(client: TestClient, who: Login, **fields: Any) -> dict[str, An
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def add_contacts(client: TestClient, who: Login, cid: int, count: int = 1) -> None:
+    """``count`` contacts in the campaign (a campaign is launched only with some)."""
+    rows = [{"first_name": f"C{i}", "last_name": "T", "phone": f"+1212555{i:04d}"} for i in range(count)]
+    response = client.post(f"/api/campaigns/{cid}/contacts", headers=who.headers, json=rows)
+    assert response.status_code == 200, response.text

@@ -1,6 +1,6 @@
 // What every live page does the same way: connect, show the offline banner,
-// subscribe to its channel with the resync logic, and re-read the campaign
-// (whose state no live event carries).
+// subscribe to its channel with the resync logic, and keep the campaign's
+// state (the `campaign` event, and a re-read after a reconnect) in step.
 
 import { clearSession, get, toLogin } from "./api.js";
 import { Live } from "./live.js";
@@ -29,10 +29,11 @@ import { connectionBanner, reloader } from "./ui.js";
  * @param {Reloader} o.reload  the page's snapshot load (ui.reloader)
  * @param {() => unknown} o.rereadCampaign
  * @param {EventHandler} o.onEvent
+ * @param {(campaign: any) => void} [o.onCampaign]  a `campaign` event: the campaign as it is now
  * @param {(kind: string) => boolean} [o.reloadAfter]
  * @returns {Live}
  */
-export function followChannel({ channel, token, reload, rereadCampaign, onEvent, reloadAfter = () => true }) {
+export function followChannel({ channel, token, reload, rereadCampaign, onEvent, onCampaign, reloadAfter = () => true }) {
   const live = new Live({
     token: () => token,
     onAuthFailed: () => {
@@ -49,6 +50,7 @@ export function followChannel({ channel, token, reload, rereadCampaign, onEvent,
     onResync: () => reload(),
     onEvent: (kind, data, seq) => {
       const loading = reload.busy();
+      if (kind === "campaign" && onCampaign) onCampaign(data);
       onEvent(kind, data, seq);
       if (loading && reloadAfter(kind)) reload();
     },
@@ -58,19 +60,30 @@ export function followChannel({ channel, token, reload, rereadCampaign, onEvent,
 }
 
 /**
- * A page's campaign, re-read when a live event cannot tell: after every
- * reconnect (`reread`) and after a send refused with 423 (`onLocked`: the
- * server's reason at once, then the campaign as it is now).
+ * A page's campaign, kept by the `campaign` events (`apply`) and re-read
+ * when no event can tell: after every reconnect (`reread`) and after a send
+ * refused with 423 (`onLocked`: the server's reason at once, then the
+ * campaign as it is now). A read that an event overtook is not shown.
  *
  * @param {number} cid
  * @param {{ apply(campaign: any): void, refuse(reason: string): void }} banners  campaign.CampaignBanners
  */
 export function campaignRereader(cid, banners) {
-  const reread = reloader(async () => banners.apply(await get(`/api/campaigns/${cid}`)));
+  let events = 0;
+  const reread = reloader(async () => {
+    const seen = events;
+    const campaign = await get(`/api/campaigns/${cid}`);
+    if (events === seen) banners.apply(campaign);
+  });
+  /** @param {any} campaign */
+  const apply = (campaign) => {
+    events += 1;
+    banners.apply(campaign);
+  };
   /** @param {{ message: string }} err */
   const onLocked = (err) => {
     banners.refuse(err.message);
     reread();
   };
-  return { reread, onLocked };
+  return { reread, onLocked, apply };
 }

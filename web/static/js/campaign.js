@@ -33,14 +33,24 @@ export function canSendInitial(campaign) {
   return { ok: true, why: "" };
 }
 
-function stateText(status) {
+// A paused campaign refuses sends exactly like a closed one, with the same
+// words (persistence/rules/campaign.py): one banner, never "paused" and
+// "closed" at once.
+export function stateText(status) {
   return (
     {
       closed: "Campaign is currently closed",
-      paused: "Campaign is currently paused",
+      paused: "Campaign is currently closed",
       draft: "Campaign has not been launched yet",
     }[status] || ""
   );
+}
+
+/** Whether replies and follow-ups can go out right now, and if not, why. */
+export function canSend(campaign) {
+  if (!campaign) return { ok: false, why: "Loading…" };
+  if (campaign.status !== "active") return { ok: false, why: stateText(campaign.status) };
+  return { ok: true, why: "" };
 }
 
 // setTimeout fires at once for delays past 2^31-1 ms (about 24.8 days).

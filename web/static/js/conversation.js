@@ -1,7 +1,7 @@
 // One conversation: the thread, the message box, the actions and the
 // Survey / Replies / Info side panels. Used by both Messengers.
 
-import { canSendInitial, fillTemplate } from "./campaign.js";
+import { canSend, canSendInitial, fillTemplate } from "./campaign.js";
 import { statusText } from "./convlist.js";
 import { get, post, put } from "./api.js";
 import { UNASSIGNED, slotKey } from "./slots.js";
@@ -269,12 +269,16 @@ export class ConversationView {
       );
       return;
     }
+    // Paused or closed: the reply stays editable, only sending waits for a resume.
+    const allowed = canSend(this.campaign);
+    const why = allowed.ok ? null : h("p", { class: "muted send-refused" }, allowed.why);
     if (this.mode === "follow_ups" && conv.status === "sent" && this.campaign && this.campaign.follow_up_message) {
       const sender = this.admin ? this.senderOf(conv) : this.me;
       fill(
         this.composer,
         h("p", { class: "preview", "aria-label": "Follow-up message" }, fillTemplate(this.campaign.follow_up_message, sender, this.contact())),
-        h("button", { type: "button", class: "primary", onclick: () => this.send(null, { follow_up: true }) }, "Send follow-up"),
+        why,
+        h("button", { type: "button", class: "primary", disabled: !allowed.ok, onclick: () => this.send(null, { follow_up: true }) }, "Send follow-up"),
       );
       return;
     }
@@ -286,7 +290,7 @@ export class ConversationView {
       // Enter sends, Shift+Enter is a new line; a held key sends only once.
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
-        if (!ev.repeat) this.send(box.value);
+        if (!ev.repeat && canSend(this.campaign).ok) this.send(box.value);
       }
     });
     const picker = h(
@@ -310,8 +314,9 @@ export class ConversationView {
         this.admin
           ? h("button", { type: "button", title: "Kept in the thread, never sent to the contact", onclick: () => this.send(box.value, { note: true }) }, "Add note")
           : null,
-        h("button", { type: "button", class: "primary", onclick: () => this.send(box.value) }, "Send"),
+        h("button", { type: "button", class: "primary", disabled: !allowed.ok, onclick: () => this.send(box.value) }, "Send"),
       ),
+      why,
     );
   }
 
@@ -430,8 +435,9 @@ export class ConversationView {
       const box = this.composer.querySelector("textarea");
       if (box) box.focus();
     } catch (err) {
-      notice(errorText(err), "error");
+      // A 423 is shown once, as the page's banner, not also as a notice.
       if (err.status === 423) this.onLocked(err);
+      else notice(errorText(err), "error");
     } finally {
       this.sending = false;
     }

@@ -50,9 +50,9 @@ const view = new ConversationView({
   onLocked: (err) => onLocked(err),
 });
 
-// No live event carries the campaign's state: it is re-read after a refused
-// send and after every reconnect.
-const { reread: rereadCampaign, onLocked } = campaignRereader(cid, banners);
+// The campaign's state comes with the `campaign` events; it is re-read after
+// a refused send and after every reconnect.
+const { reread: rereadCampaign, onLocked, apply: onCampaign } = campaignRereader(cid, banners);
 
 function ordered() {
   return sortRows(state.rows, loadSort(cid));
@@ -135,7 +135,7 @@ async function main() {
     banners.el,
     h("div", { class: "messenger" }, list.el, view.el),
   );
-  followChannel({ channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent });
+  followChannel({ channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent, onCampaign });
   reloadReplies();
   await reload();
 }

@@ -1,5 +1,6 @@
-// The campaign list: sweepers open a campaign's overview, senders their Messenger.
+// The campaign list: sweepers open a campaign's overview or setup, senders their Messenger.
 import { get, isSweeper, items, requireSession } from "../api.js";
+import { isAdmin, siteNav } from "../nav.js";
 import { errorText, h, message, topBar, fill } from "../ui.js";
 
 const STATE_LABEL = { draft: "Draft", active: "Active", paused: "Paused", closed: "Closed" };
@@ -10,7 +11,10 @@ async function main() {
   const root = document.getElementById("main");
   document.body.prepend(topBar("Campaigns"));
   const list = h("div", { class: "campaign-list" });
-  fill(root, h("h1", {}, sweeper ? "Campaigns" : "Your campaigns"), list);
+  const newButton = isAdmin(user)
+    ? h("a", { class: "button primary", href: "/campaigns/new", role: "button" }, "New campaign")
+    : null;
+  fill(root, siteNav(user), h("div", { class: "page-head" }, h("h1", {}, sweeper ? "Campaigns" : "Your campaigns"), newButton), list);
   message(list, "Loading…", "loading");
   try {
     const campaigns = items(await get("/api/campaigns"), "campaigns");
@@ -22,7 +26,18 @@ async function main() {
       "table",
       { class: "table" },
       h("caption", { class: "sr-only" }, "Campaigns"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Campaign"), h("th", { scope: "col" }, "State"))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, "Campaign"),
+          h("th", { scope: "col" }, "State"),
+          sweeper ? h("th", { scope: "col" }, "Contacts") : null,
+          sweeper ? h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Set up")) : null,
+        ),
+      ),
       h(
         "tbody",
         {},
@@ -36,11 +51,15 @@ async function main() {
               h("a", { href: sweeper ? `/campaigns/${c.id}` : `/send/${c.id}` }, c.title || `Campaign ${c.id}`),
             ),
             h("td", {}, h("span", { class: `state state-${c.status}` }, STATE_LABEL[c.status] || c.status)),
+            sweeper ? h("td", { class: "num" }, String(c.contact_count ?? 0)) : null,
+            sweeper
+              ? h("td", {}, h("a", { href: `/campaigns/${c.id}/setup`, "aria-label": `Set up ${c.title}` }, "Setup"))
+              : null,
           ),
         ),
       ),
     );
-    fill(list, table);
+    fill(list, h("div", { class: "table-wrap" }, table));
   } catch (err) {
     message(list, errorText(err), "error");
   }

@@ -114,9 +114,9 @@ function renderSelfAssign(campaign) {
   });
 }
 
-// No live event carries the campaign's state: it is re-read after a refused
-// send and after every reconnect.
-const { reread: rereadCampaign, onLocked } = campaignRereader(cid, banners);
+// The campaign's state comes with the `campaign` events; it is re-read after
+// a refused send and after every reconnect.
+const { reread: rereadCampaign, onLocked, apply: onCampaign } = campaignRereader(cid, banners);
 
 // sender_stats events seen so far: a read of the counters that one overtook is not shown.
 let statsEvents = 0;
@@ -183,7 +183,7 @@ async function main() {
     if (ev.repeat && (ev.key === "Enter" || ev.key === " ")) ev.preventDefault();
   }, true);
   followChannel({
-    channel: `sender:${cid}:${user.id}`, token, reload, rereadCampaign, onEvent,
+    channel: `sender:${cid}:${user.id}`, token, reload, rereadCampaign, onEvent, onCampaign,
     // Counters come every tenth of a second in a busy campaign and replace
     // what a load reads (see reload): they need no new load.
     reloadAfter: (kind) => kind !== "sender_stats",

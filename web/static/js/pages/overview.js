@@ -242,8 +242,8 @@ async function bulk(from, fromLabel, action) {
 
 // ---- data ---------------------------------------------------------------
 
-// No live event carries the campaign's state: it is re-read after every reconnect.
-const { reread: rereadCampaign } = campaignRereader(cid, banners);
+// The campaign's state comes with the `campaign` events; it is re-read after every reconnect.
+const { reread: rereadCampaign, apply: onCampaign } = campaignRereader(cid, banners);
 
 const reload = reloader(async () => {
   const [campaign, overview] = await Promise.all([
@@ -287,7 +287,7 @@ function onEvent(kind, data) {
 }
 
 // The events the snapshot shows: one seen while a snapshot loads causes another load after it.
-const SNAPSHOT_KINDS = new Set(["stats", "sender_stats", "presence", "carrier_filtered"]);
+const SNAPSHOT_KINDS = new Set(["stats", "sender_stats", "presence", "carrier_filtered", "campaign"]);
 
 async function main() {
   document.body.prepend(topBar("Overview", [{ href: "/campaigns", label: "Campaigns" }]));
@@ -313,7 +313,7 @@ async function main() {
     h("div", { class: "table-wrap" }, table),
   );
   followChannel({
-    channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent,
+    channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent, onCampaign,
     reloadAfter: (kind) => SNAPSHOT_KINDS.has(kind),
   });
   // Show the page even before the live connection is up.
