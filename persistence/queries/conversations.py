@@ -73,9 +73,10 @@ def _keys(tab: str | None, sort: str) -> list[_Key]:
     if sort == "recent":
         return [(_dt(c.last_message_at), True, "dt"), (ident, True, "int")]
     if sort == "az":
+        # By the name as the lists show it: first name first.
         return [
-            (func.lower(Contact.last_name), False, "str"),
             (func.lower(Contact.first_name), False, "str"),
+            (func.lower(Contact.last_name), False, "str"),
             (ident, False, "int"),
         ]
     waiting = case((needs_reply(), 0), else_=1)
