@@ -26,7 +26,7 @@ from persistence.rules.errors import InvalidInput, PermissionDenied
 from persistence.rules.phones import mask_phone
 from persistence.rules.status import derive_status
 from persistence.rules.text import storable
-from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
+from persistence.store.models import Contact, Conversation, Message, OptOut, Organization, User
 from persistence.store.scope import Actor, campaign_for, conversation_for
 from persistence.store.status_sql import needs_reply
 from persistence.store.types import UTCDateTime, utcnow
