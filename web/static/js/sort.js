@@ -20,6 +20,18 @@ export function saveSort(cid, sort) {
   localStorage.setItem(storageKey(cid), JSON.stringify(sort));
 }
 
+/**
+ * The order after a click on column `key` (seed 001): the first click on a
+ * column sorts it from the top down — Sender Z to A, Progress from the most
+ * assigned, Needs Reply from the most waiting — and a second click flips it.
+ * @param {{ key: string, order: string }} current
+ * @param {string} key
+ */
+export function nextSort(current, key) {
+  if (current.key === key) return { key, order: current.order === "asc" ? "desc" : "asc" };
+  return { key, order: "desc" };
+}
+
 const text = (v) => (v || "").toLocaleLowerCase();
 // Only senders are compared: sortRows puts the Unassigned row (user_id null) apart, first.
 const byName = (a, b) =>
