@@ -185,7 +185,7 @@ export class ConversationList {
     for (const b of this.tabButtons) {
       const n = data.counts[/** @type {string} */ (b.dataset.tab)];
       const el = b.querySelector(".tab-count");
-      if (el) el.textContent = n === undefined ? "" : String(n);
+      if (el) el.textContent = n === undefined ? "" : ` ${n}`;
     }
     this.initialShown = !!data.initial_tab;
     const initial = this.tabButtons.find((b) => b.dataset.tab === "initial");
