@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-__all__ = ["BROWSER", "DESKTOP", "PHONE", "open_as"]
+__all__ = ["BROWSER", "DESKTOP", "PHONE", "eventually", "open_as"]
 
 # The marks of a browser test: slow, needs Chromium, and runs in the session's
 # event loop, which owns the browser (conftest.browser).
@@ -36,3 +39,11 @@ async def open_as(
     page.on("pageerror", lambda exc: print(f"page error on {path}: {exc}"))
     await page.goto(path)
     return page
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until ``check()`` (blocking, run in a thread: it may call the API) holds."""
+    deadline = time.monotonic() + timeout
+    while not await asyncio.to_thread(check):
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.1)

@@ -41,7 +41,7 @@ export class ConversationList {
    * @param {string|number} o.sender  user id, or "unassigned" (see slots.js)
    * @param {string} [o.tab]
    * @param {(row) => void} o.onSelect
-   * @param {(tab) => void} [o.onTab]
+   * @param {(tab: string, auto: boolean) => void} [o.onTab]
    */
   constructor({ cid, sender, tab = "responses", onSelect, onTab }) {
     uid += 1;
@@ -135,7 +135,8 @@ export class ConversationList {
     this.syncTools();
   }
 
-  setTab(tab) {
+  /** Show `tab`; `auto` when the page moved there by itself (the tab shown went away), not the user. */
+  setTab(tab, auto = false) {
     if (tab === this.tab) return;
     this.tab = tab;
     if (tab === "responses") this.markReplies(false);
@@ -146,7 +147,7 @@ export class ConversationList {
     }
     this.list.setAttribute("aria-labelledby", `tab-${tab}-${uid}`);
     this.syncTools();
-    this.onTab(tab);
+    this.onTab(tab, auto);
     this.reload();
   }
 
@@ -190,7 +191,7 @@ export class ConversationList {
     this.initialShown = !!data.initial_tab;
     const initial = this.tabButtons.find((b) => b.dataset.tab === "initial");
     if (initial) initial.hidden = !this.initialShown;
-    if (!this.initialShown && this.tab === "initial") this.setTab("responses");
+    if (!this.initialShown && this.tab === "initial") this.setTab("responses", true);
   }
 
   /** Load the list again; calls during a load coalesce into one more load after it. */

@@ -36,8 +36,10 @@ const list = new ConversationList({
   sender,
   tab: place.tab || "responses",
   onSelect: (row) => openConversation(row.id, true),
-  onTab: (tab) => {
-    writePlace(address(), { tab: tab, conversation: null }, true);
+  onTab: (tab, auto) => {
+    // Initial Messages went away under an open conversation: it stays open.
+    if (auto) return writePlace(address(), { tab, conversation: view.id }, false);
+    writePlace(address(), { tab, conversation: null }, true);
     view.close();
     document.body.classList.remove("show-thread");
   },

@@ -36,7 +36,8 @@ const list = new ConversationList({
   sender: user.id,
   tab: place.tab || "initial",
   onSelect: (row) => openRow(row),
-  onTab: async (tab) => {
+  onTab: async (tab, auto) => {
+    if (auto) return writePlace(location.pathname, { tab, conversation: view.id }, false);
     writePlace(location.pathname, { tab, conversation: null }, true);
     view.close();
     document.body.classList.remove("show-thread");

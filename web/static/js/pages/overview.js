@@ -254,9 +254,14 @@ function closeMenus() {
 document.addEventListener("click", (ev) => {
   if (!(ev.target instanceof Element && ev.target.closest(".menu-wrap"))) closeMenus();
 });
-// A menu placed over the page would drift from its row when the page moves: close it instead.
-window.addEventListener("resize", () => closeMenus());
-document.addEventListener("scroll", () => closeMenus(), true);
+// A menu placed over the page follows its button when the page scrolls or resizes.
+const replaceOpenMenu = () => {
+  const menu = /** @type {HTMLElement | null} */ (document.querySelector(".menu:not([hidden])"));
+  const button = menu && menu.parentElement && menu.parentElement.querySelector(".menu-button");
+  if (menu && button) placeMenu(menu, button);
+};
+window.addEventListener("resize", replaceOpenMenu);
+document.addEventListener("scroll", replaceOpenMenu, true);
 
 async function bulk(from, fromLabel, action, opener, held = null) {
   const senders = [...state.rows.values()].filter((r) => r.user_id !== null);
