@@ -54,7 +54,8 @@ export class SenderSwitcher {
       }
     });
     document.addEventListener("click", (ev) => {
-      if (!this.panel.hidden && ev.target instanceof Node && !this.el.contains(ev.target)) this.close(false);
+      // The path, not the target: the click that opened it may have re-drawn the target away.
+      if (!this.panel.hidden && !ev.composedPath().includes(this.el)) this.close(false);
     });
   }
 
