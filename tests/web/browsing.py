@@ -22,7 +22,14 @@ PHONE = {"width": 390, "height": 844}
 
 
 async def open_as(
-    browser: Any, base_url: str, email: str, password: str, path: str, *, viewport: dict[str, int] = DESKTOP
+    browser: Any,
+    base_url: str,
+    email: str,
+    password: str,
+    path: str,
+    *,
+    viewport: dict[str, int] = DESKTOP,
+    bypass_csp: bool = False,
 ) -> Any:
     """A page in its own browser context (its own storage), logged in as ``email``, at ``path``.
 
@@ -33,7 +40,7 @@ async def open_as(
         response = await client.post("/api/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
     session = json.dumps({"token": response.json()["token"], "user": response.json()["user"]})
-    context = await browser.new_context(viewport=viewport, base_url=base_url)
+    context = await browser.new_context(viewport=viewport, base_url=base_url, bypass_csp=bypass_csp)
     await context.add_init_script(f"localStorage.setItem('shiftline.session', {json.dumps(session)});")
     page = await context.new_page()
     page.on("pageerror", lambda exc: print(f"page error on {path}: {exc}"))

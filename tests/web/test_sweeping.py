@@ -224,7 +224,7 @@ async def test_the_sending_window_closes_while_the_page_is_open(
     await expect(page.locator(".banners .banner")).to_have_text([passed], timeout=20_000)
     # Seed 001: the Initial Messages tab is hidden once the window has passed; nothing to send.
     await expect(page.get_by_role("tab", name="Initial Messages")).to_be_hidden(timeout=5000)
-    await expect(send).to_have_count(0)
+    await expect(send).to_be_disabled()
     await expect(page.get_by_role("tab", name="Responses")).to_have_attribute("aria-selected", "true")
     await expect(page.locator(".conv-list")).to_have_attribute("data-count", "0", timeout=5000)
     await page.context.close()

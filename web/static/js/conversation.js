@@ -258,8 +258,9 @@ export class ConversationView {
         "div",
         { class: "conv-title" },
         h("h2", { title: name }, name),
-        phone,
-        h("span", { class: `status status-${conv.status}` }, statusText(conv.status)),
+        // Always a second line (number and status), so the header keeps one height.
+        h("span", { class: "conv-sub" }, phone, phone ? " · " : null,
+          h("span", { class: `status status-${conv.status}` }, statusText(conv.status))),
       ),
       h("div", { class: "conv-actions" }, reassign, optButton),
     );

@@ -2,7 +2,7 @@
 
 import { get, items, query } from "./api.js";
 import { slotKey } from "./slots.js";
-import { debounce, errorText, fmtTime, fullName, h, message, fill } from "./ui.js";
+import { debounce, errorText, fmtTime, fullName, h, fill } from "./ui.js";
 
 export const TABS = [
   ["initial", "Initial Messages"],
@@ -33,6 +33,11 @@ const STATUS_TEXT = {
 export const statusText = (s) => STATUS_TEXT[s] || s || "";
 
 let uid = 0;
+
+/** An empty or error message in place of the list's rows (a list item, so the list stays a list). */
+function listMessage(list, text, kind = "empty") {
+  fill(list, h("li", { class: `msg msg-${kind}` }, text));
+}
 
 export class ConversationList {
   /**
@@ -104,7 +109,8 @@ export class ConversationList {
       this.reload();
     });
     this.sortField = h("span", { class: "sort-field" }, h("label", { for: this.sortSelect.id }, "Sort"), this.sortSelect);
-    this.list = h("ul", { class: "conv-list", id: `convlist-${uid}`, role: "tabpanel", "aria-labelledby": `tab-${tab}-${uid}` });
+    this.list = h("ul", { class: "conv-list", "aria-label": "Conversations of this tab" });
+    this.panel = h("div", { class: "conv-list-panel", id: `convlist-${uid}`, role: "tabpanel", "aria-labelledby": `tab-${tab}-${uid}` }, this.list);
     // The list is one stop of Tab; the arrow keys (and Home, End) move between conversations.
     this.list.addEventListener("keydown", (ev) => {
       const rows = /** @type {HTMLElement[]} */ ([...this.list.querySelectorAll("button.conv-row")]);
@@ -129,7 +135,7 @@ export class ConversationList {
         this.searchBox,
         this.sortField,
       ),
-      this.list,
+      this.panel,
       this.more,
     );
     this.syncTools();
@@ -145,7 +151,7 @@ export class ConversationList {
       b.setAttribute("aria-selected", String(on));
       b.tabIndex = on ? 0 : -1;
     }
-    this.list.setAttribute("aria-labelledby", `tab-${tab}-${uid}`);
+    this.panel.setAttribute("aria-labelledby", `tab-${tab}-${uid}`);
     this.syncTools();
     this.onTab(tab, auto);
     this.reload();
@@ -220,7 +226,7 @@ export class ConversationList {
             this.cursor = (data && (data.next_cursor || data.cursor)) || null;
             this.render();
           } catch (err) {
-            if (err.code !== "offline") message(this.list, errorText(err), "error");
+            if (err.code !== "offline") listMessage(this.list, errorText(err), "error");
           }
         } while (this.again);
       } finally {
@@ -242,7 +248,7 @@ export class ConversationList {
     this.more.hidden = !this.cursor;
     this.list.dataset.count = String(this.rows.length);
     if (!this.rows.length) {
-      message(this.list, this.search ? `No contacts match “${this.search}”. Check the spelling, or clear the search.` : EMPTY[this.tab] || "No conversations here.");
+      listMessage(this.list, this.search ? `No contacts match “${this.search}”. Check the spelling, or clear the search.` : EMPTY[this.tab] || "No conversations here.");
       return;
     }
     // Keep the keyboard focus on the same conversation across live refreshes.
