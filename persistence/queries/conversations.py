@@ -259,7 +259,9 @@ async def conversation_view(session: AsyncSession, actor: Actor, conversation_id
     sender = await session.get(User, conversation.assigned_to) if conversation.assigned_to else None
     # Who wrote each outbound text and note: the sender, or a sweeper on their behalf.
     author_ids = {m.sender_id for m in messages if m.sender_id is not None}
-    authors = await session.scalars(select(User).where(User.id.in_(author_ids))) if author_ids else []
+    authors: list[User] = (
+        list(await session.scalars(select(User).where(User.id.in_(author_ids)))) if author_ids else []
+    )
     status = conversation_status(conversation)
     return {
         "id": conversation.id,

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -41,9 +41,7 @@ async def counts_route(request: Request) -> Response:
     actor = await authenticate(request)
     query = parse_query(request, CountsQuery)
     async with services(request).db.session() as session:
-        answer = await tab_counts(
-            session, actor, path_id(request, "campaign_id"), cast(int | str | None, query.sender)
-        )
+        answer = await tab_counts(session, actor, path_id(request, "campaign_id"), query.sender)
     return JSONResponse(answer)
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from starlette.testclient import TestClient
 
 from persistence.store.types import utcnow
-from tests.support.worlds.accounts import login, sync
+from tests.support.worlds.accounts import Login, login, sync
 from tests.support.worlds.messaging import CONTACTS, add_campaign, build_sync
 
 
@@ -19,8 +19,8 @@ def test_tab_counts_follow_the_lists_and_hide_the_initial_tab_when_it_is_empty(
     sam, owner = login(client, "sam@example.org"), login(client, "owner@example.org")
     url = f"/api/campaigns/{cid}/conversations/counts"
 
-    def counts(who: object = sam, **params: object) -> dict[str, object]:
-        response = client.get(url, headers=who.headers, params=params)  # type: ignore[attr-defined]
+    def counts(who: Login = sam, **params: str) -> dict[str, object]:
+        response = client.get(url, headers=who.headers, params=params)
         assert response.status_code == 200, response.text
         body: dict[str, object] = response.json()
         return body

@@ -48,9 +48,9 @@ async def open_as(
     return page
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+async def eventually(check: Callable[[], bool], within: float = 5.0) -> None:
     """Wait until ``check()`` (blocking, run in a thread: it may call the API) holds."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not await asyncio.to_thread(check):
         assert time.monotonic() < deadline, "the condition never held"
         await asyncio.sleep(0.1)

@@ -1,4 +1,4 @@
-"""Every page passes axe-core (the npm package pinned in package.json) without a serious or critical violation."""
+"""Every page passes axe-core (pinned in package.json) without a serious or critical violation."""
 
 from __future__ import annotations
 
@@ -51,7 +51,11 @@ async def test_every_page_has_no_serious_accessibility_violation(
         (SAM, f"/send/{cid}", ".conv-list"),
         ("owner@example.org", "/campaigns", "table"),
         ("owner@example.org", f"/campaigns/{cid}", "#senders-body tr[data-sender]"),
-        ("owner@example.org", f"/campaigns/{cid}/messenger/{sam}?tab=initial&conversation={conv}", ".conv h2"),
+        (
+            "owner@example.org",
+            f"/campaigns/{cid}/messenger/{sam}?tab=initial&conversation={conv}",
+            ".conv h2",
+        ),
         ("owner@example.org", f"/lookup/{conv}", "table"),
         ("owner@example.org", "/no/such/page", "h1"),
         ("owner@example.org", "/campaigns/999999", "h1"),
@@ -59,9 +63,13 @@ async def test_every_page_has_no_serious_accessibility_violation(
     failures: dict[str, list[str]] = {}
     for viewport in ({"width": 1280, "height": 800}, PHONE):
         for email, path, ready in pages:
-            page = await open_as(browser, live_server.url, email, PASSWORD, path, viewport=viewport, bypass_csp=True)
+            page = await open_as(
+                browser, live_server.url, email, PASSWORD, path, viewport=viewport, bypass_csp=True
+            )
             await expect(page.locator(ready).first).to_be_visible()
-            await page.wait_for_function("document.body.dataset.loaded === 'true' || !document.querySelector('.msg-loading')")
+            await page.wait_for_function(
+                "document.body.dataset.loaded === 'true' || !document.querySelector('.msg-loading')"
+            )
             found = await axe_violations(page)
             if found:
                 failures[f"{path} at {viewport['width']}px"] = found
@@ -83,7 +91,13 @@ async def test_the_dialogs_and_menus_have_no_serious_accessibility_violation(
     world = await asyncio.to_thread(
         build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 1}
     )
-    page = await open_as(browser, live_server.url, "owner@example.org", PASSWORD, f"/campaigns/{world.campaign_id}", bypass_csp=True
+    page = await open_as(
+        browser,
+        live_server.url,
+        "owner@example.org",
+        PASSWORD,
+        f"/campaigns/{world.campaign_id}",
+        bypass_csp=True,
     )
     await page.get_by_role("button", name="Reassign menu for Sam Sender").click()
     assert await axe_violations(page) == []

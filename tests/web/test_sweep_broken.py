@@ -18,6 +18,12 @@ pytestmark = BROWSER
 SAM, RITA, ZOE = "sam@example.org", "rita@example.org", "zoe@example.org"
 OWNER = "owner@example.org"
 SOON = 5000
+# Inside the window, and the point at its centre is the element itself: nothing covers or clips it.
+ON_TOP = """el => {
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return r.bottom <= innerHeight && r.right <= innerWidth && (hit === el || el.contains(hit));
+}"""
 
 
 def answer_of(world: World, conversation_id: int) -> str | None:
@@ -50,7 +56,13 @@ async def test_survey_answers_are_saved_when_chosen_in_both_messengers(
     await sam.context.close()
 
     # The owner, sweeping: choose, then straight on to another conversation and back.
-    admin = await open_as(browser, live_server.url, OWNER, PASSWORD, f"/campaigns/{cid}/messenger/{world.senders[SAM]}?tab=initial")
+    admin = await open_as(
+        browser,
+        live_server.url,
+        OWNER,
+        PASSWORD,
+        f"/campaigns/{cid}/messenger/{world.senders[SAM]}?tab=initial",
+    )
     rows = admin.locator(".conv-row")
     await expect(rows).to_have_count(2)
     await rows.nth(0).click()
@@ -90,11 +102,7 @@ async def test_a_row_menu_is_never_cut_off_by_the_table(
                 menuitem = page.get_by_role("menuitem", name=item)
                 await expect(menuitem).to_be_visible()
                 # Nothing covers or clips it: the point at its centre is the item itself.
-                on_top = await menuitem.evaluate(
-                    """el => { const r = el.getBoundingClientRect();
-                       const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-                       return r.bottom <= innerHeight && r.right <= innerWidth && (hit === el || el.contains(hit)); }"""
-                )
+                on_top = await menuitem.evaluate(ON_TOP)
                 assert on_top, (viewport, name, item)
             # Opening it scrolled nothing away.
             assert await page.evaluate("window.scrollY") == before
@@ -121,7 +129,9 @@ async def test_the_initial_message_a_sweeper_sends_is_the_one_previewed(
     await expect(preview).to_have_text("Hi Ada, it's Sam. Can we count on your vote?")
     await page.get_by_role("button", name="Send initial message").click()
     # The contact has been talking to Sam: the text says Sam, as the preview did.
-    await expect(page.locator(".bubble-outbound .body")).to_have_text("Hi Ada, it's Sam. Can we count on your vote?")
+    await expect(page.locator(".bubble-outbound .body")).to_have_text(
+        "Hi Ada, it's Sam. Can we count on your vote?"
+    )
     # And the thread says who pressed Send.
     await expect(page.locator(".bubble-outbound .author")).to_have_text(" · Sent by Olive Owner (sweeper)")
     await page.context.close()
@@ -141,7 +151,9 @@ async def test_a_reassignment_names_the_contact_and_keeps_the_senders_draft(
     cid, sam_id, rita_id = world.campaign_id, world.senders[SAM], world.senders[RITA]
     conv = world.api("GET", f"/api/campaigns/{cid}/conversations?sender={sam_id}")["conversations"][0]["id"]
     world.api("POST", f"/api/conversations/{conv}/messages", token=world.tokens[SAM], json={})
-    response = await asyncio.to_thread(signed_inbound, live_server.url, "+14155551000", "Where do I vote?", "SM-d1")
+    response = await asyncio.to_thread(
+        signed_inbound, live_server.url, "+14155551000", "Where do I vote?", "SM-d1"
+    )
     assert response.status_code == 200
 
     page = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{cid}?tab=responses")
@@ -173,14 +185,22 @@ async def test_opting_out_asks_first_and_says_it_applies_to_the_whole_organizati
     )
     conv = world.api("GET", f"/api/campaigns/{world.campaign_id}/conversations")["conversations"][0]["id"]
     page = await open_as(
-        browser, live_server.url, OWNER, PASSWORD, f"/campaigns/{world.campaign_id}/messenger/{world.senders[SAM]}?tab=initial"
+        browser,
+        live_server.url,
+        OWNER,
+        PASSWORD,
+        f"/campaigns/{world.campaign_id}/messenger/{world.senders[SAM]}?tab=initial",
     )
     await page.locator(".conv-row").first.click()
-    opt_out = page.get_by_role("region", name="Conversation", exact=True).get_by_role("button", name="Opt Out")
+    opt_out = page.get_by_role("region", name="Conversation", exact=True).get_by_role(
+        "button", name="Opt Out"
+    )
     await opt_out.click()
     dialog = page.get_by_role("dialog", name="Opt out Ada Contact0?")
     await expect(dialog).to_contain_text("whole organization")
-    await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()  # Enter never confirms by accident
+    await expect(
+        dialog.get_by_role("button", name="Cancel")
+    ).to_be_focused()  # Enter never confirms by accident
     await page.keyboard.press("Escape")
     await expect(dialog).to_have_count(0)
     await expect(opt_out).to_be_focused()

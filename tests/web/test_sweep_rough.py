@@ -26,7 +26,7 @@ pytestmark = BROWSER
 SAM, RITA = "sam@example.org", "rita@example.org"
 OWNER = "owner@example.org"
 SOON = 5000
-# A 1×1 PNG, as a provider's media host would serve a contact's picture.
+# A 1x1 PNG, as a provider's media host would serve a contact's picture.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
@@ -71,8 +71,13 @@ async def test_tabs_count_and_a_reply_badges_responses_and_a_picture_shows_as_on
     # A reply with a picture arrives while Sam is on Initial Messages.
     url = f"{live_server.url}/api/sms/inbound"
     params = {
-        "From": "+14155551000", "To": ORG_NUMBER, "Body": "Here is my ballot", "MessageSid": "SM-pic",
-        "NumMedia": "1", "MediaUrl0": f"{media_host}/ballot.png", "MediaContentType0": "image/png",
+        "From": "+14155551000",
+        "To": ORG_NUMBER,
+        "Body": "Here is my ballot",
+        "MessageSid": "SM-pic",
+        "NumMedia": "1",
+        "MediaUrl0": f"{media_host}/ballot.png",
+        "MediaContentType0": "image/png",
     }
     headers = {"X-Twilio-Signature": signature(WEBHOOK_TOKEN, url, params)}
     assert (await asyncio.to_thread(httpx.post, url, data=params, headers=headers)).status_code == 200
@@ -121,7 +126,9 @@ async def test_the_address_keeps_the_place_and_the_draft_and_back_goes_one_step(
     send = page.get_by_role("button", name="Send initial message")
     await expect(send).to_be_focused()  # a fresh start of the queue: ready to send
     await send.click()
-    assert (await asyncio.to_thread(signed_inbound, live_server.url, "+14155551000", "Maybe", "SM-a")).status_code == 200
+    assert (
+        await asyncio.to_thread(signed_inbound, live_server.url, "+14155551000", "Maybe", "SM-a")
+    ).status_code == 200
     await page.get_by_role("tab", name="Responses").click()
     await page.locator(".conv-row").first.click()
     await page.get_by_label("Reply", exact=True).fill("Thanks Ada, see you there")
@@ -160,7 +167,7 @@ async def test_layouts_stay_put(live_server: ServerProcess, database_url: str, b
     cid = world.campaign_id
     page = await open_as(browser, live_server.url, OWNER, PASSWORD, f"/campaigns/{cid}")
     await expect(page.locator("#senders-body tr[data-sender]")).to_have_count(3)
-    widths = "() => [...document.querySelectorAll('#senders thead th')].map(th => th.getBoundingClientRect().width)"
+    widths = "() => [...document.querySelectorAll('#senders thead th')].map(th => th.offsetWidth)"
     before = await page.evaluate(widths)
     await page.get_by_role("button", name="Progress").click()
     assert await page.evaluate(widths) == before
@@ -180,7 +187,9 @@ async def test_layouts_stay_put(live_server: ServerProcess, database_url: str, b
         await row.click()
         await expect(page.locator(".conv h2")).to_have_text(await row.locator(".conv-name").inner_text())
         heights.append(await page.locator(".conv-head").evaluate("el => el.getBoundingClientRect().height"))
-    world.api("POST", f"/api/conversations/{await page.locator('.conv').get_attribute('data-conversation')}/opt-out")
+    world.api(
+        "POST", f"/api/conversations/{await page.locator('.conv').get_attribute('data-conversation')}/opt-out"
+    )
     await expect(page.get_by_role("button", name="Opt In")).to_be_visible(timeout=SOON)
     heights.append(await page.locator(".conv-head").evaluate("el => el.getBoundingClientRect().height"))
     assert len(set(heights)) == 1, heights
@@ -226,7 +235,9 @@ async def test_the_keyboard_reaches_everything_and_dialogs_hold_the_focus(
     rows = page.locator(".conv-row")
     await expect(rows).to_have_count(3)
     await page.get_by_label("Search contacts by name").focus()
-    stops = await page.evaluate("() => [...document.querySelectorAll('.conv-row')].filter(b => b.tabIndex === 0).length")
+    stops = await page.evaluate(
+        "() => [...document.querySelectorAll('.conv-row')].filter(b => b.tabIndex === 0).length"
+    )
     assert stops == 1
     await rows.first.focus()
     await page.keyboard.press("ArrowDown")
@@ -256,7 +267,10 @@ async def test_the_admin_messenger_loads_once_and_logged_out_pages_go_quietly_to
     await context.close()
 
     page = await open_as(browser, live_server.url, OWNER, PASSWORD, "/campaigns")
-    page.on("request", lambda r: loads.append(r.url) if "/overview" in r.url or "/conversations?" in r.url else None)
+    page.on(
+        "request",
+        lambda r: loads.append(r.url) if "/overview" in r.url or "/conversations?" in r.url else None,
+    )
     await page.goto(f"/campaigns/{world.campaign_id}/messenger/{world.senders[SAM]}")
     await expect(page.locator("body")).to_have_attribute("data-loaded", "true")
     await page.wait_for_timeout(2000)  # past the slow-connection fallback
