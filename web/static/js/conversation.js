@@ -529,9 +529,12 @@ export class ConversationView {
       return;
     }
     this.sending = true;
+    const id = this.id;
     try {
-      await post(`/api/conversations/${this.id}/messages`, text === null ? { ...extra } : { body: text, ...extra });
-      this.drafts.delete(this.id);
+      await post(`/api/conversations/${id}/messages`, text === null ? { ...extra } : { body: text, ...extra });
+      this.drafts.delete(id);
+      // The user went on to another conversation meanwhile: the page does not move on for them.
+      if (this.id !== id) return;
       await this.refresh();
       this.onSent(this.conv);
       const box = this.composer.querySelector("textarea");

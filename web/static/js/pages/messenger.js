@@ -80,7 +80,9 @@ async function nextInQueue(afterSend) {
     list.reloadSoon();
   }
   // Rows still from the tab just left: the new tab's load opens its first one.
-  if (list.rowsTab !== list.tab) return;
+  if (list.rowsTab !== list.tab || !QUEUE_TABS.has(list.tab)) return;
+  // The sender opened a conversation themselves: it stays open.
+  if (!afterSend && view.id !== null) return;
   const row = list.rows[0];
   if (!row) {
     view.close();
