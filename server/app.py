@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[*api.routes, *openapi.routes(api.routes, _version()), *live.routes, *pages.routes],
-        exception_handlers=exception_handlers,
+        # An unknown page address gets a page that says so; the API keeps its JSON errors.
+        exception_handlers={**exception_handlers, 404: pages.not_found},
         middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )

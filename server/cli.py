@@ -26,10 +26,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: %(default)s; 0.0.0.0 for all)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, help="the TCP port to listen on (default: %(default)s)"
+    )
     serve.add_argument("--demo", action="store_true", help="seed a demo organization and print its logins")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=("critical", "error", "warning", "info", "debug", "trace"),
+        help="how much the server logs (default: %(default)s)",
+    )
 
     sub.add_parser("migrate", help="bring the database schema up to date")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -23,12 +24,14 @@ from starlette.staticfiles import StaticFiles
 
 import web
 
+from .errors import error_response
 from .live.close_codes import client_table
 
 __all__ = [
     "STATIC_DIR",
     "TEMPLATES_DIR",
     "home",
+    "not_found",
     "page_config",
     "render_shell",
     "routes",
@@ -75,6 +78,20 @@ def _shell(url: str, page: str, title: str, *, name: str | None = None) -> Route
     return Route(url, endpoint, methods=["GET", "HEAD"], name=name or page)
 
 
+_NOT_FOUND = render_shell("Not found", "not_found")
+# Addresses of the API and the machinery keep their JSON 404: only a page address gets a page.
+_NOT_PAGES = ("/api/", "/ws", "/static/")
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """A 404: a page that says so for a browser's address, the API's JSON error otherwise."""
+    path = request.url.path
+    if request.method in ("GET", "HEAD") and not path.startswith(_NOT_PAGES):
+        return HTMLResponse(_NOT_FOUND, status_code=404, headers=_NO_CACHE)
+    detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
+    return error_response(404, "not_found", str(detail))
+
+
 async def home(request: Request) -> Response:
     return RedirectResponse("/campaigns", status_code=302)
 
@@ -95,5 +112,6 @@ routes: list[BaseRoute] = [
     _shell("/opt-outs", "opt_outs", "Opt-outs"),
     _shell("/campaigns/{cid:int}/messenger/{sender}", "admin_messenger", "Admin Messenger"),
     _shell("/send/{cid:int}", "messenger", "Messenger"),
+    _shell("/lookup/{conversation_id:int}", "phone_lookup", "Phone Number Lookup"),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
 ]

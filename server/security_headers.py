@@ -3,7 +3,7 @@
 - ``Content-Security-Policy``: scripts and styles only from this server's own
   files, no inline script or handler, no plugins, no framing. The pages
   (``web/templates``) load one module each from ``/static``; media from
-  texts are links, never embedded.
+  texts are shown as pictures, nothing else of theirs is loaded.
 - ``X-Content-Type-Options: nosniff``: an uploaded or echoed body is never
   guessed into HTML or script.
 
@@ -23,7 +23,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        # Pictures that contacts text come from the provider's media host: shown,
+        # never run (only http/https media URLs are kept from a webhook).
+        "img-src 'self' data: http: https:",
         "connect-src 'self'",  # 'self' covers ws:/wss: to the same host
         "object-src 'none'",
         "base-uri 'none'",

@@ -219,7 +219,10 @@ async def send_message(
         raise Conflict("This contact has opted out; nothing was sent.", code="opted_out")
 
     now = utcnow()
-    sender = await session.get(User, actor.user_id)
+    # The contact has been talking to the assigned sender: a sweeper sending on
+    # their behalf still signs with the assigned sender's name (the pages' preview does too).
+    signer_id = conversation.assigned_to if conversation.assigned_to is not None else actor.user_id
+    sender = await session.get(User, signer_id)
     kind, text = _compose(campaign, conversation, contact, sender, body, follow_up=follow_up, now=now)
     text = check_body(text)
 

@@ -14,23 +14,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from persistence.commands.messaging import message_data
 from persistence.commands.surveys import survey_of
 from persistence.outbox.notify import iso
-from persistence.rules.campaign import window_state
 from persistence.rules.channels import UNASSIGNED_KEY
 from persistence.rules.errors import InvalidInput, PermissionDenied
 from persistence.rules.phones import mask_phone
 from persistence.rules.status import derive_status
 from persistence.rules.text import storable
-from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
+from persistence.store.models import Contact, Conversation, Message, OptOut, Organization, User
 from persistence.store.scope import Actor, campaign_for, conversation_for
 from persistence.store.status_sql import needs_reply
 from persistence.store.types import UTCDateTime, utcnow
+
+from .tabs import tab_filter
 
 __all__ = [
     "MAX_LIMIT",
@@ -38,6 +39,7 @@ __all__ = [
     "TABS",
     "Page",
     "SenderFilter",
+    "conversation_status",
     "conversation_view",
     "list_conversations",
 ]
@@ -73,9 +75,10 @@ def _keys(tab: str | None, sort: str) -> list[_Key]:
     if sort == "recent":
         return [(_dt(c.last_message_at), True, "dt"), (ident, True, "int")]
     if sort == "az":
+        # By the name as the lists show it: first name first.
         return [
-            (func.lower(Contact.last_name), False, "str"),
             (func.lower(Contact.first_name), False, "str"),
+            (func.lower(Contact.last_name), False, "str"),
             (ident, False, "int"),
         ]
     waiting = case((needs_reply(), 0), else_=1)
@@ -133,26 +136,6 @@ def _after(keys: list[_Key], values: list[Any]) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def _tab_filter(tab: str | None, campaign: Campaign, now: datetime) -> ColumnElement[bool]:
-    c = Conversation
-    if tab == "initial":
-        if window_state(campaign.window_start, campaign.window_end, now) == "passed":
-            return false()
-        return and_(c.initial_sent_at.is_(None), ~c.opted_out)
-    if tab == "responses":
-        return and_(c.has_replied, ~c.opted_out)
-    if tab == "follow_ups":
-        if not (campaign.follow_up_message or "").strip():
-            return false()
-        # Sent, never answered, follow-up not yet sent: once it goes out the row leaves the tab.
-        return and_(
-            c.initial_sent_at.is_not(None), ~c.has_replied, ~c.opted_out, c.follow_up_sent_at.is_(None)
-        )
-    if tab == "opt_outs":
-        return c.opted_out.expression
-    return or_(c.opted_out, c.initial_sent_at.is_(None), c.has_replied)
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -190,7 +173,7 @@ async def list_conversations(
             raise PermissionDenied("Senders may only list their own conversations.")
         sender = actor.user_id
     c = Conversation
-    where: list[ColumnElement[bool]] = [c.campaign_id == campaign.id, _tab_filter(tab, campaign, utcnow())]
+    where: list[ColumnElement[bool]] = [c.campaign_id == campaign.id, tab_filter(tab, campaign, utcnow())]
     if sender == UNASSIGNED_KEY:
         where.append(c.assigned_to.is_(None))
     elif sender is not None:
@@ -238,7 +221,8 @@ async def list_conversations(
     return Page(rows, next_cursor)
 
 
-def _status(conversation: Conversation) -> str:
+def conversation_status(conversation: Conversation) -> str:
+    """The derived status of a loaded conversation (persistence/rules/status.py)."""
     return derive_status(
         initial_sent=conversation.initial_sent_at is not None,
         has_replied=conversation.has_replied,
@@ -248,7 +232,7 @@ def _status(conversation: Conversation) -> str:
 
 
 def _row(conversation: Conversation, first: str, last: str, phone: str, redact: bool) -> dict[str, Any]:
-    status = _status(conversation)
+    status = conversation_status(conversation)
     return {
         "id": conversation.id,
         "contact": {"first_name": first, "last_name": last, "phone": mask_phone(phone) if redact else phone},
@@ -264,14 +248,21 @@ async def conversation_view(session: AsyncSession, actor: Actor, conversation_id
     conversation, campaign = await conversation_for(session, actor, conversation_id)
     contact = await session.get_one(Contact, conversation.contact_id)
     redact = await _redacts(session, actor.organization_id)
-    messages = await session.scalars(
-        select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
+    messages = list(
+        await session.scalars(
+            select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
+        )
     )
     opt_out = await session.scalar(
         select(OptOut).where(OptOut.organization_id == actor.organization_id, OptOut.phone == contact.phone)
     )
     sender = await session.get(User, conversation.assigned_to) if conversation.assigned_to else None
-    status = _status(conversation)
+    # Who wrote each outbound text and note: the sender, or a sweeper on their behalf.
+    author_ids = {m.sender_id for m in messages if m.sender_id is not None}
+    authors: list[User] = (
+        list(await session.scalars(select(User).where(User.id.in_(author_ids)))) if author_ids else []
+    )
+    status = conversation_status(conversation)
     return {
         "id": conversation.id,
         "campaign_id": campaign.id,
@@ -300,4 +291,7 @@ async def conversation_view(session: AsyncSession, actor: Actor, conversation_id
         },
         "survey": await survey_of(session, campaign.id, conversation.id),
         "messages": [message_data(m) for m in messages],
+        "authors": {
+            str(u.id): {"first_name": u.first_name, "last_name": u.last_name, "role": u.role} for u in authors
+        },
     }

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from persistence.store.database import Database
@@ -28,8 +29,19 @@ def head_revision() -> str | None:
 
 
 def _upgrade(connection: Connection, cfg: Config) -> None:
+    # An up-to-date schema is left alone without a word: a server started with
+    # --demo (which migrates before seeding) does not log the migration twice.
+    if _stamped(connection) == ScriptDirectory.from_config(cfg).get_current_head():
+        return
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
+
+
+def _stamped(connection: Connection) -> str | None:
+    # Read without alembic's MigrationContext, which logs as it starts.
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _current(connection: Connection) -> str | None:

@@ -18,6 +18,7 @@ from persistence.rules.status import Counts
 from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
 from persistence.store.models import Campaign, Contact, Message, Organization, User
+from persistence.store.types import utcnow
 from server.cli import main
 from server.demo import DEMO_PASSWORD, seed_demo
 from tests.support.processes import ServerProcess
@@ -199,7 +200,7 @@ def test_serve_demo_runs_the_embedded_server(tmp_path: Path) -> None:
         {"SHIFTLINE_DATA_DIR": str(tmp_path / "data")},
         tmp_path,
         "demo",
-        args=["--demo", "--log-level", "warning"],
+        args=["--demo", "--log-level", "info"],
         cwd=tmp_path,
     )
     try:
@@ -214,3 +215,26 @@ def test_serve_demo_runs_the_embedded_server(tmp_path: Path) -> None:
     text = server.log_path.read_text()
     assert "demo-owner@example.org" in text and "demo-sender3@example.org" in text
     assert (tmp_path / "data" / "shiftline.db").exists()
+    # The demo migrates before seeding; the server's start finds the schema up to date and says nothing.
+    assert text.count("Context impl") == 1, text
+    assert text.count("Running upgrade  -> 0001") == 1
+
+
+def test_serve_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = capsys.readouterr().out
+    for option, words in [
+        ("--host", "address to listen on"),
+        ("--port", "TCP port"),
+        ("--log-level", "how much the server logs"),
+    ]:
+        line = next(line for line in text.splitlines() if line.strip().startswith(option))
+        assert words in line or words in text.split(option, 2)[-1][:200], (option, text)
+
+
+async def test_the_demo_has_nothing_dated_in_the_future(db: Database) -> None:
+    await seed_demo(db)
+    async with db.session() as s:
+        latest = await s.scalar(select(func.max(Message.created_at)))
+    assert latest is not None and latest <= utcnow()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-__all__ = ["BROWSER", "DESKTOP", "PHONE", "open_as"]
+__all__ = ["BROWSER", "DESKTOP", "PHONE", "eventually", "open_as"]
 
 # The marks of a browser test: slow, needs Chromium, and runs in the session's
 # event loop, which owns the browser (conftest.browser).
@@ -19,7 +22,14 @@ PHONE = {"width": 390, "height": 844}
 
 
 async def open_as(
-    browser: Any, base_url: str, email: str, password: str, path: str, *, viewport: dict[str, int] = DESKTOP
+    browser: Any,
+    base_url: str,
+    email: str,
+    password: str,
+    path: str,
+    *,
+    viewport: dict[str, int] = DESKTOP,
+    bypass_csp: bool = False,
 ) -> Any:
     """A page in its own browser context (its own storage), logged in as ``email``, at ``path``.
 
@@ -30,9 +40,17 @@ async def open_as(
         response = await client.post("/api/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
     session = json.dumps({"token": response.json()["token"], "user": response.json()["user"]})
-    context = await browser.new_context(viewport=viewport, base_url=base_url)
+    context = await browser.new_context(viewport=viewport, base_url=base_url, bypass_csp=bypass_csp)
     await context.add_init_script(f"localStorage.setItem('shiftline.session', {json.dumps(session)});")
     page = await context.new_page()
     page.on("pageerror", lambda exc: print(f"page error on {path}: {exc}"))
     await page.goto(path)
     return page
+
+
+async def eventually(check: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait until ``check()`` (blocking, run in a thread: it may call the API) holds."""
+    deadline = time.monotonic() + within
+    while not await asyncio.to_thread(check):
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.1)

@@ -112,6 +112,7 @@ async def test_a_sender_deactivated_while_working_is_sent_to_log_in_and_back(
     await expect(page.locator("body")).to_have_attribute("data-live", "online")
     await asyncio.to_thread(world.api, "PATCH", f"/api/users/{world.senders[SAM]}", json={"active": False})
     # The server closes the live connection with 4003, which its table marks "login".
-    await page.wait_for_url(f"**/login?next=%2Fsend%2F{cid}")
+    # The address keeps the place (tab, conversation), so the login comes back to it.
+    await page.wait_for_url(f"**/login?next=%2Fsend%2F{cid}*")
     await expect(page.get_by_role("heading", name="Log in to shiftline")).to_be_visible()
     await page.context.close()

@@ -21,7 +21,13 @@ SAM, RITA, ZOE = "sam@example.org", "rita@example.org", "zoe@example.org"
 
 
 async def table_order(page: Any) -> list[str]:
-    names: list[str] = await page.locator("#senders-body .col-name").all_inner_texts()
+    """The table's rows as "First Last" (First Name and Last Name are columns of their own)."""
+    rows = page.locator("#senders-body tr[data-sender]")
+    names: list[str] = []
+    for i in range(await rows.count()):
+        first = await rows.nth(i).locator(".col-first").inner_text()
+        last = await rows.nth(i).locator(".col-last").inner_text()
+        names.append(f"{first} {last}".strip())
     return names
 
 
@@ -42,15 +48,15 @@ async def test_the_admin_sorts_searches_and_unassigns_everything_after_confirmin
     assert await table_order(page) == ["Unassigned", "Rita Runner", "Sam Sender", "Zoe Zed"]
 
     progress = page.get_by_role("button", name="Progress")
-    await progress.click()
-    assert await table_order(page) == ["Unassigned", "Zoe Zed", "Rita Runner", "Sam Sender"]
-    await expect(page.get_by_role("columnheader", name="Progress")).to_have_attribute(
-        "aria-sort", "ascending"
-    )
-    await progress.click()  # the same header again flips the order; Unassigned stays first
+    await progress.click()  # seed 001: the first click puts the most assigned on top
     assert await table_order(page) == ["Unassigned", "Sam Sender", "Rita Runner", "Zoe Zed"]
     await expect(page.get_by_role("columnheader", name="Progress")).to_have_attribute(
         "aria-sort", "descending"
+    )
+    await progress.click()  # the same header again flips the order; Unassigned stays first
+    assert await table_order(page) == ["Unassigned", "Zoe Zed", "Rita Runner", "Sam Sender"]
+    await expect(page.get_by_role("columnheader", name="Progress")).to_have_attribute(
+        "aria-sort", "ascending"
     )
 
     await page.get_by_label("Search senders by name").fill("ri")
@@ -81,7 +87,7 @@ async def test_the_admin_sorts_searches_and_unassigns_everything_after_confirmin
     await expect(page.locator('#senders-body tr[data-sender="unassigned"] .col-progress')).to_contain_text(
         "0/6", timeout=3000
     )
-    await expect(page.get_by_text("Moved 4 conversations.")).to_be_visible()
+    await expect(page.get_by_text("Moved 4 conversations. 4 to Unassigned.")).to_be_visible()
 
     world.api("PATCH", f"/api/campaigns/{cid}", json={"status": "closed"})
     await page.set_viewport_size(PHONE)
@@ -143,7 +149,7 @@ async def test_the_admin_moves_some_distributes_the_pool_and_sends_a_sender_back
     await dialog.get_by_label("Rita Runner").check()
     await dialog.get_by_role("button", name="Reassign").click()
     await expect(dialog).to_be_hidden()
-    await expect(page.get_by_text("Moved 2 conversations.")).to_be_visible()
+    await expect(page.get_by_text("Moved 2 conversations. 2 to Rita Runner.")).to_be_visible()
     await expect_progress({"unassigned": "0/6", f"{sam}": "0/1", f"{rita}": "0/2", f"{zoe}": "0/0"})
 
     # Distribute to all senders: the pool's 6 divide evenly, 2 to each of the three.
@@ -152,7 +158,9 @@ async def test_the_admin_moves_some_distributes_the_pool_and_sends_a_sender_back
     await expect(dialog.get_by_label("Rita Runner")).to_be_hidden()  # no ticking needed
     await dialog.get_by_role("button", name="Reassign").click()
     await expect(dialog).to_be_hidden()
-    await expect(page.get_by_text("Moved 6 conversations.")).to_be_visible()
+    await expect(
+        page.get_by_text("Moved 6 conversations. 2 to Sam Sender, 2 to Rita Runner, 2 to Zoe Zed.")
+    ).to_be_visible()
     await expect_progress({"unassigned": "0/0", f"{sam}": "0/3", f"{rita}": "0/4", f"{zoe}": "0/2"})
 
     # The Unassigned target: all of Rita's go back to the pool; nobody else's move.
@@ -213,6 +221,9 @@ async def test_the_sending_window_closes_while_the_page_is_open(
     # Without any reload or event, the page turns on time.
     passed = "Initial message sending window has passed"
     await expect(page.locator(".banners .banner")).to_have_text([passed], timeout=20_000)
+    # Seed 001: the Initial Messages tab is hidden once the window has passed; nothing to send.
+    await expect(page.get_by_role("tab", name="Initial Messages")).to_be_hidden(timeout=5000)
     await expect(send).to_be_disabled()
+    await expect(page.get_by_role("tab", name="Responses")).to_have_attribute("aria-selected", "true")
     await expect(page.locator(".conv-list")).to_have_attribute("data-count", "0", timeout=5000)
     await page.context.close()

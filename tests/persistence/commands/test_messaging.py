@@ -102,8 +102,19 @@ async def test_a_sender_may_only_text_their_own_contacts(db: Database) -> None:
     # An admin may text anyone's contact, and unassigned ones.
     async with db.transaction() as session:
         out = await send_message(session, world.owner, world.conversations[4])
-    assert "Olive Owner" in out.message.body
+    assert "Olive Owner" in out.message.body  # unassigned: the sweeper signs it
     assert await _message_count(db) == 1
+
+
+async def test_a_sweeper_texting_an_assigned_contact_signs_with_the_assigned_senders_name(
+    db: Database,
+) -> None:
+    world = await _world(db)
+    # Ada has been Sam's contact: the owner sending her initial message still says it's Sam.
+    async with db.transaction() as session:
+        out = await send_message(session, world.owner, world.conversations[0])
+    assert out.message.body == "Hi Ada, it's Sam Sender with Texters United. Can you vote Tuesday?"
+    assert out.message.sender_id == world.owner.user_id  # who pressed Send is still recorded
 
 
 @pytest.mark.parametrize("state", ["paused", "closed"])

@@ -36,14 +36,19 @@ export function isSweeper(user) {
   return !!user && SWEEPER_ROLES.has(user.role);
 }
 
-/** The logged-in session, or a trip to the login page (which comes back here). */
+/**
+ * The logged-in session, or a trip to the login page (which comes back here).
+ * Logged out, the promise never settles: the page stops quietly, without an
+ * uncaught error, while the browser goes to the login page.
+ * @returns {Promise<{ token: string, user: any }>}
+ */
 export function requireSession() {
   const s = session();
   if (!s || !s.token) {
     toLogin();
-    throw new ApiError(401, "not_logged_in", "Please log in.");
+    return new Promise(() => {});
   }
-  return s;
+  return Promise.resolve(s);
 }
 
 export function toLogin() {

@@ -6,6 +6,9 @@ import { clearSession, get, toLogin } from "./api.js";
 import { Live } from "./live.js";
 import { connectionBanner, reloader } from "./ui.js";
 
+// How long a page waits for its live subscription before it shows a snapshot anyway.
+const FIRST_LOAD_WAIT_MS = 1500;
+
 /**
  * @typedef {ReturnType<typeof reloader>} Reloader
  * @typedef {(kind: string, data: any, seq: number) => void} EventHandler
@@ -42,8 +45,17 @@ export function followChannel({ channel, token, reload, rereadCampaign, onEvent,
     },
   });
   connectionBanner(live);
+  // The snapshot is loaded once, when the subscription is confirmed, so that
+  // no event can fall between the two. Should the live connection be slow to
+  // come up, the page shows a first snapshot anyway, and loads again then.
+  let loaded = false;
+  const early = setTimeout(() => {
+    if (!loaded) reload();
+  }, FIRST_LOAD_WAIT_MS);
   live.subscribe(channel, {
     onSubscribed: (_seq, resumed) => {
+      clearTimeout(early);
+      loaded = true;
       if (!resumed || reload.failed) reload();
       else rereadCampaign();
     },

@@ -4,11 +4,47 @@
 import { canSend, canSendInitial, fillTemplate } from "./campaign.js";
 import { statusText } from "./convlist.js";
 import { get, post, put } from "./api.js";
+import { confirmDialog } from "./dialog.js";
 import { UNASSIGNED, slotKey } from "./slots.js";
 import { errorText, fmtTime, fullName, h, notice, fill } from "./ui.js";
 
 const MAX_BODY = 1600;
+// A failed survey save is tried again after this long (network down, server restarting).
+const SURVEY_RETRY_MS = 3000;
 let uid = 0;
+
+const DRAFTS_KEY = "shiftline.drafts";
+
+/**
+ * Unsent replies by conversation id, kept for this tab in sessionStorage: a
+ * reload (or a conversation moved away and back) finds them again.
+ */
+export const drafts = {
+  /** @returns {Record<string, string>} */
+  all() {
+    try {
+      return JSON.parse(sessionStorage.getItem(DRAFTS_KEY) || "{}") || {};
+    } catch {
+      return {};
+    }
+  },
+  /** @param {number | null} id */
+  get(id) {
+    return id === null ? "" : this.all()[String(id)] || "";
+  },
+  /** @param {number | null} id @param {string} text */
+  set(id, text) {
+    if (id === null) return;
+    const all = this.all();
+    if (text) all[String(id)] = text;
+    else delete all[String(id)];
+    sessionStorage.setItem(DRAFTS_KEY, JSON.stringify(all));
+  },
+  /** @param {number | null} id */
+  delete(id) {
+    this.set(id, "");
+  },
+};
 
 function surveyAnswers(conv) {
   const raw = conv.survey_answers ?? conv.survey ?? conv.answers ?? {};
@@ -71,7 +107,13 @@ export class ConversationView {
     this.conv = null;
     this.id = null;
     this.sending = false;
-    this.drafts = new Map(); // conversation id -> unsent reply
+    this.drafts = drafts;
+    /** @type {Map<number, Record<string, string | null>>} answers chosen and not yet saved, by conversation */
+    this.surveyPending = new Map();
+    this.surveyQueue = Promise.resolve();
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.surveyRetry = undefined;
+    this.surveyState = h("p", { class: "survey-state", "aria-live": "polite" });
     this.mode = "responses"; // the list tab the conversation was opened from
 
     this.head = h("header", { class: "conv-head" });
@@ -106,7 +148,13 @@ export class ConversationView {
       h("div", { class: "tabs", role: "tablist", "aria-label": "Side panels" }, this.sideButtons),
       Object.values(this.panels),
     );
-    this.el = h("div", { class: "conv", hidden: true }, this.main, this.side);
+    this.box = h("div", { class: "conv", hidden: true }, this.main, this.side);
+    this.empty = h(
+      "div",
+      { class: "conv-empty" },
+      h("p", {}, "Choose a conversation from the list to read it, reply and record survey answers."),
+    );
+    this.el = h("div", { class: "conv-pane" }, this.empty, this.box);
   }
 
   setCampaign(campaign) {
@@ -130,15 +178,19 @@ export class ConversationView {
 
   async open(id) {
     this.id = id;
-    this.el.hidden = false;
-    this.el.dataset.conversation = String(id);
+    this.conv = null;
+    this.box.hidden = false;
+    this.empty.hidden = true;
+    this.box.dataset.conversation = String(id);
+    this.surveyState.textContent = "";
     await this.refresh();
   }
 
   close() {
     this.id = null;
     this.conv = null;
-    this.el.hidden = true;
+    this.box.hidden = true;
+    this.empty.hidden = false;
   }
 
   async refresh() {
@@ -181,11 +233,11 @@ export class ConversationView {
     const contact = this.contact();
     const optedOut = isOptedOut(conv);
     const name = fullName(contact) || contact.phone || `Conversation ${conv.id}`;
-    this.el.dataset.status = conv.status || "";
+    this.box.dataset.status = conv.status || "";
 
     const optButton = h(
       "button",
-      { type: "button", class: optedOut ? "" : "danger", id: `opt-${uid}`, onclick: () => this.toggleOptOut() },
+      { type: "button", class: optedOut ? "" : "danger", id: `opt-${uid}`, onclick: (ev) => this.toggleOptOut(ev.currentTarget) },
       optedOut ? "Opt In" : "Opt Out",
     );
     let reassign = null;
@@ -206,13 +258,21 @@ export class ConversationView {
         h("button", { type: "button", onclick: () => this.reassign(select.value) }, "Reassign"),
       );
     }
+    // Sweepers follow the number to every conversation it has in the organization (seed 001).
+    const phone = contact.phone
+      ? this.admin
+        ? h("a", { class: "conv-phone", href: `/lookup/${conv.id}`, title: "Phone Number Lookup" }, contact.phone)
+        : h("span", { class: "conv-phone" }, contact.phone)
+      : null;
     fill(this.head, 
       h("button", { type: "button", class: "back link", onclick: () => this.onBack() }, "← Conversations"),
       h(
         "div",
         { class: "conv-title" },
-        h("h2", {}, name),
-        h("span", { class: `status status-${conv.status}` }, statusText(conv.status)),
+        h("h2", { title: name }, name),
+        // Always a second line (number and status), so the header keeps one height.
+        h("span", { class: "conv-sub" }, phone, phone ? " · " : null,
+          h("span", { class: `status status-${conv.status}` }, statusText(conv.status))),
       ),
       h("div", { class: "conv-actions" }, reassign, optButton),
     );
@@ -225,9 +285,9 @@ export class ConversationView {
           { class: `bubble bubble-${m.direction}`, dataset: { direction: m.direction } },
           m.direction === "note" ? h("span", { class: "note-label" }, "Note: ") : null,
           h("span", { class: "body" }, m.body),
-          (m.media_urls || []).map((u) => h("a", { href: u, class: "media", target: "_blank", rel: "noopener" }, "attachment")),
+          (m.media_urls || []).map((u) => picture(u)),
           deliveryError(m),
-          h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)),
+          h("span", { class: "meta" }, h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)), this.author(m)),
         ),
       ),
     );
@@ -284,7 +344,7 @@ export class ConversationView {
     }
     const box = h("textarea", { id: `body-${uid}`, rows: 3, maxlength: MAX_BODY, placeholder: "Type a reply" });
     const id = this.id;
-    box.value = this.drafts.get(id) || "";
+    box.value = this.drafts.get(id);
     box.addEventListener("input", () => this.drafts.set(id, box.value));
     box.addEventListener("keydown", (ev) => {
       // Enter sends, Shift+Enter is a new line; a held key sends only once.
@@ -320,6 +380,16 @@ export class ConversationView {
     );
   }
 
+  /** Who wrote an outbound text or a note: the assigned sender, or a sweeper on their behalf. */
+  author(m) {
+    if (m.direction === "inbound" || m.sender_id === null || m.sender_id === undefined) return null;
+    const who = (this.conv.authors || {})[String(m.sender_id)];
+    if (!who) return null;
+    const sweeper = who.role !== "sender";
+    const verb = m.direction === "note" ? "Note by" : "Sent by";
+    return h("span", { class: "author" }, ` · ${verb} ${fullName(who)}${sweeper ? " (sweeper)" : ""}`);
+  }
+
   senderOf(conv) {
     const id = assignedId(conv);
     if (id === null) return null;
@@ -328,7 +398,7 @@ export class ConversationView {
   }
 
   insertReply(body) {
-    const filled = fillTemplate(body, this.me, this.contact());
+    const filled = fillTemplate(body, this.admin ? this.senderOf(this.conv) : this.me, this.contact());
     const box = this.composer.querySelector("textarea");
     if (!box) return;
     box.value = box.value ? `${box.value} ${filled}` : filled;
@@ -355,33 +425,78 @@ export class ConversationView {
       fill(panel, h("p", { class: "muted" }, "This campaign has no survey questions."));
       return;
     }
+    // Answers chosen but not saved yet win over what the server last said.
+    const pending = this.surveyPending.get(this.id) || {};
+    const convId = this.id;
     const fields = questions.map((q) => {
       const id = `q-${uid}-${q.id}`;
-      const current = q.answer ?? "";
-      const input = (q.answers || []).length
-        ? h("select", { id, name: String(q.id), dataset: { was: current } }, h("option", { value: "" }, "—"),
-            q.answers.map((a) => h("option", { value: a, selected: a === current }, a)))
-        : h("input", { id, name: String(q.id), value: current, dataset: { was: current } });
+      const key = String(q.id);
+      const current = (key in pending ? pending[key] : q.answer) ?? "";
+      /** @type {HTMLInputElement | HTMLSelectElement} */
+      let input;
+      if ((q.answers || []).length) {
+        input = h("select", { id, name: key }, h("option", { value: "" }, "—"),
+          q.answers.map((a) => h("option", { value: a, selected: a === current }, a)));
+        // Saved the moment an answer is chosen: no separate save step to forget.
+        input.addEventListener("change", () => this.chooseAnswer(convId, key, input.value));
+      } else {
+        input = h("input", { id, name: key, value: current, autocomplete: "off" });
+        let timer;
+        const save = () => {
+          clearTimeout(timer);
+          this.chooseAnswer(convId, key, input.value.trim());
+        };
+        input.addEventListener("input", () => {
+          clearTimeout(timer);
+          timer = setTimeout(save, 600);
+        });
+        input.addEventListener("change", save);
+      }
       return h("div", { class: "field" }, h("label", { for: id }, q.text), input);
     });
-    const form = h("form", { class: "survey" }, fields, h("button", { type: "submit" }, "Save answers"));
-    form.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      const out = {};
-      for (const el of form.querySelectorAll("[name]")) {
-        const value = el.value.trim();
-        if (value !== "") out[el.name] = value;
-        else if (el.dataset.was) out[el.name] = null; // cleared
+    fill(panel, h("form", { class: "survey", onsubmit: (ev) => ev.preventDefault() }, fields), this.surveyState);
+  }
+
+  /** An answer chosen (or cleared, with ""): saved at once, kept and retried until the server has it. */
+  chooseAnswer(convId, key, value) {
+    if (convId === null) return;
+    const pending = this.surveyPending.get(convId) || {};
+    pending[key] = value === "" ? null : value;
+    this.surveyPending.set(convId, pending);
+    if (convId === this.id) this.surveyState.textContent = "Saving…";
+    this.flushSurvey(convId);
+  }
+
+  /** Save the pending answers of `convId`; saves run one after the other, in the order chosen. */
+  flushSurvey(convId) {
+    this.surveyQueue = this.surveyQueue.then(() => this.saveSurvey(convId));
+    return this.surveyQueue;
+  }
+
+  async saveSurvey(convId) {
+    const answers = this.surveyPending.get(convId);
+    if (!answers) return;
+    this.surveyPending.delete(convId);
+    try {
+      const res = await put(`/api/conversations/${convId}/survey`, { answers });
+      if (convId === this.id && this.conv) {
+        this.conv.survey = res.survey;
+        if (!this.surveyPending.has(convId)) this.surveyState.textContent = "Answers saved.";
       }
-      try {
-        await put(`/api/conversations/${this.id}/survey`, { answers: out });
-        notice("Survey answers saved.", "ok");
-        await this.refresh();
-      } catch (err) {
-        notice(errorText(err), "error");
+    } catch (err) {
+      // Never dropped in silence: what failed is said, and kept to try again when that can help.
+      const retry = err.code === "offline" || err.status === 0 || err.status >= 500;
+      if (retry) {
+        this.surveyPending.set(convId, { ...answers, ...(this.surveyPending.get(convId) || {}) });
+        clearTimeout(this.surveyRetry);
+        this.surveyRetry = setTimeout(() => this.flushSurvey(convId), SURVEY_RETRY_MS);
       }
-    });
-    fill(panel, form);
+      const text = retry
+        ? `Survey answers not saved yet (${errorText(err)}); trying again.`
+        : `Survey answers not saved: ${errorText(err)}`;
+      if (convId === this.id) this.surveyState.textContent = text;
+      notice(text, "error", { sticky: !retry });
+    }
   }
 
   renderReplies() {
@@ -406,7 +521,12 @@ export class ConversationView {
     const contact = this.contact();
     const extra = contact.extra || contact.fields || {};
     const assigned = this.senderOf(this.conv);
+    const campaign = this.campaign || {};
+    const created = campaign.created_at ? new Date(campaign.created_at) : null;
     const rows = [
+      ["Campaign", campaign.title],
+      ["Created", created ? created.toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : ""],
+      ["Contacts", campaign.contact_count === undefined ? "" : String(campaign.contact_count)],
       ["Name", fullName(contact)],
       ["Phone", contact.phone],
       ["Status", statusText(this.conv.status)],
@@ -427,9 +547,12 @@ export class ConversationView {
       return;
     }
     this.sending = true;
+    const id = this.id;
     try {
-      await post(`/api/conversations/${this.id}/messages`, text === null ? { ...extra } : { body: text, ...extra });
-      this.drafts.delete(this.id);
+      await post(`/api/conversations/${id}/messages`, text === null ? { ...extra } : { body: text, ...extra });
+      this.drafts.delete(id);
+      // The user went on to another conversation meanwhile: the page does not move on for them.
+      if (this.id !== id) return;
       await this.refresh();
       this.onSent(this.conv);
       const box = this.composer.querySelector("textarea");
@@ -443,8 +566,20 @@ export class ConversationView {
     }
   }
 
-  async toggleOptOut() {
+  async toggleOptOut(opener) {
     const out = isOptedOut(this.conv);
+    if (!out) {
+      const contact = this.contact();
+      const who = fullName(contact) || contact.phone || "this contact";
+      const yes = await confirmDialog({
+        title: `Opt out ${who}?`,
+        text: `This applies to the whole organization: no campaign will text ${contact.phone || "this number"} again until the contact is opted back in.`,
+        confirm: "Opt Out",
+        danger: true,
+        opener,
+      });
+      if (!yes || this.id === null) return;
+    }
     try {
       await post(`/api/conversations/${this.id}/${out ? "opt-in" : "opt-out"}`, {});
       notice(out ? "Contact opted back in." : "Contact opted out.", "ok");
@@ -464,6 +599,14 @@ export class ConversationView {
       notice(errorText(err), "error");
     }
   }
+}
+
+/** A picture the contact texted, shown as one (a link when it is not a picture after all). */
+function picture(url) {
+  const link = h("a", { href: url, class: "media", target: "_blank", rel: "noopener" });
+  const img = h("img", { src: url, alt: "Picture sent by the contact", loading: "lazy" });
+  img.addEventListener("error", () => fill(link, "Attachment"));
+  return fill(link, img);
 }
 
 /** The campaign's and the organization's recommended replies, campaign ones first. */

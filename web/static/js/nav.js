@@ -54,11 +54,12 @@ export function campaignNav(cid, here = location.pathname) {
  * @param {number} [o.cid]  a campaign's page: its navigation too
  * @param {boolean} [o.admins]  owners and admins only
  */
-export function organizerPage({ title, cid, admins = false }) {
-  const { user, token } = requireSession();
+export async function organizerPage({ title, cid, admins = false }) {
+  const { user, token } = await requireSession();
   if (!isSweeper(user) || (admins && !isAdmin(user))) {
     location.replace("/campaigns");
-    throw new Error("not allowed here");
+    // Like a missing session: the page stops quietly while the browser leaves.
+    return await new Promise(() => {});
   }
   const crumbs = [{ href: "/campaigns", label: "Campaigns" }];
   document.body.prepend(topBar(title, cid ? crumbs : []));

@@ -1,6 +1,7 @@
 // The Bulk Reassign dialog, for the whole campaign or one row of the table.
 
 import { post } from "./api.js";
+import { showModal } from "./dialog.js";
 import { UNASSIGNED } from "./slots.js";
 import { errorText, fullName, h, notice, plural } from "./ui.js";
 
@@ -29,12 +30,37 @@ function radios(name, options, value) {
 }
 
 /**
+ * "Moved 6 conversations. 2 to Sam Sender, 2 to Rita Runner, 2 to Unassigned."
+ * @param {{ moved?: number, per_target?: Record<string, number> }} result
+ * @param {{ user_id: number | null }[]} senders
+ */
+export function movedText(result, senders) {
+  const names = new Map(senders.map((s) => [String(s.user_id), fullName(s) || `Sender ${s.user_id}`]));
+  const parts = Object.entries(result.per_target || {})
+    .filter(([, n]) => n > 0)
+    .map(([key, n]) => `${n} to ${key === UNASSIGNED ? "Unassigned" : names.get(key) || `sender ${key}`}`);
+  const moved = `Moved ${plural(result.moved ?? 0, "conversation")}.`;
+  return parts.length ? `${moved} ${parts.join(", ")}.` : moved;
+}
+
+/**
  * Open the dialog. `from`: undefined for campaign-wide, null for the
  * Unassigned pool, or [user_id]. `senders`: the campaign's senders (rows of
- * the overview). Resolves with the API's answer, or null when cancelled.
+ * the overview); `held`: how many conversations the source holds (for the
+ * Unassign All confirmation); `opener`: the control that opened it, which
+ * gets the focus back. Resolves with the API's answer, or null when cancelled.
  */
-export function openReassign({ cid, senders, from, fromLabel, action = "reassign_some" }) {
+export function openReassign({ cid, senders, from, fromLabel, action = "reassign_some", held = /** @type {number | null} */ (null), opener = /** @type {HTMLElement | null} */ (null) }) {
   seq += 1;
+  // Unassigning the Unassigned pool would move nothing: not offered.
+  const actions = from === null ? ACTIONS.filter(([a]) => a !== "unassign_all") : ACTIONS;
+  if (from === null && action === "unassign_all") action = "reassign_all";
+  const source =
+    from === undefined
+      ? "every sender and the Unassigned pool"
+      : from === null
+        ? "the Unassigned pool"
+        : fromLabel || "this sender";
   const excluded = new Set(Array.isArray(from) ? from : []);
   const targets = senders.filter((s) => s.user_id !== null && !excluded.has(s.user_id));
   const title =
@@ -82,7 +108,8 @@ export function openReassign({ cid, senders, from, fromLabel, action = "reassign
     "form",
     { method: "dialog", class: "reassign-form" },
     h("h2", { id: `rtitle-${seq}` }, title),
-    h("fieldset", {}, h("legend", {}, "Action"), radios(`action-${seq}`, ACTIONS, action)),
+    h("p", { class: "reassign-from" }, "From: ", h("strong", {}, source)),
+    h("fieldset", {}, h("legend", {}, "Action"), radios(`action-${seq}`, actions, action)),
     statusSet,
     countRow,
     toMode,
@@ -105,6 +132,8 @@ export function openReassign({ cid, senders, from, fromLabel, action = "reassign
     confirming = false;
     confirmText.hidden = true;
     submit.textContent = unassign ? "Unassign All" : "Reassign";
+    // Unassign All moves everything at once: it looks like the dangerous action it is.
+    submit.className = unassign ? "danger-solid" : "primary";
   };
   form.addEventListener("change", (ev) => {
     if (ev.target.classList.contains("target")) {
@@ -127,10 +156,7 @@ export function openReassign({ cid, senders, from, fromLabel, action = "reassign
   return new Promise((resolve) => {
     let result = null;
     cancel.addEventListener("click", () => dialog.close());
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      resolve(result);
-    });
+    dialog.addEventListener("close", () => resolve(result));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       error.hidden = true;
@@ -140,9 +166,10 @@ export function openReassign({ cid, senders, from, fromLabel, action = "reassign
       if (act === "unassign_all") {
         if (!confirming) {
           confirming = true;
-          confirmText.textContent = `Move every conversation of ${
+          const count = held === null ? "every conversation" : `all ${plural(held, "conversation")}`;
+          confirmText.textContent = `Move ${count} of ${
             from === undefined ? "every sender" : fromLabel || "this sender"
-          } back to Unassigned, whatever its status?`;
+          } back to Unassigned, whatever its status? This cannot be undone in one step.`;
           confirmText.hidden = false;
           submit.textContent = "Yes, unassign all";
           submit.focus();
@@ -177,7 +204,7 @@ export function openReassign({ cid, senders, from, fromLabel, action = "reassign
       submit.disabled = true;
       try {
         result = await post(`/api/campaigns/${cid}/reassign`, body);
-        notice(`Moved ${plural(result.moved ?? 0, "conversation")}.`, "ok");
+        notice(movedText(result, senders), "ok");
         dialog.close();
       } catch (err) {
         error.textContent = errorText(err);
@@ -186,6 +213,6 @@ export function openReassign({ cid, senders, from, fromLabel, action = "reassign
         submit.disabled = false;
       }
     });
-    dialog.showModal();
+    showModal(/** @type {HTMLDialogElement} */ (dialog), opener);
   });
 }

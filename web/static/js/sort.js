@@ -20,6 +20,18 @@ export function saveSort(cid, sort) {
   localStorage.setItem(storageKey(cid), JSON.stringify(sort));
 }
 
+/**
+ * The order after a click on column `key` (seed 001): the first click on a
+ * column sorts it from the top down — Sender Z to A, Progress from the most
+ * assigned, Needs Reply from the most waiting — and a second click flips it.
+ * @param {{ key: string, order: string }} current
+ * @param {string} key
+ */
+export function nextSort(current, key) {
+  if (current.key === key) return { key, order: current.order === "asc" ? "desc" : "asc" };
+  return { key, order: "desc" };
+}
+
 const text = (v) => (v || "").toLocaleLowerCase();
 // Only senders are compared: sortRows puts the Unassigned row (user_id null) apart, first.
 const byName = (a, b) =>
@@ -29,10 +41,11 @@ const byName = (a, b) =>
 
 const COMPARE = {
   // The contract: `sender` by first name; `progress` by assigned, then sent;
-  // `needs_reply` by its count. Ties fall back to the name, for a stable table.
+  // `needs_reply` by its count. Ties fall back to the name A to Z (as the
+  // server's overview does), for a stable table.
   sender: byName,
-  progress: (a, b) => a.assigned - b.assigned || a.sent - b.sent || byName(a, b),
-  needs_reply: (a, b) => a.needs_reply - b.needs_reply || byName(a, b),
+  progress: (a, b) => a.assigned - b.assigned || a.sent - b.sent,
+  needs_reply: (a, b) => a.needs_reply - b.needs_reply,
 };
 
 /** Rows in table order: the Unassigned row first whatever the sort. */
@@ -40,7 +53,7 @@ export function sortRows(rows, { key, order }) {
   const cmp = COMPARE[key] || COMPARE.sender;
   const sign = order === "desc" ? -1 : 1;
   const unassigned = rows.filter((r) => r.user_id === null);
-  const senders = rows.filter((r) => r.user_id !== null).sort((a, b) => sign * cmp(a, b));
+  const senders = rows.filter((r) => r.user_id !== null).sort((a, b) => sign * cmp(a, b) || byName(a, b));
   return [...unassigned, ...senders];
 }
 

@@ -92,17 +92,47 @@ export function debounce(fn, ms) {
   };
 }
 
-/** A short notice read out by screen readers; fades after a few seconds. */
-export function notice(message, kind = "info") {
+/**
+ * A short notice read out by screen readers; fades after a few seconds unless
+ * `sticky` (then it has a Dismiss button). `extra` is shown under the text.
+ * @param {string} message
+ * @param {string} [kind]
+ * @param {{ sticky?: boolean, extra?: any }} [o]
+ */
+export function notice(message, kind = "info", { sticky = false, extra = null } = {}) {
   let region = $("#notices");
   if (!region) {
     region = h("div", { id: "notices", class: "notices", role: "status", "aria-live": "polite" });
     document.body.append(region);
   }
-  const item = h("div", { class: `notice notice-${kind}` }, message);
+  const item = h("div", { class: `notice notice-${kind}` }, h("span", { class: "notice-text" }, message), extra);
+  if (sticky) {
+    item.append(h("button", { type: "button", class: "link notice-close", onclick: () => item.remove() }, "Dismiss"));
+  } else {
+    setTimeout(() => item.remove(), 6000);
+  }
   region.append(item);
-  setTimeout(() => item.remove(), 6000);
   return item;
+}
+
+/** Put the page's top bar in place: after the skip link, which stays the first stop of Tab. */
+export function placeTopBar(bar) {
+  const skip = $(".skip");
+  if (skip) skip.after(bar);
+  else document.body.prepend(bar);
+}
+
+/** The page's content says that what was asked for does not exist (or is not this user's to see). */
+export function notFound(root, what = "This page") {
+  document.title = "Not found · shiftline";
+  fill(
+    root,
+    h("h1", {}, "Not found"),
+    h("p", {}, `${what} does not exist, or it is not yours to see.`),
+    h("p", {}, h("a", { href: "/campaigns" }, "Go to the campaigns")),
+  );
+  document.body.dataset.loaded = "true";
+  document.body.dataset.notFound = "true";
 }
 
 /** The offline banner, driven by a Live connection's state. */
@@ -112,7 +142,7 @@ export function connectionBanner(live) {
     { id: "offline-banner", class: "offline-banner", role: "alert", hidden: true },
     "Offline — reconnecting… Changes will appear when the connection is back.",
   );
-  document.body.prepend(banner);
+  placeTopBar(banner);
   let timer = null;
   document.body.dataset.live = "connecting";
   const prev = live.onState;

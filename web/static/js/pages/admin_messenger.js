@@ -4,24 +4,24 @@ import { campaignRereader, followChannel } from "../boot.js";
 import { CampaignBanners } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
+import { readPlace, restorePlace, writePlace } from "../place.js";
+import { openReassign } from "../reassign.js";
 import { UNASSIGNED, slotKey, withUnassigned } from "../slots.js";
-import { loadSort, sortRows } from "../sort.js";
-import { fullName, h, notice, reloader, topBar, fill } from "../ui.js";
+import { filterRows, loadSort, nextSort, saveSort, sortRows } from "../sort.js";
+import { SenderSwitcher, rowLabel } from "../switcher.js";
+import { errorText, fill, h, notFound, notice, placeTopBar, plural, reloader, topBar } from "../ui.js";
 
 const parts = location.pathname.split("/");
 const cid = Number(parts[2]);
 let sender = slotKey(decodeURIComponent(parts[4] || UNASSIGNED));
-const { user, token } = requireSession();
+const { user, token } = await requireSession();
 if (!isSweeper(user)) location.replace(`/send/${cid}`);
 
-/** @type {{ rows: import("../slots.js").SenderRow[] }} */
-const state = { rows: [] };
-const labelOf = (row) => (row.user_id === null ? "Unassigned" : fullName(row) || `Sender ${row.user_id}`);
+/** @type {{ rows: import("../slots.js").SenderRow[], missing: boolean }} */
+const state = { rows: [], missing: false };
+const place = readPlace();
 
-const switcher = h("select", { id: "viewing-as" });
-const nextButton = h("button", { type: "button", id: "next-sender" }, "Next Sender");
-const presence = h("span", { class: "dot dot-offline", role: "img", "aria-label": "Offline", id: "viewing-dot" });
-const stats = h("span", { class: "viewing-stats", id: "viewing-stats" });
+const stats = h("span", { class: "viewing-stats", id: "viewing-stats", "aria-live": "polite" });
 const banners = new CampaignBanners({
   show: (campaign) => {
     document.title = `${campaign.title} · Admin Messenger · shiftline`;
@@ -34,11 +34,14 @@ const banners = new CampaignBanners({
 const list = new ConversationList({
   cid,
   sender,
-  tab: "responses",
-  onSelect: (row) => {
-    view.mode = list.tab;
-    document.body.classList.add("show-thread");
-    view.open(row.id);
+  tab: place.tab || "responses",
+  onSelect: (row) => openConversation(row.id, true),
+  onTab: (tab, auto) => {
+    // Initial Messages went away under an open conversation: it stays open.
+    if (auto) return writePlace(address(), { tab, conversation: view.id }, false);
+    writePlace(address(), { tab, conversation: null }, true);
+    view.close();
+    document.body.classList.remove("show-thread");
   },
 });
 const view = new ConversationView({
@@ -54,42 +57,159 @@ const view = new ConversationView({
 // a refused send and after every reconnect.
 const { reread: rereadCampaign, onLocked, apply: onCampaign } = campaignRereader(cid, banners);
 
+const address = () => `/campaigns/${cid}/messenger/${encodeURIComponent(sender)}`;
+
+/** Senders in the order last used on the overview's table (Unassigned first). */
 function ordered() {
   return sortRows(state.rows, loadSort(cid));
 }
 
-function renderBar() {
-  const rows = ordered();
-  fill(switcher, ...rows.map((r) => h("option", { value: slotKey(r.user_id), selected: slotKey(r.user_id) === sender }, labelOf(r))));
-  const row = rows.find((r) => slotKey(r.user_id) === sender);
-  const online = !!(row && row.online);
-  presence.hidden = !row || row.user_id === null;
-  presence.className = `dot ${online ? "dot-online" : "dot-offline"}`;
-  presence.setAttribute("aria-label", online ? "Online" : "Offline");
-  stats.textContent = row ? `${row.sent}/${row.assigned} sent · ${row.needs_reply} need a reply` : "";
+const switcher = new SenderSwitcher({
+  rows: () => filterRows(ordered(), switcherSearch()),
+  current: () => sender,
+  sort: () => loadSort(cid),
+  onSort: (key) => {
+    saveSort(cid, nextSort(loadSort(cid), key));
+    renderBar();
+  },
+  onPick: (key) => viewSender(key, true),
+});
+const switcherSearch = () => switcher.search.value;
+
+const nextButton = h("button", { type: "button", id: "next-sender" }, "Next Sender");
+const reassignButton = h(
+  "button",
+  { type: "button", class: "menu-button", id: "viewing-reassign", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": "viewing-reassign-menu" },
+  "Reassign",
+);
+const reassignMenu = h("ul", { class: "menu", role: "menu", id: "viewing-reassign-menu", "aria-label": "Reassign", hidden: true });
+
+function currentRow() {
+  return state.rows.find((r) => slotKey(r.user_id) === sender) || null;
 }
 
-function viewSender(next) {
+function renderBar() {
+  const row = currentRow();
+  switcher.render();
+  stats.textContent = row ? `${row.sent}/${row.assigned} sent · ${plural(row.needs_reply, "conversation")} need${row.needs_reply === 1 ? "s" : ""} a reply` : "";
+  // The Viewing-as bar's Reassign menu acts on the sender viewed (contract); the pool has nothing to unassign.
+  const items = [
+    sender === UNASSIGNED ? null : ["unassign_all", "Unassign All"],
+    ["reassign_some", "Reassign Some"],
+    ["reassign_all", "Reassign All"],
+  ].filter((item) => item !== null);
+  fill(
+    reassignMenu,
+    items.map(([action, label]) =>
+      h("li", { role: "none" }, h("button", { type: "button", role: "menuitem", tabindex: "-1", onclick: () => bulk(action) }, label)),
+    ),
+  );
+}
+
+async function bulk(action) {
+  closeReassignMenu();
+  const row = currentRow();
+  await openReassign({
+    cid,
+    senders: state.rows.filter((r) => r.user_id !== null),
+    from: sender === UNASSIGNED ? null : [Number(sender)],
+    fromLabel: row ? rowLabel(row) : "",
+    action,
+    held: row ? row.assigned : null,
+    opener: reassignButton,
+  });
+}
+
+function closeReassignMenu() {
+  reassignMenu.hidden = true;
+  reassignButton.setAttribute("aria-expanded", "false");
+}
+
+reassignButton.addEventListener("click", () => {
+  const open = reassignMenu.hidden;
+  reassignMenu.hidden = !open;
+  reassignButton.setAttribute("aria-expanded", String(open));
+  if (open) /** @type {HTMLElement} */ (reassignMenu.querySelector("button")).focus();
+});
+reassignMenu.addEventListener("keydown", (ev) => {
+  const items = /** @type {HTMLElement[]} */ ([...reassignMenu.querySelectorAll("button")]);
+  const i = items.indexOf(/** @type {HTMLElement} */ (document.activeElement));
+  if (ev.key === "Escape") {
+    closeReassignMenu();
+    reassignButton.focus();
+  } else if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+    ev.preventDefault();
+    items[(i + (ev.key === "ArrowDown" ? 1 : -1) + items.length) % items.length].focus();
+  }
+});
+document.addEventListener("click", (ev) => {
+  if (!(ev.target instanceof Element && ev.target.closest(".viewing-reassign"))) closeReassignMenu();
+});
+
+function openConversation(id, push) {
+  writePlace(address(), { tab: list.tab, conversation: id }, push);
+  view.mode = list.tab;
+  document.body.classList.add("show-thread");
+  return view.open(id);
+}
+
+function viewSender(next, push) {
   if (next === sender) return;
   sender = next;
-  history.replaceState(null, "", `/campaigns/${cid}/messenger/${encodeURIComponent(sender)}`);
+  writePlace(address(), { tab: list.tab, conversation: null }, push);
   view.close();
   document.body.classList.remove("show-thread");
   list.setSender(sender);
   renderBar();
 }
 
+// Back and Forward retrace the sweeper's steps: sender, tab and conversation.
+window.addEventListener("popstate", () => restorePlace(() => {
+  const next = slotKey(decodeURIComponent(location.pathname.split("/")[4] || UNASSIGNED));
+  const { tab, conversation } = readPlace();
+  if (next !== sender) {
+    sender = next;
+    list.setSender(sender);
+    renderBar();
+  }
+  if (tab && tab !== list.tab) list.setTab(tab);
+  if (conversation) {
+    list.selected = conversation;
+    view.mode = list.tab;
+    document.body.classList.add("show-thread");
+    view.open(conversation);
+  } else {
+    view.close();
+    document.body.classList.remove("show-thread");
+  }
+}));
+
+let firstLoad = true;
 const reload = reloader(async () => {
   const [campaign, overview] = await Promise.all([get(`/api/campaigns/${cid}`), get(`/api/campaigns/${cid}/overview`)]);
   state.rows = withUnassigned(overview.senders || []);
   banners.apply(campaign);
   renderBar();
   await list.reload();
-  await view.refresh();
+  if (firstLoad && place.conversation) {
+    // The address names a conversation: open it again (a reload keeps the place).
+    list.selected = place.conversation;
+    list.render();
+    await openConversation(place.conversation, false);
+  } else {
+    await view.refresh();
+  }
+  firstLoad = false;
   document.body.dataset.loaded = "true";
-}, (err) => notice(err.message || String(err), "error"));
+}, (err) => {
+  if (err.status === 404 || err.status === 403) {
+    state.missing = true;
+    notFound(/** @type {HTMLElement} */ (document.getElementById("main")), "This campaign");
+  } else if (err.code !== "offline") notice(errorText(err), "error");
+});
 
 function onEvent(kind, data) {
+  if (state.missing) return;
   if (kind === "presence" || kind === "sender_stats") {
     const row = state.rows.find((r) => slotKey(r.user_id) === slotKey(data.user_id));
     if (!row) return void reload();
@@ -103,41 +223,40 @@ function onEvent(kind, data) {
   if (kind === "reassigned" && (slotKey(data.from) === sender || slotKey(data.to) === sender)) {
     const n = (data.conversation_ids || []).length;
     const moved = slotKey(data.from) === sender ? "moved away from" : "moved to";
-    notice(`${n} conversation${n === 1 ? "" : "s"} ${moved} ${labelOf(state.rows.find((r) => slotKey(r.user_id) === sender) || { user_id: null })}.`);
+    notice(`${plural(n, "conversation")} ${moved} ${rowLabel(currentRow() || { user_id: null })}.`);
   }
 }
 
 async function main() {
-  document.body.prepend(
+  placeTopBar(
     topBar("Admin Messenger", [
       { href: "/campaigns", label: "Campaigns" },
       { href: `/campaigns/${cid}`, label: "Overview" },
     ]),
   );
-  const reloadReplies = async () => view.setReplies(await loadReplies(cid));
-  switcher.addEventListener("change", () => viewSender(switcher.value));
   nextButton.addEventListener("click", () => {
     const rows = ordered();
     const i = rows.findIndex((r) => slotKey(r.user_id) === sender);
-    if (rows.length) viewSender(slotKey(rows[(i + 1) % rows.length].user_id));
+    if (rows.length) viewSender(slotKey(rows[(i + 1) % rows.length].user_id), true);
   });
   const bar = h(
     "div",
-    { class: "viewing-as", role: "region", "aria-label": "Sender switcher" },
-    h("label", { for: "viewing-as" }, "Viewing as"),
-    presence,
-    switcher,
-    nextButton,
+    { class: "viewing-as", role: "region", "aria-label": "Viewing as" },
+    h("span", { class: "viewing-label", id: "viewing-label" }, "Viewing as"),
+    switcher.el,
     stats,
+    h("span", { class: "viewing-tools" },
+      nextButton,
+      h("span", { class: "menu-wrap viewing-reassign" }, reassignButton, reassignMenu),
+    ),
   );
-  fill(document.getElementById("main"), 
+  fill(/** @type {HTMLElement} */ (document.getElementById("main")),
     bar,
     banners.el,
     h("div", { class: "messenger" }, list.el, view.el),
   );
   followChannel({ channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent, onCampaign });
-  reloadReplies();
-  await reload();
+  view.setReplies(await loadReplies(cid));
 }
 
 main();

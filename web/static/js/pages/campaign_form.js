@@ -8,7 +8,7 @@ import { errorText, fill, h, message, notice } from "../ui.js";
 
 const match = /^\/campaigns\/(\d+)\/setup$/.exec(location.pathname);
 const cid = match ? Number(match[1]) : null;
-const { user, token, root, heading } = organizerPage({ title: cid ? "Campaign setup" : "New campaign", cid: cid ?? undefined });
+const { user, token, root, heading } = await organizerPage({ title: cid ? "Campaign setup" : "New campaign", cid: cid ?? undefined });
 const drafts = draftStore(`campaign.${cid ?? "new"}`);
 /** @type {any} */
 let campaign = null;

@@ -1,15 +1,15 @@
 // The campaign list: sweepers open a campaign's overview or setup, senders their Messenger.
 import { get, isSweeper, items, requireSession } from "../api.js";
 import { isAdmin, siteNav } from "../nav.js";
-import { errorText, h, message, topBar, fill } from "../ui.js";
+import { errorText, h, message, placeTopBar, topBar, fill } from "../ui.js";
 
 const STATE_LABEL = { draft: "Draft", active: "Active", paused: "Paused", closed: "Closed" };
 
 async function main() {
-  const { user } = requireSession();
+  const { user } = await requireSession();
   const sweeper = isSweeper(user);
   const root = document.getElementById("main");
-  document.body.prepend(topBar("Campaigns"));
+  placeTopBar(topBar("Campaigns"));
   const list = h("div", { class: "campaign-list" });
   const newButton = isAdmin(user)
     ? h("a", { class: "button primary", href: "/campaigns/new", role: "button" }, "New campaign")

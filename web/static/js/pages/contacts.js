@@ -5,7 +5,7 @@ import { organizerPage } from "../nav.js";
 import { errorText, fill, h, message, plural } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
-const { root, heading } = organizerPage({ title: "Contacts", cid });
+const { root, heading } = await organizerPage({ title: "Contacts", cid });
 
 const count = h("p", { id: "contact-count", "aria-live": "polite" });
 const file = h("input", { type: "file", id: "contacts-file", accept: ".csv,text/csv", required: true });

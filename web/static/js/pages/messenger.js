@@ -2,13 +2,18 @@
 import { get, post, requireSession } from "../api.js";
 import { campaignRereader, followChannel } from "../boot.js";
 import { CampaignBanners } from "../campaign.js";
-import { ConversationView, loadReplies } from "../conversation.js";
+import { ConversationView, drafts, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
+import { readPlace, restorePlace, wasReloaded, writePlace } from "../place.js";
 import { slotKey } from "../slots.js";
-import { errorText, h, notice, plural, reloader, topBar, fill } from "../ui.js";
+import { errorText, fullName, h, notFound, notice, placeTopBar, plural, reloader, topBar, fill } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
-const { user, token } = requireSession();
+const { user, token } = await requireSession();
+const place = readPlace();
+// After a reload no Send button takes the focus by itself: an Enter pressed
+// out of habit must not send a text (it does on a fresh start of the queue).
+let quietFocus = wasReloaded();
 /** @type {{ stats: { assigned: number, sent: number, needs_reply: number } | null }} */
 const state = { stats: null };
 
@@ -29,9 +34,11 @@ const selfAssign = h("form", { class: "self-assign", id: "self-assign", hidden: 
 const list = new ConversationList({
   cid,
   sender: user.id,
-  tab: "initial",
+  tab: place.tab || "initial",
   onSelect: (row) => openRow(row),
-  onTab: async (tab) => {
+  onTab: async (tab, auto) => {
+    if (auto) return writePlace(location.pathname, { tab, conversation: view.id }, false);
+    writePlace(location.pathname, { tab, conversation: null }, true);
     view.close();
     document.body.classList.remove("show-thread");
     if (QUEUE_TABS.has(tab)) {
@@ -51,7 +58,8 @@ const view = new ConversationView({
   onLocked: (err) => onLocked(err),
 });
 
-function openRow(row) {
+function openRow(row, push = true) {
+  writePlace(location.pathname, { tab: list.tab, conversation: row.id }, push);
   view.mode = list.tab;
   document.body.classList.add("show-thread");
   return view.open(row.id);
@@ -72,16 +80,20 @@ async function nextInQueue(afterSend) {
     list.reloadSoon();
   }
   // Rows still from the tab just left: the new tab's load opens its first one.
-  if (list.rowsTab !== list.tab) return;
+  if (list.rowsTab !== list.tab || !QUEUE_TABS.has(list.tab)) return;
+  // The sender opened a conversation themselves: it stays open.
+  if (!afterSend && view.id !== null) return;
   const row = list.rows[0];
   if (!row) {
     view.close();
     document.body.classList.remove("show-thread");
     return;
   }
-  await list.select(row);
+  list.selected = row.id;
+  list.render();
+  await openRow(row, false);
   const button = view.composer.querySelector("button.primary");
-  if (button && !button.disabled) button.focus();
+  if (button && !button.disabled && !quietFocus) button.focus();
 }
 
 function renderStats() {
@@ -103,7 +115,12 @@ function renderSelfAssign(campaign) {
       const res = await post(`/api/campaigns/${cid}/self-assign`, { count: Number(count.value) });
       const n = res ? (res.assigned ?? res.moved ?? res.count ?? (res.conversation_ids || []).length) : 0;
       notice(n ? `You got ${plural(n, "more conversation")}.` : "No unassigned conversations are left.", n ? "ok" : "info");
+      quietFocus = false; // asked for work: the first one opens ready to send
       await list.reload();
+      if (n && list.initialShown && list.tab !== "initial") {
+        list.setTab("initial");
+        return;
+      }
       if (QUEUE_TABS.has(list.tab) && view.id === null) nextInQueue(false);
     } catch (err) {
       notice(errorText(err), "error");
@@ -134,12 +151,55 @@ const reload = reloader(async () => {
   }
   banners.apply(campaign);
   await list.reload();
-  if (view.id !== null) await view.refresh();
+  if (firstLoad && place.conversation) {
+    // The address names a conversation: open it again, with its draft (a reload keeps the place).
+    list.selected = place.conversation;
+    list.render();
+    await openRow({ id: place.conversation }, false);
+  } else if (view.id !== null) await view.refresh();
   else if (QUEUE_TABS.has(list.tab)) await nextInQueue(false);
+  firstLoad = false;
   document.body.dataset.loaded = "true";
-}, (err) => notice(errorText(err), "error"));
+}, (err) => {
+  if (err.status === 404 || err.status === 403) {
+    missing = true;
+    notFound(/** @type {HTMLElement} */ (document.getElementById("main")), "This campaign");
+  } else if (err.code !== "offline") notice(errorText(err), "error");
+});
+let firstLoad = true;
+let missing = false;
+
+/**
+ * Conversations moved away: say whose, and keep any unsent reply to them
+ * where the sender can copy it (it stays stored too, should they come back).
+ */
+function movedAway(ids) {
+  const names = ids.map((id) => {
+    const row = list.rows.find((r) => r.id === id);
+    const contact = row ? row.contact : id === view.id && view.conv ? view.conv.contact : null;
+    return contact ? fullName(contact) || contact.phone : null;
+  });
+  const known = names.filter(Boolean);
+  const others = ids.length - known.length;
+  const who = known.length
+    ? `${known.join(", ")}${others ? ` and ${plural(others, "other conversation")}` : ""}`
+    : plural(ids.length, "conversation");
+  const kept = ids.map((id) => [id, drafts.get(id)]).filter(([, text]) => text);
+  const extra = kept.length
+    ? h("div", { class: "kept-drafts" }, kept.map(([id, text]) => {
+        const i = ids.indexOf(id);
+        const box = h("textarea", { readonly: true, rows: 2, "aria-label": `Your unsent reply to ${names[i] || "this contact"}` }, text);
+        return h("div", { class: "kept-draft" }, box, h("button", {
+          type: "button", onclick: () => navigator.clipboard?.writeText(String(text)).then(() => notice("Copied.", "ok"), () => box.select()),
+        }, "Copy draft"));
+      }))
+    : null;
+  const what = `${who} ${ids.length === 1 ? "was" : "were"} moved away from you.`;
+  notice(kept.length ? `${what} Your unsent reply is kept below.` : what, "info", { sticky: kept.length > 0, extra });
+}
 
 function onEvent(kind, data) {
+  if (missing) return;
   if (kind === "sender_stats") {
     statsEvents += 1;
     state.stats = { assigned: data.assigned, sent: data.sent, needs_reply: data.needs_reply };
@@ -158,7 +218,7 @@ function onEvent(kind, data) {
         });
       }
     }
-    else if (slotKey(data.from) === me) notice(`${plural(n, "conversation")} moved away from you.`);
+    else if (slotKey(data.from) === me) movedAway(data.conversation_ids || []);
     if (slotKey(data.from) === me && (data.conversation_ids || []).includes(view.id)) {
       view.close();
       document.body.classList.remove("show-thread");
@@ -172,7 +232,22 @@ function onEvent(kind, data) {
 }
 
 async function main() {
-  document.body.prepend(topBar("Messenger", [{ href: "/campaigns", label: "Campaigns" }]));
+  placeTopBar(topBar("Messenger", [{ href: "/campaigns", label: "Campaigns" }]));
+  // Back and Forward retrace the sender's steps through tabs and conversations.
+  window.addEventListener("popstate", () => restorePlace(() => {
+    const { tab, conversation } = readPlace();
+    if (tab && tab !== list.tab) list.setTab(tab);
+    if (conversation) {
+      list.selected = conversation;
+      openRow({ id: conversation }, false);
+    } else {
+      view.close();
+      document.body.classList.remove("show-thread");
+    }
+  }));
+  // The first click or key press is the sender's own: from then on the queue may take the focus.
+  document.addEventListener("pointerdown", () => (quietFocus = false), { once: true });
+  document.addEventListener("keydown", () => (quietFocus = false), { once: true });
   fill(document.getElementById("main"), 
     h("div", { class: "messenger-head" }, title, stats, selfAssign),
     banners.el,
@@ -189,7 +264,6 @@ async function main() {
     reloadAfter: (kind) => kind !== "sender_stats",
   });
   loadReplies(cid).then((r) => view.setReplies(r));
-  await reload();
 }
 
 main();

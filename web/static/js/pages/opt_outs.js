@@ -5,7 +5,7 @@ import { confirmDialog, download, formErrors } from "../forms.js";
 import { organizerPage } from "../nav.js";
 import { debounce, errorText, fill, h, message, notice, plural } from "../ui.js";
 
-const { root, token } = organizerPage({ title: "Opt-outs", admins: true });
+const { root, token } = await organizerPage({ title: "Opt-outs", admins: true });
 
 const search = h("input", { type: "search", id: "optout-search", inputmode: "tel", autocomplete: "off" });
 const total = h("p", { id: "optout-total", "aria-live": "polite" });

@@ -5,7 +5,7 @@ import { draftStore, formErrors } from "../forms.js";
 import { organizerPage } from "../nav.js";
 import { errorText, h, message, notice } from "../ui.js";
 
-const { root, heading } = organizerPage({ title: "Organization settings", admins: true });
+const { root, heading } = await organizerPage({ title: "Organization settings", admins: true });
 const drafts = draftStore("organization");
 
 /**

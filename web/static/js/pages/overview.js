@@ -3,12 +3,12 @@ import { get, isSweeper, query, requireSession } from "../api.js";
 import { campaignRereader, followChannel } from "../boot.js";
 import { openReassign } from "../reassign.js";
 import { slotKey, withUnassigned } from "../slots.js";
-import { filterRows, loadSort, saveSort, sortRows } from "../sort.js";
+import { filterRows, loadSort, nextSort, saveSort, sortRows } from "../sort.js";
 import { CampaignBanners } from "../campaign.js";
-import { $, errorText, fullName, h, message, reloader, topBar, fill } from "../ui.js";
+import { $, errorText, fullName, h, notFound, notice, placeTopBar, reloader, topBar, fill } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
-const { user, token } = requireSession();
+const { user, token } = await requireSession();
 if (!isSweeper(user)) location.replace(`/send/${cid}`);
 
 const state = {
@@ -19,10 +19,13 @@ const state = {
   search: "",
 };
 
+// The senders table's columns (seed 002): [sort key or null, header, cell class].
 const COLUMNS = [
-  ["sender", "Sender"],
-  ["progress", "Progress"],
-  ["needs_reply", "Needs Reply"],
+  [null, "Status", "col-dot"],
+  ["sender", "First Name", "col-first"],
+  [null, "Last Name", "col-last"],
+  ["progress", "Progress", "col-progress"],
+  ["needs_reply", "Needs Reply", "col-needs"],
 ];
 
 // ---- layout -------------------------------------------------------------
@@ -47,6 +50,8 @@ const table = h(
   "table",
   { class: "table senders", id: "senders" },
   h("caption", { class: "sr-only" }, "Senders of this campaign; column headers sort the table"),
+  // Fixed column widths: nothing moves sideways when the rows are sorted or searched.
+  h("colgroup", {}, [...COLUMNS.map(([, , cls]) => h("col", { class: cls })), h("col", { class: "col-actions" })]),
   h("thead", {}, headRow),
   tbody,
 );
@@ -62,12 +67,12 @@ const banners = new CampaignBanners({
 function renderHead() {
   const { key, order } = state.sort;
   fill(headRow, 
-    h("th", { scope: "col", class: "col-dot" }, h("span", { class: "sr-only" }, "Online")),
-    COLUMNS.map(([k, label]) => {
+    COLUMNS.map(([k, label, cls]) => {
+      if (k === null) return h("th", { scope: "col", class: cls }, label);
       const active = k === key;
       return h(
         "th",
-        { scope: "col", "aria-sort": active ? (order === "asc" ? "ascending" : "descending") : "none" },
+        { scope: "col", class: cls, "aria-sort": active ? (order === "asc" ? "ascending" : "descending") : "none" },
         h(
           "button",
           { type: "button", class: "sort", dataset: { sort: k }, onclick: () => setSort(k) },
@@ -81,8 +86,7 @@ function renderHead() {
 }
 
 function setSort(k) {
-  const s = state.sort;
-  state.sort = s.key === k ? { key: k, order: s.order === "asc" ? "desc" : "asc" } : { key: k, order: "asc" };
+  state.sort = nextSort(state.sort, k);
   saveSort(cid, state.sort);
   renderHead();
   renderRowsNow();
@@ -135,17 +139,22 @@ function renderRowsNow() {
     el.update(row);
     return el.tr;
   });
+  // The Unassigned row always stays: say so when no sender matches the search.
+  const search = state.search.trim();
+  if (search && !rows.some((r) => r.user_id !== null)) {
+    wanted.push(h("tr", { class: "row-empty" }, h("td", { colspan: COLUMNS.length + 1 }, `No senders match “${search}”.`)));
+  }
   const current = [...tbody.children];
   const same = current.length === wanted.length && current.every((tr, i) => tr === wanted[i]);
   if (!same) fill(tbody, wanted);
-  if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: 5 }, "No senders match.")));
 }
 
 function rowEl(row) {
   const key = slotKey(row.user_id);
   const name = senderName(row);
   const unassigned = row.user_id === null;
-  const dot = unassigned ? null : h("span", { class: "dot", role: "img" });
+  // Online status has a look of its own; the green dot means a contact waiting for a reply (seed 000).
+  const dot = unassigned ? null : h("span", { class: "presence", role: "img" });
   const text = h("span", { class: "progress-text" });
   const bar = h("progress", { max: 100 });
   const needs = h("span", { class: "needs" });
@@ -153,7 +162,8 @@ function rowEl(row) {
     "tr",
     { dataset: { sender: key }, class: unassigned ? "row-unassigned" : "" },
     h("td", { class: "col-dot" }, dot),
-    h("td", { class: "col-name" }, h("a", { href: `/campaigns/${cid}/messenger/${key}` }, name)),
+    h("td", { class: "col-first col-name" }, h("a", { href: `/campaigns/${cid}/messenger/${key}` }, unassigned ? "Unassigned" : row.first_name)),
+    h("td", { class: "col-last" }, unassigned || !row.last_name ? "" : h("a", { href: `/campaigns/${cid}/messenger/${key}`, tabindex: "-1" }, row.last_name)),
     h("td", { class: "col-progress" }, text, bar),
     h("td", { class: "col-needs" }, needs),
     h("td", { class: "col-actions" }, rowMenu(row, name)),
@@ -161,7 +171,7 @@ function rowEl(row) {
   const update = (r) => {
     if (dot) {
       const label = r.online ? "Online" : "Offline";
-      dot.className = `dot ${r.online ? "dot-online" : "dot-offline"}`;
+      dot.className = `presence ${r.online ? "presence-online" : "presence-offline"}`;
       dot.setAttribute("aria-label", label);
       dot.title = label;
     }
@@ -186,15 +196,17 @@ function rowMenu(row, name) {
     "ul",
     { class: "menu", role: "menu", id, hidden: true },
     [
-      ["unassign_all", "Unassign All"],
+      // The Unassigned pool has nothing to unassign.
+      row.user_id === null ? null : ["unassign_all", "Unassign All"],
       ["reassign_some", "Reassign Some"],
       ["reassign_all", "Reassign All"],
-    ].map(([action, label]) =>
+    ].filter((item) => item !== null).map(([action, label]) =>
       h("li", { role: "none" }, h("button", {
-        type: "button", role: "menuitem", dataset: { action },
+        type: "button", role: "menuitem", tabindex: "-1", dataset: { action },
         onclick: () => {
           close();
-          bulk(row.user_id === null ? null : [row.user_id], name, action);
+          const current = state.rows.get(slotKey(row.user_id));
+          bulk(row.user_id === null ? null : [row.user_id], name, action, button, current ? current.assigned : null);
         },
       }, label)),
     ),
@@ -208,7 +220,10 @@ function rowMenu(row, name) {
     closeMenus();
     menu.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
-    if (open) menu.querySelector("button").focus();
+    if (open) {
+      placeMenu(menu, button);
+      menu.querySelector("button").focus();
+    }
   });
   menu.addEventListener("keydown", (ev) => {
     const items = [...menu.querySelectorAll("button")];
@@ -227,6 +242,23 @@ function rowMenu(row, name) {
   return h("div", { class: "menu-wrap" }, button, menu);
 }
 
+/**
+ * Open a row menu over the page rather than inside the table card, which
+ * would cut it off: below its button, or above it when the window has no
+ * room below, and never past the window's edges (seed: every item visible).
+ */
+function placeMenu(menu, button) {
+  const at = button.getBoundingClientRect();
+  const height = menu.offsetHeight;
+  const width = menu.offsetWidth;
+  const gap = 4;
+  const below = at.bottom + gap + height <= window.innerHeight;
+  const top = below ? at.bottom + gap : Math.max(gap, at.top - gap - height);
+  const left = Math.min(Math.max(gap, at.right - width), window.innerWidth - width - gap);
+  menu.style.top = `${Math.round(top)}px`;
+  menu.style.left = `${Math.round(left)}px`;
+}
+
 function closeMenus() {
   for (const m of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".menu"))) m.hidden = true;
 }
@@ -234,10 +266,19 @@ function closeMenus() {
 document.addEventListener("click", (ev) => {
   if (!(ev.target instanceof Element && ev.target.closest(".menu-wrap"))) closeMenus();
 });
+// A menu placed over the page follows its button when the page scrolls or resizes.
+const replaceOpenMenu = () => {
+  const menu = /** @type {HTMLElement | null} */ (document.querySelector(".menu:not([hidden])"));
+  const button = menu && menu.parentElement && menu.parentElement.querySelector(".menu-button");
+  if (menu && button) placeMenu(menu, button);
+};
+window.addEventListener("resize", replaceOpenMenu);
+document.addEventListener("scroll", replaceOpenMenu, true);
 
-async function bulk(from, fromLabel, action) {
+async function bulk(from, fromLabel, action, opener, held = null) {
   const senders = [...state.rows.values()].filter((r) => r.user_id !== null);
-  await openReassign({ cid, senders, from, fromLabel, action });
+  if (from === undefined) held = senders.reduce((n, r) => n + r.assigned, 0);
+  await openReassign({ cid, senders, from, fromLabel, action, held, opener });
 }
 
 // ---- data ---------------------------------------------------------------
@@ -250,6 +291,7 @@ const reload = reloader(async () => {
     get(`/api/campaigns/${cid}`),
     get(`/api/campaigns/${cid}/overview${query({ sort: state.sort.key, order: state.sort.order })}`),
   ]);
+  if (missing) return;
   banners.apply(campaign);
   state.totals = { total: overview.total, not_started: overview.not_started, needs_reply: overview.needs_reply };
   state.carrierFiltered = overview.carrier_filtered ?? 0;
@@ -257,7 +299,13 @@ const reload = reloader(async () => {
   renderCounts();
   renderRowsNow();
   document.body.dataset.loaded = "true";
+}, (err) => {
+  if (err.status === 404 || err.status === 403) {
+    missing = true;
+    notFound(/** @type {HTMLElement} */ (document.getElementById("main")), "This campaign");
+  } else if (err.code !== "offline") notice(errorText(err), "error");
 });
+let missing = false;
 
 function onEvent(kind, data) {
   if (kind === "stats") {
@@ -290,7 +338,7 @@ function onEvent(kind, data) {
 const SNAPSHOT_KINDS = new Set(["stats", "sender_stats", "presence", "carrier_filtered", "campaign"]);
 
 async function main() {
-  document.body.prepend(topBar("Overview", [{ href: "/campaigns", label: "Campaigns" }]));
+  placeTopBar(topBar("Overview", [{ href: "/campaigns", label: "Campaigns" }]));
   const root = document.getElementById("main");
   searchBox.addEventListener("input", () => {
     state.search = searchBox.value;
@@ -312,16 +360,11 @@ async function main() {
     ),
     h("div", { class: "table-wrap" }, table),
   );
+  // The first snapshot loads once the channel is followed (or sooner, should the connection be slow).
   followChannel({
     channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent, onCampaign,
     reloadAfter: (kind) => SNAPSHOT_KINDS.has(kind),
   });
-  // Show the page even before the live connection is up.
-  try {
-    await reload();
-  } catch (err) {
-    message(tbody, errorText(err), "error");
-  }
 }
 
 main();

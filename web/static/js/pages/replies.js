@@ -7,7 +7,7 @@ import { errorText, fill, h, message, notice } from "../ui.js";
 
 const match = /^\/campaigns\/(\d+)\/replies$/.exec(location.pathname);
 const cid = match ? Number(match[1]) : null;
-const { root, heading } = organizerPage({ title: "Recommended replies", cid: cid ?? undefined });
+const { root, heading } = await organizerPage({ title: "Recommended replies", cid: cid ?? undefined });
 const listUrl = cid ? `/api/campaigns/${cid}/replies` : "/api/replies";
 const drafts = draftStore(`reply.${cid ?? "org"}`);
 const list = h("ul", { class: "reply-list", id: "replies" });

@@ -7,7 +7,7 @@ import { organizerPage } from "../nav.js";
 import { errorText, fill, fullName, h, notice, plural, reloader } from "../ui.js";
 
 const cid = Number(location.pathname.split("/")[2]);
-const { root, heading, token } = organizerPage({ title: "Senders", cid });
+const { root, heading, token } = await organizerPage({ title: "Senders", cid });
 
 const current = h("tbody", { id: "current-senders" });
 const candidates = h("ul", { class: "target-list wide", id: "candidates", "aria-label": "Users who are not senders yet" });

@@ -4,7 +4,7 @@ import { confirmDialog, draftStore, formErrors } from "../forms.js";
 import { organizerPage } from "../nav.js";
 import { errorText, fill, fullName, h, message, notice } from "../ui.js";
 
-const { user: me, root } = organizerPage({ title: "Users and roles", admins: true });
+const { user: me, root } = await organizerPage({ title: "Users and roles", admins: true });
 const ROLES = ["owner", "admin", "moderator", "sender"];
 // Only an owner makes (or changes) an owner.
 const grantable = ROLES.filter((r) => r !== "owner" || me.role === "owner");
