@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from persistence.commands.messaging import contribution_of, emit_message, slot_delta
 from persistence.commands.optouts import lock_phone_conversations, set_opt_out
 from persistence.outbox.notify import emit_conversation, emit_counts, iso
+from persistence.rules.keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, Keyword, keyword
 from persistence.rules.phones import normalize_phone
 from persistence.store.counters import apply_deltas
 from persistence.store.models import Conversation, Message, UnmatchedInbound
@@ -35,23 +36,9 @@ __all__ = [
     "seen_before",
 ]
 
-OPT_OUT_KEYWORDS = frozenset({"STOP", "END", "QUIT", "CANCEL", "UNSUBSCRIBE"})
-OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-Keyword = Literal["opt_out", "opt_in"]
 Outcome = Literal["stored", "duplicate", "unmatched"]
-
-
-def keyword(body: str) -> Keyword | None:
-    """The opt-out/opt-in keyword the whole body is, in any case (pure)."""
-    word = body.strip().upper()
-    if word in OPT_OUT_KEYWORDS:
-        return "opt_out"
-    if word in OPT_IN_KEYWORDS:
-        return "opt_in"
-    return None
 
 
 @dataclass(frozen=True, slots=True)
