@@ -17,7 +17,7 @@ never change the conversation's status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +29,10 @@ from persistence.outbox.record import emit
 from persistence.rules.campaign import WINDOW_PASSED_MESSAGE, refusal, window_state
 from persistence.rules.channels import campaign_channel, sender_channel, slot_row
 from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
+from persistence.rules.segments import plain_punctuation, segments
 from persistence.rules.status import Counts, contribution
 from persistence.rules.text import storable
+from persistence.rules.texting_hours import TextingHours, check_hours
 from persistence.store.counters import apply_deltas
 from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
 from persistence.store.scope import Actor, conversation_for
@@ -110,6 +112,9 @@ def message_data(message: Message) -> dict[str, Any]:
         "media_urls": list(message.media_urls or []),
         "sender_id": message.sender_id,
         "delivery_status": message.delivery_status,
+        "error_code": message.error_code,
+        "automatic": bool(message.automatic),
+        "segments": segments(message.body) if message.direction != "note" else 0,
         "created_at": iso(message.created_at),
     }
 
@@ -130,7 +135,11 @@ class Outbound:
     conversation: Conversation
     to: str | None
     from_: str | None
-    kind: str  # "initial", "reply", "follow_up", "note" (or "retry" from ``undelivered``)
+    kind: str  # "initial", "reply", "follow_up", "note", "opt_out_message" (or "retry")
+    # Checked again just before the provider call (initial and follow-up texts only).
+    texting_hours: TextingHours | None = None
+    # A practice campaign: simulated contacts may answer (server.practice).
+    practice: bool = False
 
 
 def _compose(
@@ -221,11 +230,18 @@ async def send_message(
     now = utcnow()
     sender = await session.get(User, actor.user_id)
     kind, text = _compose(campaign, conversation, contact, sender, body, follow_up=follow_up, now=now)
-    text = check_body(text)
-
-    org_number = await session.scalar(
-        select(Organization.sending_number).where(Organization.id == actor.organization_id)
-    )
+    # Replies to a contact who wrote may go at any hour; any other text only in the contact's hours.
+    answering = kind == "reply" and conversation.has_replied
+    hours = None if answering else TextingHours.from_json(campaign.texting_hours)
+    check_hours(hours, contact.phone, now)
+    org_number, plain = (
+        await session.execute(
+            select(Organization.sending_number, Organization.plain_punctuation).where(
+                Organization.id == actor.organization_id
+            )
+        )
+    ).one()
+    text = check_body(plain_punctuation(text) if plain else text)
     before = contribution_of(conversation)
     if kind == "initial":
         conversation.initial_sent_at = now
@@ -237,6 +253,7 @@ async def send_message(
     conversation.needs_reply_since = None
     deltas = slot_delta(conversation, before)
     out = await _write(session, actor, conversation, text, kind, to=contact.phone, from_=org_number, now=now)
+    out = replace(out, texting_hours=hours, practice=campaign.practice)
     if deltas:
         await apply_deltas(session, conversation.campaign_id, deltas)
         emit_counts(session, conversation.campaign_id, deltas)
@@ -272,9 +289,16 @@ async def _write(
 
 
 async def record_delivery(
-    session: AsyncSession, message_id: int, *, status: str, provider_message_id: str | None
+    session: AsyncSession,
+    message_id: int,
+    *,
+    status: str,
+    provider_message_id: str | None,
+    error_code: str | None = None,
 ) -> Message | None:
     """Store the provider's verdict on a queued message and tell the watchers.
+
+    ``error_code``: why a ``failed`` message was not sent (e.g. ``outside_texting_hours``).
 
     The ``message`` event is sent again with the new ``delivery_status``;
     clients replace the message with the same ``id``.
@@ -284,6 +308,7 @@ async def record_delivery(
         return None
     message.delivery_status = status
     message.provider_message_id = provider_message_id
+    message.error_code = error_code
     conversation = await session.get_one(Conversation, message.conversation_id)
     await session.flush()
     emit_message(session, conversation, message)

@@ -29,6 +29,7 @@ from persistence.rules.errors import InvalidInput, Locked
 __all__ = [
     "OUTSIDE_TEXTING_HOURS",
     "TextingHours",
+    "check_hours",
     "contact_zone",
     "may_reach_now",
     "outside_hours",
@@ -145,3 +146,12 @@ def outside_hours(hours: TextingHours, zone: ZoneInfo, at: datetime) -> Locked:
         f"{hours.start:%H:%M} and {hours.end:%H:%M} in the contact's time zone. Nothing was sent.",
         code=OUTSIDE_TEXTING_HOURS,
     )
+
+
+def check_hours(hours: TextingHours | None, phone: str, at: datetime) -> None:
+    """Refuse (423 ``outside_texting_hours``) a campaign text to ``phone`` outside its hours at ``at``."""
+    if hours is None:
+        return
+    zone = contact_zone(phone, hours.zone)
+    if not within(hours, zone, at):
+        raise outside_hours(hours, zone, at)

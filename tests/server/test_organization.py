@@ -17,6 +17,8 @@ def test_admin_turns_on_redaction_and_numbers_are_masked(client: TestClient, dat
         "name": "Texters United",
         "sending_number": "+15005550006",
         "redact_phones": False,
+        "opt_out_message": None,
+        "plain_punctuation": False,
     }
     url = f"/api/campaigns/{world.campaign_id}/conversations"
     assert (
