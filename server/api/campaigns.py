@@ -23,6 +23,7 @@ from persistence.commands.campaigns import (
     update_campaign,
 )
 from persistence.outbox.notify import iso
+from persistence.rules.segments import template_segments
 from persistence.store.models import User
 
 from ..auth import authenticate
@@ -36,6 +37,7 @@ from .campaign_bodies import (
     CampaignPatchBody,
     SendersBody,
     changes,
+    hours,
     questions,
     window,
 )
@@ -57,6 +59,9 @@ def campaign_json(view: CampaignView) -> dict[str, Any]:
         "follow_up_message": c.follow_up_message,
         "self_assign": c.self_assign,
         "sending_window": window,
+        "texting_hours": c.texting_hours,
+        "practice": c.practice,
+        "segments": template_segments(c.initial_message, plain=view.plain_punctuation),
         "survey_questions": [
             {"id": q.id, "text": q.text, "answers": list(q.answers)} for q in view.questions
         ],
@@ -89,6 +94,8 @@ async def create_route(request: Request) -> Response:
             self_assign=body.self_assign or False,
             survey_questions=questions(body.survey_questions),
             sending_window=window(body.sending_window),
+            texting_hours=hours(body.texting_hours),
+            practice=body.practice or False,
         )
     return JSONResponse(campaign_json(view), status_code=201)
 
