@@ -14,7 +14,7 @@ from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 from persistence.store.secrets import signing_secret
 
-from . import api, maintenance, openapi, pages
+from . import api, maintenance, openapi, pages, practice
 from .errors import exception_handlers
 from .live import runtime as live
 from .services import Services
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             async with db.transaction() as session:
                 svc.secret = await signing_secret(session)
         try:
-            async with live.running(svc), maintenance.running(svc):
+            async with live.running(svc), maintenance.running(svc), practice.running(svc):
                 yield
         finally:
             await db.dispose()

@@ -7,6 +7,7 @@ the type checker knows what it gets.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
@@ -19,6 +20,9 @@ from .auth_throttle import LoginThrottle
 from .live.hub import Hub
 from .providers import Provider, Simulator
 from .settings import Settings
+
+if TYPE_CHECKING:  # server.practice imports this module
+    from .practice import Practice
 
 __all__ = ["Live", "Services", "services"]
 
@@ -51,6 +55,8 @@ class Services:
     provider: Provider = field(default_factory=Simulator)
     # Set while the live hub runs (between start-up and shutdown).
     live: Live | None = None
+    # Simulated contacts of practice campaigns, while the process runs.
+    practice: Practice | None = None
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -53,6 +53,11 @@ class Settings:
     ws_max_message_bytes: int = 64 * 1024
     live_max_subscriptions: int = 100
     demo: bool = False
+    # Practice campaigns (docs/texting-rules.md): the share of texts a simulated
+    # contact answers, the share of answers that are STOP, the mean delay.
+    practice_answer_share: float = 0.5
+    practice_stop_share: float = 0.1
+    practice_delay_seconds: float = 4.0
 
     @property
     def embedded(self) -> bool:
