@@ -113,7 +113,7 @@ def test_initial_and_follow_up_texts_wait_for_the_contacts_hours(
     world = build_sync(database_url, contacts=contacts, assign=["Sam"] * 3)
     owner, sam = login(client, "owner@example.org"), login(client, "sam@example.org")
     campaign = f"/api/campaigns/{world.campaign_id}"
-    night_zone = _etc_zone_at(now, 2)  # where the campaign sits, it is 2 in the morning
+    night_zone = _etc_zone_at(now, 0)  # where the campaign sits, it is just past midnight
 
     # Hours that hold for the contact's own zone: the number's zone wins over the campaign's.
     start, end = _around(local_hour)
