@@ -1,7 +1,9 @@
 """``GET``/``PATCH /api/organization`` (settings, the SMS provider, the pace) and its send queue.
 
 The provider's auth token is written encrypted (``server/credentials.py``)
-and never shown again: ``GET`` answers ``provider`` without it.
+and never shown again: ``GET`` answers ``provider`` without it. The opt-out
+message is sent once after a keyword opt-out (null sends none); plain
+punctuation keeps texts GSM-7 (docs/texting-rules.md).
 """
 
 from __future__ import annotations
@@ -15,16 +17,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from persistence.commands.messaging import MAX_BODY_CHARS
 from persistence.commands.queue_events import organization_queue
 from persistence.rules.errors import InvalidInput
 from persistence.rules.pace import MAX_RATE
+from persistence.rules.text import require_storable
 from persistence.store.models import Organization
 from persistence.store.scope import require_admin
 
 from ..auth import authenticate
 from ..credentials import Vault
 from ..errors import ApiError
-from ..parsing import Bool, Choice, Int, Nullable, Str, param, parse_body
+from ..parsing import ABSENT, Absent, Bool, Choice, Int, Nullable, Str, param, parse_body
 from ..parsing.spec import Nested
 from ..routing import Operation, route
 from ..services import services
@@ -63,6 +67,14 @@ class OrganizationBody:
     send_rate_per_second: int | None = param(
         Nullable(Int(minimum=1, maximum=MAX_RATE)), description="Texts a second handed to the provider."
     )
+    opt_out_message: str | Absent | None = param(
+        Nullable(Str(max_len=MAX_BODY_CHARS)),
+        default=ABSENT,
+        description="Sent once after a keyword opt-out; null sends none.",
+    )
+    plain_punctuation: bool | None = param(
+        Nullable(Bool()), description="Turn smart quotes, dashes and ellipses plain so texts stay GSM-7."
+    )
 
 
 _PROVIDER = {
@@ -76,7 +88,16 @@ _PROVIDER = {
 }
 _ORGANIZATION = {
     "type": "object",
-    "required": ["id", "name", "sending_number", "redact_phones", "provider", "send_rate_per_second"],
+    "required": [
+        "id",
+        "name",
+        "sending_number",
+        "redact_phones",
+        "provider",
+        "send_rate_per_second",
+        "opt_out_message",
+        "plain_punctuation",
+    ],
     "properties": {
         "id": {"type": "integer"},
         "name": {"type": "string"},
@@ -84,6 +105,8 @@ _ORGANIZATION = {
         "redact_phones": {"type": "boolean"},
         "provider": _PROVIDER,
         "send_rate_per_second": {"type": "integer"},
+        "opt_out_message": {"type": ["string", "null"]},
+        "plain_punctuation": {"type": "boolean"},
     },
 }
 _QUEUE = {
@@ -117,6 +140,8 @@ def organization_json(org: Organization) -> dict[str, Any]:
         "redact_phones": org.redact_phones,
         "provider": provider_json(org),
         "send_rate_per_second": org.send_rate_per_second,
+        "opt_out_message": org.opt_out_message,
+        "plain_punctuation": org.plain_punctuation,
     }
 
 
@@ -151,6 +176,9 @@ async def patch_route(request: Request) -> Response:
     body = await parse_body(request, OrganizationBody)
     if body.provider is not None:
         _check_provider(body.provider)
+    message = body.opt_out_message
+    if isinstance(message, str):
+        message = require_storable("opt_out_message", message).strip()
     svc = services(request)
     async with svc.db.transaction() as session:
         org = await session.scalar(
@@ -171,6 +199,10 @@ async def patch_route(request: Request) -> Response:
         elif provider is not None:
             org.provider_kind = "simulator"
             org.twilio_account_sid = org.twilio_auth_token_encrypted = org.messaging_service_sid = None
+        if not isinstance(message, Absent):
+            org.opt_out_message = message
+        if body.plain_punctuation is not None:
+            org.plain_punctuation = body.plain_punctuation
     return JSONResponse(organization_json(org))
 
 

@@ -19,6 +19,8 @@ def test_admin_turns_on_redaction_and_numbers_are_masked(client: TestClient, dat
         "redact_phones": False,
         "provider": {"kind": "simulator"},
         "send_rate_per_second": 10,
+        "opt_out_message": None,
+        "plain_punctuation": False,
     }
     url = f"/api/campaigns/{world.campaign_id}/conversations"
     assert (
@@ -45,3 +47,4 @@ def test_only_owners_and_admins_change_it(client: TestClient, database_url: str)
     for bad in ({"redact_phones": "yes"}, {"name": "New name"}):
         assert client.patch("/api/organization", headers=owner.headers, json=bad).status_code == 422
     assert client.get("/api/organization", headers=owner.headers).json()["redact_phones"] is False
+
