@@ -52,7 +52,10 @@ class ProviderBody:
 
     kind: str = param(Choice(("twilio", "simulator")), required=True)
     account_sid: str | None = param(Str(max_len=64), description="Twilio's Account SID, AC…")
-    auth_token: str | None = param(Str(max_len=200), description="Twilio's auth token; never shown again.")
+    auth_token: str | None = param(
+        Str(max_len=200),
+        description="Twilio's auth token; never shown again. Left out: the saved one of the same account.",
+    )
     messaging_service_sid: str | None = param(
         Nullable(Str(max_len=64)), description="A Messaging Service SID, MG…, used instead of the number."
     )
@@ -154,8 +157,6 @@ def _check_provider(body: ProviderBody) -> None:
         return
     if body.account_sid is None or not _ACCOUNT_SID.fullmatch(body.account_sid):
         raise InvalidInput("'provider.account_sid' must be a Twilio Account SID (AC and 32 hex digits).")
-    if body.auth_token is None:
-        raise InvalidInput("'provider.auth_token' is required for Twilio.")
     service = body.messaging_service_sid
     if service is not None and not _SERVICE_SID.fullmatch(service):
         raise InvalidInput(
@@ -192,9 +193,14 @@ async def patch_route(request: Request) -> Response:
             org.send_rate_per_second = body.send_rate_per_second
         provider = body.provider
         if provider is not None and provider.kind == "twilio":
+            # A settings page saves the account again without retyping its token.
+            same_account = org.provider_kind == "twilio" and org.twilio_account_sid == provider.account_sid
+            if provider.auth_token is None and not (same_account and org.twilio_auth_token_encrypted):
+                raise InvalidInput("'provider.auth_token' is required for Twilio.")
             org.provider_kind = "twilio"
             org.twilio_account_sid = provider.account_sid
-            org.twilio_auth_token_encrypted = Vault(svc.secret).encrypt(provider.auth_token or "")
+            if provider.auth_token is not None:
+                org.twilio_auth_token_encrypted = Vault(svc.secret).encrypt(provider.auth_token)
             org.messaging_service_sid = provider.messaging_service_sid
         elif provider is not None:
             org.provider_kind = "simulator"
