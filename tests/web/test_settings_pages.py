@@ -47,6 +47,7 @@ async def test_users_organization_replies_and_opt_outs_round_trip(
     await expect(page.get_by_text("Rita Runner is now moderator.")).to_be_visible()
     await page.get_by_role("button", name="Deactivate Sam Sender").click()
     await page.get_by_role("dialog").get_by_role("button", name="Deactivate").click()
+    await expect(page.get_by_role("dialog")).to_have_count(0)  # closed once the server said yes
     await page.reload()
     await expect(page.get_by_label("Role of Rita Runner")).to_have_value("moderator")
     await expect(page.locator(f'#users-body tr[data-user="{world.senders[SAM]}"]')).to_contain_text(
