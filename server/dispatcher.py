@@ -43,7 +43,7 @@ from .providers import Simulator
 from .receipts import SimulatedReceipts
 from .services import Services
 
-__all__ = ["SendQueue", "running"]
+__all__ = ["PROVIDER_TIMEOUT", "SendQueue", "running"]
 
 logger = logging.getLogger("shiftline.sending")
 

@@ -39,7 +39,9 @@ __all__ = [
     "get_route",
     "organization_json",
     "patch_route",
+    "provider_json",
     "routes",
+    "send_queue_route",
 ]
 
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
