@@ -1,4 +1,4 @@
-"""The ``shiftline`` command: serve, migrate, create-org."""
+"""The ``shiftline`` command: serve, migrate, create-org, sms inbound."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from persistence.outbox.outbox import open_database
 from persistence.rules.errors import DomainError
 from persistence.store.migrate import upgrade
 
+from . import sms_cli
 from .auth import hash_password
 from .settings import Settings
 
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     org.add_argument("--owner-last-name", default="")
     org.add_argument("--number", help="the sending number inbound texts arrive on (E.164)")
     org.add_argument("--webhook-token", help="the SMS provider's auth token, to check webhook signatures")
+    sms_cli.add_parser(sub)
     return parser
 
 
@@ -147,3 +149,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("database schema is up to date")
     elif args.command == "create-org":
         asyncio.run(_create_org(settings, args))
+    elif args.command == "sms":
+        sms_cli.run(settings, args)

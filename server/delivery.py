@@ -4,6 +4,11 @@ The send queue (``server/dispatcher.py``) claims a text at its paced moment and
 calls :func:`deliver`. :func:`may_send` is asked first, right before the
 provider call: the one place for a per-message "may this still be sent now?"
 rule (it answers an error code to fail the text with, or None).
+
+Also the one way an inbound text enters (:func:`receive`), shared by the
+signed webhook (``server/api/inbound.py``) and the practice contacts, so that
+the opt-out message a keyword queues goes out the same way whoever sent the
+keyword.
 """
 
 from __future__ import annotations
@@ -11,8 +16,12 @@ from __future__ import annotations
 import logging
 
 import httpx
+from sqlalchemy.exc import IntegrityError
 
+from persistence.commands.inbound import InboundResult, InboundSms, receive_inbound, seen_before
 from persistence.commands.send_queue import Claimed, record_failed, record_retry, record_sent
+from persistence.rules.delivery import OPTED_OUT
+from persistence.rules.texting_hours import OUTSIDE_TEXTING_HOURS, TextingHours, contact_zone, may_reach_now
 from persistence.store.types import utcnow
 
 from .credentials import CredentialError, Vault
@@ -20,7 +29,7 @@ from .providers import OutgoingSms, Provider, ProviderError
 from .services import Services
 from .twilio import TwilioProvider
 
-__all__ = ["deliver", "may_send", "outgoing", "provider_for"]
+__all__ = ["deliver", "may_send", "outgoing", "provider_for", "receive", "simulated"]
 
 logger = logging.getLogger("shiftline.sending")
 
@@ -31,13 +40,36 @@ async def may_send(svc: Services, claimed: Claimed) -> str | None:
     Called by :func:`deliver` just before the provider call, after the pace
     let the text through; rules that depend on the moment of sending
     (the contact's texting hours...) belong here.
+
+    A contact who opted out after the text was queued does not get it, except
+    the opt-out message itself (``automatic``), which confirms the opt-out. A
+    text the contact's hours apply to (not an answer to a contact who wrote,
+    not the opt-out message) fails once their hours are over.
     """
+    if claimed.automatic:
+        return None
+    if claimed.opted_out:
+        return OPTED_OUT
+    if claimed.answering or claimed.texting_hours is None:
+        return None
+    hours = TextingHours.from_json(claimed.texting_hours)
+    if hours is not None and not may_reach_now(hours, contact_zone(claimed.to, hours.zone), utcnow()):
+        return OUTSIDE_TEXTING_HOURS
     return None
 
 
+def simulated(claimed: Claimed) -> bool:
+    """Whether ``claimed`` goes to the process's simulator: no Twilio, or a practice campaign."""
+    return claimed.practice or claimed.provider_kind != "twilio"
+
+
 def provider_for(svc: Services, claimed: Claimed, client: httpx.AsyncClient, vault: Vault) -> Provider:
-    """The organization's provider: Twilio with its decrypted token, else the process's simulator."""
-    if claimed.provider_kind != "twilio":
+    """The organization's provider: Twilio with its decrypted token, else the process's simulator.
+
+    A practice campaign's texts always go to the simulator, so training never
+    texts real people, whatever provider the organization has.
+    """
+    if simulated(claimed):
         return svc.provider
     if not claimed.account_sid or not claimed.auth_token_encrypted:
         raise ProviderError(
@@ -59,7 +91,7 @@ def outgoing(svc: Services, claimed: Claimed) -> OutgoingSms:
         from_=claimed.from_,
         body=claimed.body,
         media_urls=claimed.media_urls,
-        messaging_service_sid=claimed.messaging_service_sid if claimed.provider_kind == "twilio" else None,
+        messaging_service_sid=None if simulated(claimed) else claimed.messaging_service_sid,
         status_callback=f"{public}/api/sms/status" if public else None,
     )
 
@@ -102,3 +134,19 @@ async def deliver(
     async with svc.db.transaction() as session:
         await record_sent(session, claimed.message_id, sid)
     return "sent", sid
+
+
+async def receive(svc: Services, sms: InboundSms) -> InboundResult:
+    """Store an inbound text (one transaction); wake the send queue for the opt-out message it queued."""
+    try:
+        async with svc.db.transaction() as session:
+            result = await receive_inbound(session, sms)
+    except IntegrityError:
+        # The same MessageSid committed by a concurrent delivery: a duplicate.
+        async with svc.db.session() as session:
+            if not await seen_before(session, sms.organization_id, sms.message_sid):
+                raise
+        return InboundResult("duplicate")
+    if result.opt_out_message is not None:
+        svc.wake_queue()
+    return result

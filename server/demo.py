@@ -1,7 +1,8 @@
 """``shiftline serve --demo``: a demo organization to click through.
 
-One organization (with a sending number and a webhook token), an owner, an
-admin, three senders and a launched campaign of 300 contacts in every state
+One organization (with a sending number, a webhook token and an opt-out
+message), an owner, an admin, three senders and a launched practice campaign
+(simulated contacts answer its texts; docs/texting-rules.md) of 300 contacts in every state
 (not started, sent, needs reply, replied, opted out), spread across the
 senders and the Unassigned pool, with their messages. Seeding twice changes
 nothing and prints the same logins. Contacts use fictional 555 numbers.
@@ -57,6 +58,10 @@ def _lines(campaign_id: int) -> list[str]:
     lines.append(
         f"  inbound texts: POST /api/sms/inbound To={SENDING_NUMBER}, webhook token {WEBHOOK_TOKEN!r}"
     )
+    lines.append(
+        f"  or: shiftline sms inbound --to {SENDING_NUMBER} --from +12025551000 --body 'Yes!'"
+        " (the practice campaign's contacts also answer by themselves)"
+    )
     return lines
 
 
@@ -101,11 +106,13 @@ async def _seed(session: AsyncSession, password_hash: str) -> int:
         "Can we count on you to vote on Tuesday?",
         follow_up_message="Just checking in, %ContactFirstName%: polls are open 7am to 8pm.",
         self_assign=True,
+        practice=True,
         survey_questions=[
             QuestionSpec("Will you vote?", ("Yes", "No", "Maybe")),
             QuestionSpec("Needs a ride?", ("Yes", "No")),
         ],
     )
+    org.opt_out_message = "You're unsubscribed from the Demo Organization. Reply START to resubscribe."
     campaign = view.campaign
     await add_senders(session, owner, campaign.id, senders)
     campaign.status = "active"

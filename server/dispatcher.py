@@ -37,13 +37,13 @@ from persistence.store.models import Organization
 from persistence.store.types import utcnow
 
 from .credentials import Vault
-from .delivery import deliver
+from .delivery import deliver, simulated
 from .pacing import DatabasePacer, Pacer, RedisPacer
 from .providers import Simulator
 from .receipts import SimulatedReceipts
 from .services import Services
 
-__all__ = ["SendQueue", "running"]
+__all__ = ["PROVIDER_TIMEOUT", "SendQueue", "running"]
 
 logger = logging.getLogger("shiftline.sending")
 
@@ -156,9 +156,12 @@ class SendQueue:
     async def _send(self, claimed: Claimed) -> None:
         try:
             outcome, sid = await deliver(self._svc, claimed, self._client, self._vault)
-            simulated = claimed.provider_kind != "twilio" and isinstance(self._svc.provider, Simulator)
-            if outcome == "sent" and sid is not None and simulated:
-                self.receipts.sent(claimed.organization_id, sid)
+            if outcome == "sent" and sid is not None and simulated(claimed):
+                if isinstance(self._svc.provider, Simulator):
+                    self.receipts.sent(claimed.organization_id, sid)
+                practice = self._svc.practice
+                if claimed.practice and not claimed.automatic and practice is not None:
+                    practice.consider(claimed)
             if outcome == "retry":
                 self.wake()
         except Exception:  # the text keeps its lease and is tried again when it runs out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
@@ -20,6 +21,9 @@ from .live.hub import Hub
 from .login_throttle import LoginThrottle
 from .providers import Provider, Simulator
 from .settings import Settings
+
+if TYPE_CHECKING:  # server.practice imports this module
+    from .practice import Practice
 
 __all__ = ["Live", "Services", "services"]
 
@@ -56,6 +60,8 @@ class Services:
     # Tells this process's send queue that a text was queued (server/dispatcher.py);
     # does nothing while no queue runs: the text waits for the next one.
     wake_queue: Callable[[], None] = field(default=lambda: None)
+    # Simulated contacts of practice campaigns, while the process runs.
+    practice: Practice | None = None
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -75,6 +75,11 @@ class Settings:
     send_poll_seconds: float = 0.5
     simulator_receipt_seconds: float = 1.0
     simulator_failure_share: float = 0.0
+    # Practice campaigns (docs/texting-rules.md): the share of texts a simulated
+    # contact answers, the share of answers that are STOP, the mean delay.
+    practice_answer_share: float = 0.5
+    practice_stop_share: float = 0.1
+    practice_delay_seconds: float = 4.0
 
     @property
     def embedded(self) -> bool:

@@ -17,15 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from persistence.outbox.notify import iso
 from persistence.outbox.record import emit
 from persistence.rules.channels import campaign_channel, sender_channel
+from persistence.rules.segments import template_segments
 from persistence.store.models import Campaign, CampaignSender, SurveyQuestion
 
 __all__ = ["campaign_data", "emit_campaign"]
 
 
 def campaign_data(
-    campaign: Campaign, questions: Sequence[SurveyQuestion], contact_count: int
+    campaign: Campaign, questions: Sequence[SurveyQuestion], contact_count: int, *, plain: bool = False
 ) -> dict[str, Any]:
-    """The campaign's JSON form (the API's answer and the ``campaign`` event's data)."""
+    """The campaign's JSON form (the API's answer and the ``campaign`` event's data).
+
+    ``plain``: the organization sends with plain punctuation (the segment count follows).
+    """
     window = None
     if campaign.window_start is not None and campaign.window_end is not None:
         window = {"start": iso(campaign.window_start), "end": iso(campaign.window_end)}
@@ -38,6 +42,9 @@ def campaign_data(
         "follow_up_message": campaign.follow_up_message,
         "self_assign": campaign.self_assign,
         "sending_window": window,
+        "texting_hours": campaign.texting_hours,
+        "practice": campaign.practice,
+        "segments": template_segments(campaign.initial_message, plain=plain),
         "survey_questions": [{"id": q.id, "text": q.text, "answers": list(q.answers)} for q in questions],
         "contact_count": contact_count,
         "created_at": iso(campaign.created_at),

@@ -23,7 +23,15 @@ from persistence.outbox.notify import emit_counts
 from persistence.rules.campaign import check_launch, check_transition
 from persistence.rules.errors import Conflict, InvalidInput
 from persistence.rules.text import require_storable
-from persistence.store.models import Campaign, CampaignSender, ConversationCount, SurveyQuestion, User
+from persistence.rules.texting_hours import TextingHours
+from persistence.store.models import (
+    Campaign,
+    CampaignSender,
+    ConversationCount,
+    Organization,
+    SurveyQuestion,
+    User,
+)
 from persistence.store.scope import Actor, campaign_for, require_sweeper
 
 __all__ = [
@@ -87,6 +95,8 @@ class CampaignChanges:
     sending_window: SendingWindow | _Unset | None = UNSET
     survey_questions: tuple[QuestionSpec, ...] | None = None
     status: str | None = None
+    texting_hours: TextingHours | _Unset | None = UNSET
+    practice: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -96,10 +106,12 @@ class CampaignView:
     campaign: Campaign
     questions: list[SurveyQuestion] = field(default_factory=list)
     contact_count: int = 0
+    # The organization's setting: texts are sent with plain punctuation (segment counts follow).
+    plain_punctuation: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """What ``GET /api/campaigns/{cid}`` answers, and the ``campaign`` event's data."""
-        return campaign_data(self.campaign, self.questions, self.contact_count)
+        return campaign_data(self.campaign, self.questions, self.contact_count, plain=self.plain_punctuation)
 
 
 def _check_text(name: str, value: str, max_len: int) -> str:
@@ -140,7 +152,13 @@ async def _views(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[C
     ids = [c.id for c in campaigns]
     questions = await _questions(session, ids)
     counts = await _contact_counts(session, ids)
-    return [CampaignView(c, questions[c.id], counts.get(c.id, 0)) for c in campaigns]
+    plain = bool(
+        campaigns
+        and await session.scalar(
+            select(Organization.plain_punctuation).where(Organization.id == campaigns[0].organization_id)
+        )
+    )
+    return [CampaignView(c, questions[c.id], counts.get(c.id, 0), plain) for c in campaigns]
 
 
 def _add_questions(session: AsyncSession, campaign_id: int, questions: Sequence[QuestionSpec]) -> None:
@@ -163,6 +181,8 @@ async def create_campaign(
     self_assign: bool = False,
     survey_questions: Sequence[QuestionSpec] = (),
     sending_window: SendingWindow | None = None,
+    texting_hours: TextingHours | None = None,
+    practice: bool = False,
 ) -> CampaignView:
     """A new campaign of the actor's organization, in ``draft``.
 
@@ -184,6 +204,8 @@ async def create_campaign(
         status="draft",
         window_start=sending_window.start if sending_window else None,
         window_end=sending_window.end if sending_window else None,
+        texting_hours=texting_hours.to_json() if texting_hours else None,
+        practice=practice,
     )
     session.add(campaign)
     await session.flush()
@@ -253,6 +275,11 @@ async def update_campaign(
         window = changes.sending_window
         campaign.window_start = window.start if window else None
         campaign.window_end = window.end if window else None
+    if not isinstance(changes.texting_hours, _Unset):
+        hours = changes.texting_hours
+        campaign.texting_hours = hours.to_json() if hours else None
+    if changes.practice is not None:
+        campaign.practice = changes.practice
     if changes.survey_questions is not None:
         if campaign.status != "draft":
             raise Conflict(

@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.commands.messaging import contribution_of, emit_message, slot_delta
+from persistence.commands.messaging import Outbound, contribution_of, emit_message, slot_delta
+from persistence.commands.opt_out_message import is_opted_out, queue_opt_out_message
 from persistence.commands.optouts import lock_phone_conversations, set_opt_out
 from persistence.outbox.notify import emit_conversation, emit_counts, iso
+from persistence.rules.keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, Keyword, keyword
 from persistence.rules.phones import normalize_phone
 from persistence.store.counters import apply_deltas
 from persistence.store.models import Conversation, Message, UnmatchedInbound
@@ -39,23 +41,9 @@ __all__ = [
     "seen_before",
 ]
 
-OPT_OUT_KEYWORDS = frozenset({"STOP", "END", "QUIT", "CANCEL", "UNSUBSCRIBE"})
-OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-Keyword = Literal["opt_out", "opt_in"]
 Outcome = Literal["stored", "duplicate", "unmatched"]
-
-
-def keyword(body: str) -> Keyword | None:
-    """The opt-out/opt-in keyword the whole body is, in any case (pure)."""
-    word = body.strip().upper()
-    if word in OPT_OUT_KEYWORDS:
-        return "opt_out"
-    if word in OPT_IN_KEYWORDS:
-        return "opt_in"
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +62,8 @@ class InboundResult:
     conversation_id: int | None = None
     message_id: int | None = None
     keyword: Keyword | None = None
+    # The organization's opt-out message, queued: hand it to the provider after commit.
+    opt_out_message: Outbound | None = None
 
 
 def safe_media_urls(urls: list[str]) -> list[str]:
@@ -175,11 +165,16 @@ async def receive_inbound(session: AsyncSession, sms: InboundSms) -> InboundResu
         emit_counts(session, target.campaign_id, deltas)
     emit_message(session, target, message)
     changed: list[Conversation] = []
+    confirmation: Outbound | None = None
     if kw is not None and phone is not None:
+        # Read under the phone's lock: of two STOPs at once, only the first finds it opted in.
+        newly_out = kw == "opt_out" and not await is_opted_out(session, sms.organization_id, phone)
         changed = await _apply_keyword(session, sms, phone, kw, conversations)
+        if newly_out:
+            confirmation = await queue_opt_out_message(session, target, sms.organization_id, phone)
     if target not in changed:
         emit_conversation(session, target)
-    return InboundResult("stored", target.id, message.id, kw)
+    return InboundResult("stored", target.id, message.id, kw, confirmation)
 
 
 async def _apply_keyword(

@@ -29,8 +29,10 @@ from persistence.outbox.record import emit
 from persistence.rules.campaign import WINDOW_PASSED_MESSAGE, refusal, window_state
 from persistence.rules.channels import campaign_channel, sender_channel, slot_row
 from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
+from persistence.rules.segments import plain_punctuation, segments
 from persistence.rules.status import Counts, contribution
 from persistence.rules.text import storable
+from persistence.rules.texting_hours import TextingHours, check_hours
 from persistence.store.counters import apply_deltas
 from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
 from persistence.store.scope import Actor, conversation_for
@@ -110,6 +112,8 @@ def message_data(message: Message) -> dict[str, Any]:
         "delivery_status": message.delivery_status,
         "error_code": message.error_code,
         "error_message": message.error_message,
+        "automatic": bool(message.automatic),
+        "segments": segments(message.body) if message.direction != "note" else 0,
         "created_at": iso(message.created_at),
     }
 
@@ -130,7 +134,7 @@ class Outbound:
     conversation: Conversation
     to: str | None
     from_: str | None
-    kind: str  # "initial", "reply", "follow_up" or "note"
+    kind: str  # "initial", "reply", "follow_up", "note" or "opt_out_message"
 
 
 def _compose(
@@ -224,11 +228,18 @@ async def send_message(
     signer_id = conversation.assigned_to if conversation.assigned_to is not None else actor.user_id
     sender = await session.get(User, signer_id)
     kind, text = _compose(campaign, conversation, contact, sender, body, follow_up=follow_up, now=now)
-    text = check_body(text)
-
-    org_number = await session.scalar(
-        select(Organization.sending_number).where(Organization.id == actor.organization_id)
-    )
+    # Replies to a contact who wrote may go at any hour; any other text only in the contact's hours.
+    answering = kind == "reply" and conversation.has_replied
+    hours = None if answering else TextingHours.from_json(campaign.texting_hours)
+    check_hours(hours, contact.phone, now)
+    org_number, plain = (
+        await session.execute(
+            select(Organization.sending_number, Organization.plain_punctuation).where(
+                Organization.id == actor.organization_id
+            )
+        )
+    ).one()
+    text = check_body(plain_punctuation(text) if plain else text)
     before = contribution_of(conversation)
     if kind == "initial":
         conversation.initial_sent_at = now

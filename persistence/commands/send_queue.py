@@ -20,12 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.commands.receipts import apply_receipts, carrier_actions, emit_delivery
 from persistence.rules.delivery import MAX_TRIES, backoff_seconds, describe_error
-from persistence.store.models import Contact, Conversation, Message, Organization
+from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization
 
 __all__ = [
     "Claimed",
@@ -57,6 +57,15 @@ class Claimed:
     account_sid: str | None
     auth_token_encrypted: str | None
     messaging_service_sid: str | None
+    # What the last check before the provider call reads (server/delivery.may_send):
+    # the campaign's texting hours (stored form), whether the contact has written
+    # (answers go at any hour), the opt-out message, a current opt-out.
+    texting_hours: dict[str, str] | None = None
+    answering: bool = False
+    automatic: bool = False
+    opted_out: bool = False
+    # A practice campaign: sent to the simulator whatever the organization's provider.
+    practice: bool = False
 
 
 def _due(now: datetime) -> list[object]:
@@ -79,6 +88,7 @@ async def claim_next(
     session: AsyncSession, organization_id: int, *, now: datetime, lease: timedelta
 ) -> Claimed | None:
     """The organization's oldest due text, leased to the caller until ``now + lease``; None when none."""
+    opted_out = exists().where(OptOut.organization_id == organization_id, OptOut.phone == Contact.phone)
     stmt = (
         select(
             Message,
@@ -89,9 +99,14 @@ async def claim_next(
             Organization.twilio_account_sid,
             Organization.twilio_auth_token_encrypted,
             Organization.messaging_service_sid,
+            Campaign.texting_hours,
+            Campaign.practice,
+            Conversation.has_replied,
+            or_(Conversation.opted_out, opted_out),
         )
         .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Contact, Contact.id == Conversation.contact_id)
+        .join(Campaign, Campaign.id == Conversation.campaign_id)
         .join(Organization, Organization.id == Message.organization_id)
         .where(Message.organization_id == organization_id, *_due(now))  # type: ignore[arg-type]
         .order_by(Message.id)
@@ -101,7 +116,7 @@ async def claim_next(
     row = (await session.execute(stmt)).one_or_none()
     if row is None:
         return None
-    message, campaign_id, phone, number, kind, sid, token, service = row
+    message, campaign_id, phone, number, kind, sid, token, service, hours, practice, replied, out = row
     message.delivery_attempt_at = now + lease
     await session.flush()
     return Claimed(
@@ -118,6 +133,11 @@ async def claim_next(
         account_sid=sid,
         auth_token_encrypted=token,
         messaging_service_sid=service,
+        texting_hours=hours,
+        answering=bool(replied),
+        automatic=bool(message.automatic),
+        opted_out=bool(out),
+        practice=bool(practice),
     )
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "FILTERED_CODE",
     "FINAL_STATES",
     "MAX_TRIES",
+    "OPTED_OUT",
     "OPT_OUT_CODE",
     "THROTTLING_CODES",
     "Outcome",
@@ -56,6 +57,8 @@ FAILING_CODES = frozenset({"30003", "30005", "30006"})
 # Answers that mean "too fast, try later": the message stays queued.
 THROTTLING_CODES = frozenset({"429", "20429", "30001"})
 MAX_TRIES = 5
+# Not sent: the contact opted out while the text waited in the queue.
+OPTED_OUT = "opted_out"
 
 _DESCRIPTIONS = {
     "429": "The provider asked us to slow down.",
@@ -74,6 +77,8 @@ _DESCRIPTIONS = {
     "timeout": "The provider did not answer in time; the text may or may not have gone out.",
     "provider_unavailable": "The provider could not be reached.",
     "provider_refused": "The provider refused the text.",
+    OPTED_OUT: "Not sent: the contact opted out while the text waited in the queue.",
+    "outside_texting_hours": "Not sent: the contact's texting hours ended while it waited in the queue.",
 }
 
 

@@ -86,6 +86,9 @@ class Organization(Base):
     sending_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     webhook_token: Mapped[str | None] = mapped_column(String(200))
     redact_phones: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Sent once after a keyword opt-out; NULL sends none (docs/texting-rules.md).
+    opt_out_message: Mapped[str | None] = mapped_column(Text)
+    plain_punctuation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The SMS provider: "simulator" or "twilio". The auth token is stored only
     # encrypted (server/credentials.py), never in the clear.
@@ -122,6 +125,9 @@ class Campaign(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # {"start": "09:00", "end": "21:00", "time_zone": ...} (persistence.rules.texting_hours)
+    texting_hours: Mapped[dict[str, str] | None] = mapped_column(JSONType)
+    practice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Texts the carriers filtered (error 30007): shown on the overview.
     carrier_filtered: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -233,6 +239,8 @@ class Message(Base):
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     provider_message_id: Mapped[str | None] = mapped_column(String(100))
     delivery_status: Mapped[str | None] = mapped_column(String(20))
+    # Sent by shiftline itself (the opt-out message), not typed by a person.
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Until when an instance holds this queued message (its claim); another
     # instance takes it over after that, so a killed instance loses nothing.
     delivery_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

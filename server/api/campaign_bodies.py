@@ -14,6 +14,7 @@ from persistence.commands.campaigns import (
     SendingWindow,
 )
 from persistence.rules.errors import InvalidInput
+from persistence.rules.texting_hours import TextingHours
 
 from ..parsing import ABSENT, Absent, Bool, DateTime, Int, ListOf, Nested, Nullable, Str, param
 
@@ -25,8 +26,10 @@ __all__ = [
     "CampaignPatchBody",
     "QuestionBody",
     "SendersBody",
+    "TextingHoursBody",
     "WindowBody",
     "changes",
+    "hours",
     "questions",
     "window",
 ]
@@ -51,8 +54,19 @@ class WindowBody:
     end: datetime = param(DateTime(), required=True)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextingHoursBody:
+    """Daily hours in each contact's local time; ``time_zone`` when the number does not tell it."""
+
+    start: str = param(Str(max_len=5), required=True, description="HH:MM, e.g. 09:00.")
+    end: str = param(Str(max_len=5), required=True, description="HH:MM, after start, e.g. 21:00.")
+    time_zone: str = param(Str(max_len=64), required=True, description="IANA name, e.g. America/New_York.")
+
+
 _QUESTIONS = Nullable(ListOf(Nested(QuestionBody), max_items=MAX_QUESTIONS))
 _WINDOW = Nullable(Nested(WindowBody))
+_HOURS = Nullable(Nested(TextingHoursBody))
+_PRACTICE = "Simulated contacts answer its texts (a training campaign; see docs/texting-rules.md)."
 _MESSAGE = Str(max_len=MAX_MESSAGE_LENGTH)
 _FOLLOW_UP = Nullable(Str(max_len=MAX_MESSAGE_LENGTH, allow_blank=True))
 
@@ -67,6 +81,8 @@ class CampaignBody:
     self_assign: bool | None = param(Nullable(Bool()))
     survey_questions: list[QuestionBody] | None = param(_QUESTIONS)
     sending_window: WindowBody | None = param(_WINDOW)
+    texting_hours: TextingHoursBody | None = param(_HOURS)
+    practice: bool | None = param(Nullable(Bool()), description=_PRACTICE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +95,8 @@ class CampaignPatchBody:
     self_assign: bool | None = param(Nullable(Bool()))
     survey_questions: list[QuestionBody] | Absent | None = param(_QUESTIONS, default=ABSENT)
     sending_window: WindowBody | Absent | None = param(_WINDOW, default=ABSENT)
+    texting_hours: TextingHoursBody | Absent | None = param(_HOURS, default=ABSENT)
+    practice: bool | None = param(Nullable(Bool()), description=_PRACTICE)
     status: str | Absent = param(
         Str(max_len=16), default=ABSENT, description="draft, active, paused, closed."
     )
@@ -99,6 +117,10 @@ def window(body: WindowBody | None) -> SendingWindow | None:
     return None if body is None else SendingWindow(body.start, body.end)
 
 
+def hours(body: TextingHoursBody | None) -> TextingHours | None:
+    return None if body is None else TextingHours.parse(body.start, body.end, body.time_zone)
+
+
 def changes(body: CampaignPatchBody) -> CampaignChanges:
     """The persistence form of a PATCH; refuses one that changes nothing."""
     if body == CampaignPatchBody():
@@ -115,6 +137,8 @@ def changes(body: CampaignPatchBody) -> CampaignChanges:
             None if isinstance(body.survey_questions, Absent) else questions(body.survey_questions)
         ),
         status=None if isinstance(body.status, Absent) else body.status,
+        texting_hours=UNSET if isinstance(body.texting_hours, Absent) else hours(body.texting_hours),
+        practice=body.practice,
     )
 
 
@@ -130,6 +154,9 @@ CAMPAIGN_SCHEMA: dict[str, Any] = {
         "follow_up_message": {"type": ["string", "null"]},
         "self_assign": {"type": "boolean"},
         "sending_window": {"type": ["object", "null"]},
+        "texting_hours": {"type": ["object", "null"]},
+        "practice": {"type": "boolean"},
+        "segments": {"type": "integer", "description": "SMS segments of the initial message, sample names"},
         "survey_questions": {"type": "array"},
         "contact_count": {"type": "integer"},
         "created_at": {"type": "string"},

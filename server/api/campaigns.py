@@ -35,6 +35,7 @@ from .campaign_bodies import (
     CampaignPatchBody,
     SendersBody,
     changes,
+    hours,
     questions,
     window,
 )
@@ -80,6 +81,8 @@ async def create_route(request: Request) -> Response:
             self_assign=body.self_assign or False,
             survey_questions=questions(body.survey_questions),
             sending_window=window(body.sending_window),
+            texting_hours=hours(body.texting_hours),
+            practice=body.practice or False,
         )
     return JSONResponse(campaign_json(view), status_code=201)
 

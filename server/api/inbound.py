@@ -2,7 +2,8 @@
 
 Checks, in order: the organization that owns ``To``, the signature (403,
 nothing changed), the required fields (422), UTF-8 (400), the body length
-(422); then stores the text in one transaction. Answers 200 with an empty
+(422); then stores the text in one transaction (and sends the opt-out message
+a keyword queued, if any). Answers 200 with an empty
 TwiML ``<Response/>`` (or JSON when the request accepts ``application/json``)
 for stored, duplicate and unmatched texts alike.
 """
@@ -14,23 +15,17 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from persistence.commands.inbound import (
-    InboundResult,
-    InboundSms,
-    list_unmatched,
-    receive_inbound,
-    seen_before,
-)
+from persistence.commands.inbound import InboundResult, InboundSms, list_unmatched
 from persistence.rules.phones import normalize_phone
 from persistence.rules.text import storable
 from persistence.store.models import Organization
 
 from ..auth import authenticate
+from ..delivery import receive
 from ..errors import ApiError
 from ..parsing import Int, param, parse_query
 from ..routing import Operation, route
@@ -146,16 +141,7 @@ async def inbound_route(request: Request) -> Response:
         raise ApiError(422, "invalid_input", "'MessageSid' is longer than 100 characters.")
     media = [fields[f"MediaUrl{i}"] for i in range(MAX_MEDIA) if fields.get(f"MediaUrl{i}")]
     sms = InboundSms(organization_id, fields["From"].strip(), to or "", body, sid, media)
-    try:
-        async with svc.db.transaction() as session:
-            result = await receive_inbound(session, sms)
-    except IntegrityError:
-        # The same MessageSid committed by a concurrent delivery: a duplicate.
-        async with svc.db.session() as session:
-            if not await seen_before(session, organization_id, sid):
-                raise
-        result = InboundResult("duplicate")
-    return _answer(request, result)
+    return _answer(request, await receive(svc, sms))
 
 
 async def unmatched_route(request: Request) -> Response:

@@ -36,7 +36,17 @@ from ..parsing import Int, Str, param, parse_body, parse_query
 from ..routing import Operation, route
 from ..services import services
 
-__all__ = ["MAX_UPLOAD_BYTES", "OptOutBody", "OptOutParams", "routes"]
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "OptOutBody",
+    "OptOutParams",
+    "add_route",
+    "export_route",
+    "list_route",
+    "remove_route",
+    "routes",
+    "upload_route",
+]
 
 MAX_UPLOAD_BYTES: Final = 16 * 1024 * 1024
 _CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel")

@@ -1,7 +1,9 @@
 """``GET``/``PATCH /api/organization`` (settings, the SMS provider, the pace) and its send queue.
 
 The provider's auth token is written encrypted (``server/credentials.py``)
-and never shown again: ``GET`` answers ``provider`` without it.
+and never shown again: ``GET`` answers ``provider`` without it. The opt-out
+message is sent once after a keyword opt-out (null sends none); plain
+punctuation keeps texts GSM-7 (docs/texting-rules.md).
 """
 
 from __future__ import annotations
@@ -15,16 +17,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from persistence.commands.messaging import MAX_BODY_CHARS
 from persistence.commands.queue_events import organization_queue
 from persistence.rules.errors import InvalidInput
 from persistence.rules.pace import MAX_RATE
+from persistence.rules.text import require_storable
 from persistence.store.models import Organization
 from persistence.store.scope import require_admin
 
 from ..auth import authenticate
 from ..credentials import Vault
 from ..errors import ApiError
-from ..parsing import Bool, Choice, Int, Nullable, Str, param, parse_body
+from ..parsing import ABSENT, Absent, Bool, Choice, Int, Nullable, Str, param, parse_body
 from ..parsing.spec import Nested
 from ..routing import Operation, route
 from ..services import services
@@ -35,7 +39,9 @@ __all__ = [
     "get_route",
     "organization_json",
     "patch_route",
+    "provider_json",
     "routes",
+    "send_queue_route",
 ]
 
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
@@ -48,7 +54,10 @@ class ProviderBody:
 
     kind: str = param(Choice(("twilio", "simulator")), required=True)
     account_sid: str | None = param(Str(max_len=64), description="Twilio's Account SID, AC…")
-    auth_token: str | None = param(Str(max_len=200), description="Twilio's auth token; never shown again.")
+    auth_token: str | None = param(
+        Str(max_len=200),
+        description="Twilio's auth token; never shown again. Left out: the saved one of the same account.",
+    )
     messaging_service_sid: str | None = param(
         Nullable(Str(max_len=64)), description="A Messaging Service SID, MG…, used instead of the number."
     )
@@ -63,6 +72,14 @@ class OrganizationBody:
     send_rate_per_second: int | None = param(
         Nullable(Int(minimum=1, maximum=MAX_RATE)), description="Texts a second handed to the provider."
     )
+    opt_out_message: str | Absent | None = param(
+        Nullable(Str(max_len=MAX_BODY_CHARS)),
+        default=ABSENT,
+        description="Sent once after a keyword opt-out; null sends none.",
+    )
+    plain_punctuation: bool | None = param(
+        Nullable(Bool()), description="Turn smart quotes, dashes and ellipses plain so texts stay GSM-7."
+    )
 
 
 _PROVIDER = {
@@ -76,7 +93,16 @@ _PROVIDER = {
 }
 _ORGANIZATION = {
     "type": "object",
-    "required": ["id", "name", "sending_number", "redact_phones", "provider", "send_rate_per_second"],
+    "required": [
+        "id",
+        "name",
+        "sending_number",
+        "redact_phones",
+        "provider",
+        "send_rate_per_second",
+        "opt_out_message",
+        "plain_punctuation",
+    ],
     "properties": {
         "id": {"type": "integer"},
         "name": {"type": "string"},
@@ -84,6 +110,8 @@ _ORGANIZATION = {
         "redact_phones": {"type": "boolean"},
         "provider": _PROVIDER,
         "send_rate_per_second": {"type": "integer"},
+        "opt_out_message": {"type": ["string", "null"]},
+        "plain_punctuation": {"type": "boolean"},
     },
 }
 _QUEUE = {
@@ -117,6 +145,8 @@ def organization_json(org: Organization) -> dict[str, Any]:
         "redact_phones": org.redact_phones,
         "provider": provider_json(org),
         "send_rate_per_second": org.send_rate_per_second,
+        "opt_out_message": org.opt_out_message,
+        "plain_punctuation": org.plain_punctuation,
     }
 
 
@@ -129,8 +159,6 @@ def _check_provider(body: ProviderBody) -> None:
         return
     if body.account_sid is None or not _ACCOUNT_SID.fullmatch(body.account_sid):
         raise InvalidInput("'provider.account_sid' must be a Twilio Account SID (AC and 32 hex digits).")
-    if body.auth_token is None:
-        raise InvalidInput("'provider.auth_token' is required for Twilio.")
     service = body.messaging_service_sid
     if service is not None and not _SERVICE_SID.fullmatch(service):
         raise InvalidInput(
@@ -151,6 +179,9 @@ async def patch_route(request: Request) -> Response:
     body = await parse_body(request, OrganizationBody)
     if body.provider is not None:
         _check_provider(body.provider)
+    message = body.opt_out_message
+    if isinstance(message, str):
+        message = require_storable("opt_out_message", message).strip()
     svc = services(request)
     async with svc.db.transaction() as session:
         org = await session.scalar(
@@ -164,13 +195,22 @@ async def patch_route(request: Request) -> Response:
             org.send_rate_per_second = body.send_rate_per_second
         provider = body.provider
         if provider is not None and provider.kind == "twilio":
+            # A settings page saves the account again without retyping its token.
+            same_account = org.provider_kind == "twilio" and org.twilio_account_sid == provider.account_sid
+            if provider.auth_token is None and not (same_account and org.twilio_auth_token_encrypted):
+                raise InvalidInput("'provider.auth_token' is required for Twilio.")
             org.provider_kind = "twilio"
             org.twilio_account_sid = provider.account_sid
-            org.twilio_auth_token_encrypted = Vault(svc.secret).encrypt(provider.auth_token or "")
+            if provider.auth_token is not None:
+                org.twilio_auth_token_encrypted = Vault(svc.secret).encrypt(provider.auth_token)
             org.messaging_service_sid = provider.messaging_service_sid
         elif provider is not None:
             org.provider_kind = "simulator"
             org.twilio_account_sid = org.twilio_auth_token_encrypted = org.messaging_service_sid = None
+        if not isinstance(message, Absent):
+            org.opt_out_message = message
+        if body.plain_punctuation is not None:
+            org.plain_punctuation = body.plain_punctuation
     return JSONResponse(organization_json(org))
 
 

@@ -28,7 +28,9 @@ __all__ = [
     "ReplyBody",
     "ReplyPatchBody",
     "create_route",
+    "delete_route",
     "list_route",
+    "patch_route",
     "routes",
 ]
 

@@ -27,7 +27,7 @@ from ..services import Services, services
 from ..webhooks import require_signature, signing_token
 from .inbound import is_utf8, read_limited, webhook_params
 
-__all__ = ["routes"]
+__all__ = ["routes", "status_route"]
 
 
 async def _organization(svc: Services, fields: dict[str, str]) -> tuple[int | None, str | None]:

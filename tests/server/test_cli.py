@@ -172,7 +172,7 @@ def test_demo_campaign_is_launched_with_every_state(client: TestClient, db: Data
     asyncio.run(seed_demo(db))
     owner = login(client, "demo-owner@example.org", DEMO_PASSWORD)
     campaigns = client.get("/api/campaigns", headers=owner.headers).json()["campaigns"]
-    assert [(c["status"], c["contact_count"]) for c in campaigns] == [("active", 300)]
+    assert [(c["status"], c["contact_count"], c["practice"]) for c in campaigns] == [("active", 300, True)]
     senders = client.get(f"/api/campaigns/{campaigns[0]['id']}/senders", headers=owner.headers).json()[
         "senders"
     ]

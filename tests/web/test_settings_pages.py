@@ -6,8 +6,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.async_api import expect
 
+from tests.server.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world
@@ -17,6 +19,15 @@ from .browsing import BROWSER, PHONE, open_as
 pytestmark = BROWSER
 
 SAM, RITA = "sam@example.org", "rita@example.org"
+GOODBYE = "You\u2019re unsubscribed \u2014 reply START to come back."
+SERVICE_SID = "MG" + "fedcba9876543210" * 2
+
+
+def _organization(url: str, token: str) -> dict[str, Any]:
+    answer: dict[str, Any] = httpx.get(
+        f"{url}/api/organization", headers={"authorization": f"Bearer {token}"}
+    ).json()
+    return answer
 
 
 async def test_users_organization_replies_and_opt_outs_round_trip(
@@ -36,6 +47,7 @@ async def test_users_organization_replies_and_opt_outs_round_trip(
     await expect(page.get_by_text("Rita Runner is now moderator.")).to_be_visible()
     await page.get_by_role("button", name="Deactivate Sam Sender").click()
     await page.get_by_role("dialog").get_by_role("button", name="Deactivate").click()
+    await expect(page.get_by_role("dialog")).to_have_count(0)  # closed once the server said yes
     await page.reload()
     await expect(page.get_by_label("Role of Rita Runner")).to_have_value("moderator")
     await expect(page.locator(f'#users-body tr[data-user="{world.senders[SAM]}"]')).to_contain_text(
@@ -53,7 +65,68 @@ async def test_users_organization_replies_and_opt_outs_round_trip(
     await expect(page.get_by_text("Settings saved.")).to_be_visible()
     await page.reload()
     await expect(page.get_by_label("Phone redaction")).to_be_checked()
+
+    # The texting settings: the opt-out message, plain punctuation, the pace and the provider.
+    await page.get_by_label("Opt-out message").fill(GOODBYE)
+    await page.get_by_label("Plain punctuation").check()
+    await page.get_by_label("Texts per second").fill("4")
+    await expect(page.get_by_label("Twilio Account SID")).to_be_hidden()  # the simulator needs none
+    await page.get_by_label("SMS provider").select_option("twilio")
+    await page.get_by_label("Twilio Account SID").fill(ACCOUNT_SID)
+    await page.get_by_label("Twilio auth token").fill(AUTH_TOKEN)
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Settings saved.")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_label("Opt-out message")).to_have_value(GOODBYE)
+    await expect(page.get_by_label("Plain punctuation")).to_be_checked()
+    await expect(page.get_by_label("Texts per second")).to_have_value("4")
+    await expect(page.get_by_label("SMS provider")).to_have_value("twilio")
+    await expect(page.get_by_label("Twilio Account SID")).to_have_value(ACCOUNT_SID)
+    await expect(page.get_by_label("Twilio auth token")).to_have_value("")  # write-only
+    # The Messaging Service changes without retyping the token; a bad SID is refused in the page.
+    await page.get_by_label("Messaging Service SID").fill("MGshort")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Messaging Service SID")
+    await page.get_by_label("Messaging Service SID").fill(SERVICE_SID)
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Settings saved.")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_label("Messaging Service SID")).to_have_value(SERVICE_SID)
     await page.screenshot(path=screenshots / "organization.png", full_page=True)
+    organization = await asyncio.to_thread(_organization, live_server.url, world.owner_token)
+    assert organization["provider"] == {
+        "kind": "twilio",
+        "account_sid": ACCOUNT_SID,
+        "messaging_service_sid": SERVICE_SID,
+    }
+    assert (organization["opt_out_message"], organization["plain_punctuation"]) == (GOODBYE, True)
+    assert organization["send_rate_per_second"] == 4
+
+    # The campaign form: texting hours in a time zone, and practice mode.
+    await page.goto(f"{live_server.url}/campaigns/{world.campaign_id}/setup")
+    await page.get_by_label("Texting hours start").fill("09:30")
+    await page.get_by_label("Texting hours end").fill("20:00")
+    await page.get_by_label("Time zone").fill("America/Chicago")
+    await page.get_by_label("Practice campaign").check()
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Campaign saved.")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_label("Texting hours start")).to_have_value("09:30")
+    await expect(page.get_by_label("Texting hours end")).to_have_value("20:00")
+    await expect(page.get_by_label("Time zone")).to_have_value("America/Chicago")
+    await expect(page.get_by_label("Practice campaign")).to_be_checked()
+    # Half-filled hours are refused in the page; emptied, the campaign texts at any hour.
+    await page.get_by_label("Texting hours end").fill("")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("alert")).to_contain_text("needs both a start and an end")
+    await page.get_by_label("Texting hours start").fill("")
+    await page.get_by_label("Practice campaign").uncheck()
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Campaign saved.")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_label("Texting hours start")).to_have_value("")
+    await expect(page.get_by_label("Practice campaign")).not_to_be_checked()
+    await page.goto(f"{live_server.url}/users")
 
     # Recommended replies of the organization: create, edit, delete.
     await page.get_by_role("link", name="Recommended replies").click()

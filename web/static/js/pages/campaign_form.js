@@ -4,6 +4,7 @@ import { fillTemplate, stateText } from "../campaign.js";
 import { confirmDialog, download, draftStore, formErrors } from "../forms.js";
 import { organizerPage } from "../nav.js";
 import { segmentText } from "../sms.js";
+import { textingBody, textingFields, textingFromCampaign } from "../texting_hours.js";
 import { errorText, fill, h, message, notice } from "../ui.js";
 
 const match = /^\/campaigns\/(\d+)\/setup$/.exec(location.pathname);
@@ -26,6 +27,7 @@ const followUp = h("textarea", { id: "follow-up", name: "follow_up_message", row
 const selfAssign = h("input", { type: "checkbox", id: "self-assign", name: "self_assign" });
 const windowStart = h("input", { type: "datetime-local", id: "window-start" });
 const windowEnd = h("input", { type: "datetime-local", id: "window-end" });
+const texting = textingFields();
 const questionList = h("ol", { class: "questions", id: "questions" });
 const addQuestion = h("button", { type: "button", id: "add-question" }, "Add question");
 const questionsNote = h("p", { class: "muted", hidden: true }, "Survey questions are fixed once the campaign is launched.");
@@ -58,6 +60,7 @@ const form = h(
       h("div", { class: "field" }, h("label", { for: windowStart.id }, "Window start"), windowStart),
       h("div", { class: "field" }, h("label", { for: windowEnd.id }, "Window end"), windowEnd)),
   ),
+  texting.element,
   h("fieldset", { class: "field", dataset: { field: "survey_questions" } }, h("legend", {}, "Survey questions"), questionsNote, questionList, addQuestion),
   h("div", { class: "buttons" }, save),
 );
@@ -137,6 +140,7 @@ function formState() {
     self_assign: selfAssign.checked,
     window_start: windowStart.value,
     window_end: windowEnd.value,
+    ...texting.state(),
     questions: questions.map((q) => ({ ...q })),
   };
 }
@@ -148,6 +152,7 @@ function setForm(state) {
   selfAssign.checked = !!state.self_assign;
   windowStart.value = state.window_start || "";
   windowEnd.value = state.window_end || "";
+  texting.set(state);
   questions = (state.questions || []).map((q) => ({ text: q.text || "", answers: q.answers || "" }));
   renderQuestions();
   renderPreview();
@@ -161,6 +166,7 @@ function fromCampaign(c) {
     self_assign: c.self_assign,
     window_start: toLocalInput(c.sending_window && c.sending_window.start),
     window_end: toLocalInput(c.sending_window && c.sending_window.end),
+    ...textingFromCampaign(c),
     questions: (c.survey_questions || []).map((q) => ({ text: q.text, answers: (q.answers || []).join("\n") })),
   };
 }
@@ -188,6 +194,7 @@ function body() {
     sending_window: s.window_start
       ? { start: new Date(s.window_start).toISOString(), end: new Date(s.window_end).toISOString() }
       : null,
+    ...textingBody(s),
   };
   // Fixed once launched: sent only while they can still change.
   if (!campaign || campaign.status === "draft") {

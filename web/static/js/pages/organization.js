@@ -10,14 +10,13 @@ const drafts = draftStore("organization");
 
 /**
  * The settings this page edits. A setting shows only when GET
- * /api/organization returns its key, so a server without it shows nothing
- * false.
+ * /api/organization returns its key (for the provider's fields: `provider`),
+ * so a server without it shows nothing false. The provider's fields are sent
+ * together as `provider` when one of them changed; its auth token is never
+ * shown, only sent when typed.
  *
- * SLOTS for the settings being added to PATCH /api/organization: the SMS
- * provider and its pace, and the opt-out message each get an entry here
- * (kind "text", "number" or "select") when their keys land in the API.
- *
- * @type {{ key: string, label: string, kind: "checkbox" | "text" | "number", help: string }[]}
+ * @typedef {"checkbox" | "text" | "textarea" | "number" | "select" | "password"} Kind
+ * @type {{ key: string, label: string, kind: Kind, help: string, provider?: boolean, options?: [string, string][] }[]}
  */
 const SETTINGS = [
   {
@@ -26,6 +25,47 @@ const SETTINGS = [
     kind: "checkbox",
     help: "Senders see contacts' phone numbers masked (the last digits only); the export and sweepers still see them.",
   },
+  {
+    key: "opt_out_message",
+    label: "Opt-out message",
+    kind: "textarea",
+    help: "Sent once to a contact who texts STOP (or another opt-out keyword). Leave it empty to send none, e.g. when your provider answers STOP itself.",
+  },
+  {
+    key: "plain_punctuation",
+    label: "Plain punctuation",
+    kind: "checkbox",
+    help: "Curly quotes, dashes and ellipses become plain ones before a text is sent, so a pasted apostrophe does not triple its SMS segments.",
+  },
+  {
+    key: "kind",
+    label: "SMS provider",
+    kind: "select",
+    provider: true,
+    options: [["simulator", "Simulator (nothing is really sent)"], ["twilio", "Twilio"]],
+    help: "Where texts go. Practice campaigns always use the simulator.",
+  },
+  { key: "account_sid", label: "Twilio Account SID", kind: "text", provider: true, help: "AC followed by 32 characters, from the Twilio console." },
+  {
+    key: "auth_token",
+    label: "Twilio auth token",
+    kind: "password",
+    provider: true,
+    help: "Stored encrypted and never shown again. Leave it empty to keep the saved one.",
+  },
+  {
+    key: "messaging_service_sid",
+    label: "Messaging Service SID",
+    kind: "text",
+    provider: true,
+    help: "Optional: MG followed by 32 characters, to send through a Messaging Service instead of the number.",
+  },
+  {
+    key: "send_rate_per_second",
+    label: "Texts per second",
+    kind: "number",
+    help: "The most texts handed to the provider each second, across every server; the rest wait in the queue.",
+  },
 ];
 
 /** @type {Map<string, HTMLInputElement>} */
@@ -33,6 +73,8 @@ const inputs = new Map();
 const save = h("button", { type: "submit", class: "primary" }, "Save");
 const form = h("form", { class: "card settings-form", id: "organization-form", novalidate: true });
 const errors = formErrors(form);
+/** @type {any} */
+let shown = null;
 
 function valueOf(/** @type {HTMLInputElement} */ input, kind) {
   if (kind === "checkbox") return input.checked;
@@ -45,17 +87,57 @@ function setValue(/** @type {HTMLInputElement} */ input, kind, value) {
   else input.value = value ?? "";
 }
 
+const shownSettings = () => SETTINGS.filter((s) => inputs.has(s.key));
+const read = (s) => valueOf(/** @type {HTMLInputElement} */ (inputs.get(s.key)), s.kind);
+
+/** What the form holds (the auth token left out: a secret is not kept in a draft). */
 function current() {
-  return Object.fromEntries(SETTINGS.filter((s) => inputs.has(s.key)).map((s) => [s.key, valueOf(/** @type {HTMLInputElement} */ (inputs.get(s.key)), s.kind)]));
+  return Object.fromEntries(shownSettings().filter((s) => s.kind !== "password").map((s) => [s.key, read(s)]));
 }
 
-form.addEventListener("input", () => drafts.save(current()));
+/** The PATCH body: the plain settings, and `provider` only when one of its fields changed. */
+function body() {
+  /** @type {Record<string, any>} */
+  const out = {};
+  for (const s of shownSettings().filter((s) => !s.provider)) {
+    const value = read(s);
+    out[s.key] = s.key === "opt_out_message" ? (String(value).trim() ? value : null) : value;
+  }
+  const fields = Object.fromEntries(shownSettings().filter((s) => s.provider).map((s) => [s.key, String(read(s)).trim()]));
+  const before = shown && shown.provider ? shown.provider : {};
+  const changed = Object.keys(fields).some((k) => fields[k] !== (k === "auth_token" ? "" : before[k] ?? ""));
+  if ("kind" in fields && changed) {
+    out.provider = fields.kind === "twilio"
+      ? {
+          kind: "twilio",
+          account_sid: fields.account_sid,
+          ...(fields.auth_token ? { auth_token: fields.auth_token } : {}),
+          messaging_service_sid: fields.messaging_service_sid || null,
+        }
+      : { kind: "simulator" };
+  }
+  return out;
+}
+
+/** The Twilio fields matter only with Twilio. */
+function showProviderFields() {
+  const kind = inputs.get("kind");
+  for (const s of SETTINGS.filter((s) => s.provider && s.key !== "kind")) {
+    const holder = form.querySelector(`[data-field="${s.key}"]`);
+    if (holder) /** @type {HTMLElement} */ (holder).hidden = !kind || kind.value !== "twilio";
+  }
+}
+
+form.addEventListener("input", () => {
+  showProviderFields();
+  drafts.save(current());
+});
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   errors.clear();
   save.disabled = true;
   try {
-    show(await api("PATCH", "/api/organization", current()));
+    show(await api("PATCH", "/api/organization", body()));
     drafts.clear();
     notice("Settings saved.", "ok");
   } catch (err) {
@@ -68,12 +150,25 @@ form.addEventListener("submit", async (ev) => {
 const about = h("dl", { class: "about" });
 
 function show(org) {
+  shown = org;
   heading.textContent = `${org.name}: settings`;
   about.replaceChildren(h("dt", {}, "Sending number"), h("dd", { id: "sending-number" }, org.sending_number || "none yet"));
   for (const s of SETTINGS) {
     const input = inputs.get(s.key);
-    if (input) setValue(input, s.kind, org[s.key]);
+    if (!input) continue;
+    if (s.kind === "password") input.value = "";
+    else setValue(input, s.kind, s.provider ? (org.provider || {})[s.key] : org[s.key]);
   }
+  showProviderFields();
+}
+
+function control(s, id) {
+  const common = { id, name: s.key, "aria-describedby": `${id}-help` };
+  if (s.kind === "textarea") return h("textarea", { ...common, rows: 3, maxlength: 1600 });
+  if (s.kind === "select") return h("select", common, (s.options || []).map(([value, text]) => h("option", { value }, text)));
+  if (s.kind === "number") return h("input", { ...common, type: "number", min: 1, step: 1, inputmode: "numeric" });
+  if (s.kind === "password") return h("input", { ...common, type: "password", autocomplete: "new-password" });
+  return h("input", { ...common, type: s.kind, autocomplete: "off" });
 }
 
 async function main() {
@@ -84,9 +179,9 @@ async function main() {
     message(root, errorText(err), "error");
     return;
   }
-  for (const s of SETTINGS.filter((s) => s.key in org)) {
+  for (const s of SETTINGS.filter((s) => (s.provider ? "provider" in org : s.key in org))) {
     const id = `setting-${s.key}`;
-    const input = /** @type {HTMLInputElement} */ (h("input", { id, name: s.key, type: s.kind, "aria-describedby": `${id}-help` }));
+    const input = /** @type {HTMLInputElement} */ (control(s, id));
     inputs.set(s.key, input);
     const help = h("p", { class: "muted hint", id: `${id}-help` }, s.help);
     form.append(
@@ -101,6 +196,7 @@ async function main() {
   const draft = drafts.load();
   if (draft) {
     for (const s of SETTINGS) if (inputs.has(s.key) && s.key in draft) setValue(/** @type {HTMLInputElement} */ (inputs.get(s.key)), s.kind, draft[s.key]);
+    showProviderFields();
     notice("Your unsaved changes were restored.");
   }
   document.body.dataset.loaded = "true";
