@@ -53,7 +53,7 @@ async function main() {
             h("td", {}, h("span", { class: `state state-${c.status}` }, STATE_LABEL[c.status] || c.status)),
             sweeper ? h("td", { class: "num" }, String(c.contact_count ?? 0)) : null,
             sweeper
-              ? h("td", {}, h("a", { href: `/campaigns/${c.id}/setup`, "aria-label": `Set up ${c.title}` }, "Setup"))
+              ? h("td", {}, h("a", { href: `/campaigns/${c.id}/setup`, "aria-label": `Set up ${c.title}` }, "Set up"))
               : null,
           ),
         ),
