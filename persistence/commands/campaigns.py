@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.commands import audit
 from persistence.commands.campaign_events import campaign_data, emit_campaign
 from persistence.outbox.notify import emit_counts
 from persistence.rules.campaign import check_launch, check_transition
@@ -264,6 +265,9 @@ async def update_campaign(
         _add_questions(session, campaign.id, changes.survey_questions)
     if campaign.status == "draft" and new_status == "active":
         check_launch(contact_count=before.contact_count, initial_message=campaign.initial_message)
+    if new_status != campaign.status:
+        detail = {"from": campaign.status, "to": new_status}
+        audit.record(session, campaign.id, actor.user_id, "status_changed", detail)
     campaign.status = new_status
     await session.flush()
     after = (await _views(session, [campaign]))[0]

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from . import (
     accounts,
+    audit,
     campaigns,
     contacts,
     conversations,
@@ -19,6 +20,7 @@ from . import (
     overview,
     reassign,
     replies,
+    shift,
     sms_status,
 )
 
@@ -40,4 +42,6 @@ routes: list[BaseRoute] = [
     *replies.routes,
     *export.routes,
     *opt_outs.routes,
+    *shift.routes,
+    *audit.routes,
 ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
+from starlette.testclient import TestClient
 
 from persistence.store.database import Database
 from persistence.store.models import Conversation, Message
-from starlette.testclient import TestClient
 from tests.support.worlds.accounts import login, make_org, sync
 from tests.support.worlds.sweep import BASE_TIME, SweepWorld, add_conversations, build_world_sync
 
