@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 from . import (
     accounts,
     audit,
+    broadcasts,
     campaigns,
     contacts,
     conversations,
@@ -44,4 +45,5 @@ routes: list[BaseRoute] = [
     *opt_outs.routes,
     *shift.routes,
     *audit.routes,
+    *broadcasts.routes,
 ]
