@@ -37,6 +37,7 @@ def campaign_data(
         "initial_message": campaign.initial_message,
         "follow_up_message": campaign.follow_up_message,
         "self_assign": campaign.self_assign,
+        "waiting_alert_minutes": campaign.waiting_alert_minutes,
         "sending_window": window,
         "survey_questions": [{"id": q.id, "text": q.text, "answers": list(q.answers)} for q in questions],
         "contact_count": contact_count,

@@ -85,6 +85,7 @@ class CampaignChanges:
     initial_message: str | None = None
     follow_up_message: str | _Unset | None = UNSET
     self_assign: bool | None = None
+    waiting_alert_minutes: int | None = None
     sending_window: SendingWindow | _Unset | None = UNSET
     survey_questions: tuple[QuestionSpec, ...] | None = None
     status: str | None = None
@@ -250,6 +251,8 @@ async def update_campaign(
         )
     if changes.self_assign is not None:
         campaign.self_assign = changes.self_assign
+    if changes.waiting_alert_minutes is not None:
+        campaign.waiting_alert_minutes = changes.waiting_alert_minutes
     if not isinstance(changes.sending_window, _Unset):
         window = changes.sending_window
         campaign.window_start = window.start if window else None

@@ -67,3 +67,21 @@ def test_each_sender_row_shows_the_oldest_wait_the_last_send_and_the_recent_pace
     # The campaign's longest wait sits on top, and when a wait is too long.
     assert body["oldest_needs_reply_at"] == (BASE_TIME + timedelta(minutes=2)).isoformat()
     assert body["waiting_alert_minutes"] == 10
+
+
+def test_an_organizer_sets_when_a_wait_counts_as_too_long(database_url: str, client: TestClient) -> None:
+    org = make_org(database_url)
+    world = build_world_sync(database_url, org, senders=["Ana"])
+    owner = login(client, "owner@example.org")
+    url = f"/api/campaigns/{world.campaign_id}"
+    assert client.get(url, headers=owner.headers).json()["waiting_alert_minutes"] == 10
+
+    changed = client.patch(url, json={"waiting_alert_minutes": 3}, headers=owner.headers)
+
+    assert changed.status_code == 200 and changed.json()["waiting_alert_minutes"] == 3
+    overview = client.get(f"{url}/overview", headers=owner.headers).json()
+    assert overview["waiting_alert_minutes"] == 3
+    for bad in (0, 1441, "5", 2.5):
+        response = client.patch(url, json={"waiting_alert_minutes": bad}, headers=owner.headers)
+        assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_waiting_alert"
+    assert client.get(url, headers=owner.headers).json()["waiting_alert_minutes"] == 3
