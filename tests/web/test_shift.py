@@ -10,13 +10,60 @@ from playwright.async_api import expect
 
 from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
-from tests.support.worlds.web import build_world
+from tests.support.worlds.web import World, build_world, signed_inbound
 
 from .browsing import BROWSER, open_as
 
 pytestmark = BROWSER
 
 SAM, RITA = "sam@example.org", "rita@example.org"
+
+
+def two_waiting_for_sam(base_url: str, database_url: str) -> World:
+    """Sam has texted two contacts, who both replied; Rita has nothing waiting."""
+    world = build_world(
+        base_url, database_url, senders={SAM: "Sam Sender", RITA: "Rita Runner"}, assign={SAM: 2}
+    )
+    rows = world.api("GET", f"/api/campaigns/{world.campaign_id}/conversations?sender={world.senders[SAM]}")
+    for i, row in enumerate(rows["conversations"]):
+        world.api("POST", f"/api/conversations/{row['id']}/messages", token=world.tokens[SAM], json={})
+        phone = world.api("GET", f"/api/conversations/{row['id']}")["contact"]["phone"]
+        assert signed_inbound(base_url, phone, "Yes!", f"SM-wait-{i}").status_code == 200
+    return world
+
+
+async def test_a_sender_closes_their_tab_and_the_overview_moves_their_waiting_replies_to_an_online_sender(
+    live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
+) -> None:
+    world = await asyncio.to_thread(two_waiting_for_sam, live_server.url, database_url)
+    cid = world.campaign_id
+    sam_id, rita_id = world.senders[SAM], world.senders[RITA]
+    overview = await open_as(browser, live_server.url, "owner@example.org", PASSWORD, f"/campaigns/{cid}")
+    sam_row = overview.locator(f"#senders-body tr[data-sender='{sam_id}']")
+    rita_row = overview.locator(f"#senders-body tr[data-sender='{rita_id}']")
+    await expect(sam_row.locator(".needs")).to_have_text("2")
+    # The oldest wait ticks on Sam's row and at the top of the page.
+    await expect(sam_row.locator(".wait")).to_contain_text("m ")
+    await expect(overview.locator("#oldest-wait")).to_contain_text("m ")
+
+    sam = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{cid}")
+    await expect(sam_row.locator(".presence")).to_have_attribute("aria-label", "Online")
+    rita = await open_as(browser, live_server.url, RITA, PASSWORD, f"/send/{cid}")
+    await expect(rita_row.locator(".presence")).to_have_attribute("aria-label", "Online")
+    await sam.context.close()  # Sam closes the tab
+    await expect(sam_row.locator(".presence")).to_have_attribute("aria-label", "Offline", timeout=40_000)
+
+    await overview.get_by_role("button", name="Move waiting replies from offline senders").click()
+    dialog = overview.get_by_role("dialog", name="Move waiting replies from offline senders")
+    await expect(dialog.locator("#rebalance-moves")).to_have_text("Sam Sender → Rita Runner: 2")
+    await overview.screenshot(path=str(screenshots / "rebalance-preview.png"))
+    await dialog.get_by_role("button", name="Move replies").click()
+    await expect(dialog).to_be_hidden()
+
+    await expect(rita_row.locator(".needs")).to_have_text("2")
+    await expect(sam_row.locator(".needs")).to_have_text("0")
+    # Rita's Messenger counts them at once.
+    await expect(rita.locator("#my-stats")).to_contain_text("2 conversations need a reply")
 
 
 async def test_a_broadcast_reaches_a_sender_who_opens_the_messenger_later_and_the_overview_shows_the_ack(
