@@ -28,7 +28,17 @@ from persistence.store.scope import Actor, campaign_for, require_sweeper
 from persistence.store.status_sql import needs_reply as waiting
 from persistence.store.types import utcnow
 
-__all__ = ["MAX_SEARCH", "SORTS", "Overview", "OverviewQuery", "SenderRow", "Sort", "overview", "parse_query"]
+__all__ = [
+    "MAX_SEARCH",
+    "RECENT",
+    "SORTS",
+    "Overview",
+    "OverviewQuery",
+    "SenderRow",
+    "Sort",
+    "overview",
+    "parse_query",
+]
 
 Sort = Literal["sender", "progress", "needs_reply"]
 SORTS: tuple[Sort, ...] = ("sender", "progress", "needs_reply")
