@@ -106,6 +106,7 @@ routes: list[BaseRoute] = [
     _shell("/campaigns/{cid:int}/contacts", "contacts", "Contacts"),
     _shell("/campaigns/{cid:int}/senders", "senders", "Senders"),
     _shell("/campaigns/{cid:int}/replies", "replies", "Recommended replies", name="campaign_replies"),
+    _shell("/campaigns/{cid:int}/audit", "audit", "Audit log"),
     _shell("/replies", "replies", "Recommended replies"),
     _shell("/users", "users", "Users and roles"),
     _shell("/organization", "organization", "Organization settings"),

@@ -41,6 +41,7 @@ def campaign_data(
         "initial_message": campaign.initial_message,
         "follow_up_message": campaign.follow_up_message,
         "self_assign": campaign.self_assign,
+        "waiting_alert_minutes": campaign.waiting_alert_minutes,
         "sending_window": window,
         "texting_hours": campaign.texting_hours,
         "practice": campaign.practice,

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.commands import audit
 from persistence.commands.campaign_events import campaign_data, emit_campaign
 from persistence.outbox.notify import emit_counts
 from persistence.rules.campaign import check_launch, check_transition
@@ -92,6 +93,7 @@ class CampaignChanges:
     initial_message: str | None = None
     follow_up_message: str | _Unset | None = UNSET
     self_assign: bool | None = None
+    waiting_alert_minutes: int | None = None
     sending_window: SendingWindow | _Unset | None = UNSET
     survey_questions: tuple[QuestionSpec, ...] | None = None
     status: str | None = None
@@ -271,6 +273,8 @@ async def update_campaign(
         )
     if changes.self_assign is not None:
         campaign.self_assign = changes.self_assign
+    if changes.waiting_alert_minutes is not None:
+        campaign.waiting_alert_minutes = changes.waiting_alert_minutes
     if not isinstance(changes.sending_window, _Unset):
         window = changes.sending_window
         campaign.window_start = window.start if window else None
@@ -291,6 +295,9 @@ async def update_campaign(
         _add_questions(session, campaign.id, changes.survey_questions)
     if campaign.status == "draft" and new_status == "active":
         check_launch(contact_count=before.contact_count, initial_message=campaign.initial_message)
+    if new_status != campaign.status:
+        detail = {"from": campaign.status, "to": new_status}
+        audit.record(session, campaign.id, actor.user_id, "status_changed", detail)
     campaign.status = new_status
     await session.flush()
     after = (await _views(session, [campaign]))[0]

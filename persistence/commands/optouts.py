@@ -15,6 +15,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from persistence.commands import audit
 from persistence.commands.messaging import contribution_of
 from persistence.outbox.notify import emit_conversation, emit_counts
 from persistence.rules.channels import slot_row
@@ -107,6 +108,10 @@ async def set_opt_out(
         emit_counts(session, campaign_id, deltas)
     for c in changed:
         emit_conversation(session, c)
+    for campaign_id in sorted(before):
+        ids = sorted(c.id for c in changed if c.campaign_id == campaign_id)
+        action = "opt_out" if opted_out else "opt_in"
+        audit.record(session, campaign_id, created_by, action, {"conversation_ids": ids, "source": source})
     return changed
 
 

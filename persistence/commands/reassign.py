@@ -52,6 +52,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
+from persistence.commands import audit
 from persistence.outbox.notify import emit_conversation, emit_counts, emit_reassigned
 from persistence.rules.channels import Slot, slot_key, slot_row
 from persistence.rules.errors import InvalidInput, NotFound
@@ -65,8 +66,10 @@ from persistence.store.status_sql import is_status, needs_reply, pick_order
 __all__ = [
     "EVENT_CHUNK",
     "MoveResult",
+    "describe",
     "execute_plan",
     "lock_senders",
+    "preview_plan",
     "reassign",
     "reassign_conversation",
     "remove_sender",
@@ -266,6 +269,16 @@ async def execute_plan(session: AsyncSession, campaign_id: int, plan: Plan) -> M
     return _result(plan, moved)
 
 
+async def preview_plan(session: AsyncSession, campaign_id: int, plan: Plan) -> list[tuple[Slot, Slot, int]]:
+    """What :func:`execute_plan` would move, as (from, to, count), moving nothing."""
+    picked = _numbered(plan, campaign_id, session.get_bind().dialect.name)
+    stmt = select(picked.c.old, picked.c.new, func.count()).group_by(picked.c.old, picked.c.new)
+    rows = (await session.execute(stmt)).all()
+    return sorted(
+        ((old, new, int(n)) for old, new, n in rows), key=lambda r: (slot_row(r[0]), slot_row(r[1]))
+    )
+
+
 def _ids(value: Any) -> list[int]:
     if isinstance(value, str):  # SQLite group_concat
         return sorted(int(v) for v in value.split(","))
@@ -314,7 +327,18 @@ async def reassign(
         select(CampaignSender.user_id).where(CampaignSender.campaign_id == campaign_id)
     )
     plan = plan_move(request, list(senders))
-    return await execute_plan(session, campaign_id, plan)
+    result = await execute_plan(session, campaign_id, plan)
+    audit.record(session, campaign_id, actor.user_id, "reassign", {**describe(request), **result.to_json()})
+    return result
+
+
+def describe(request: ReassignRequest) -> dict[str, Any]:
+    """A bulk move's request as the audit log keeps it."""
+    sources: list[int | None] | None = None
+    if request.sources is not None:
+        sources = sorted(request.sources.senders) + ([None] if request.sources.pool else [])
+    to = list(request.to) if isinstance(request.to, tuple) else request.to
+    return {"request": {"action": request.action, "from": sources, "status": request.status, "to": to}}
 
 
 async def reassign_conversation(
@@ -345,6 +369,13 @@ async def reassign_conversation(
     emit_reassigned(session, campaign.id, [conversation.id], old, to)
     emit_conversation(session, conversation)
     emit_counts(session, campaign.id, [slot_row(old), slot_row(to)])
+    audit.record(
+        session,
+        campaign.id,
+        actor.user_id,
+        "reassign_one",
+        {"conversation_id": conversation.id, "from": old, "to": to},
+    )
     return MoveResult(1, {slot_key(to): 1})
 
 
@@ -365,5 +396,8 @@ async def remove_sender(session: AsyncSession, actor: Actor, campaign_id: int, u
         delete(CampaignSender).where(
             and_(CampaignSender.campaign_id == campaign_id, CampaignSender.user_id == user_id)
         )
+    )
+    audit.record(
+        session, campaign_id, actor.user_id, "sender_removed", {"user_id": user_id, **result.to_json()}
     )
     return result

@@ -4,11 +4,17 @@ Two small queries whatever the campaign's size: the campaign totals and the
 Unassigned row from ``conversation_counts`` (one row per slot), and the
 senders of the campaign left-joined to their counter rows (so a sender with no
 conversation still appears, with zeros). Conversations are never counted here.
+
+The shift columns take two grouped queries more, never one per row: the
+oldest waiting reply of each slot (``ix_conversations_slot_reply`` holds the
+waiting rows of a slot together, their wait in order), and each sender's
+last send and sends of the last ten minutes (``ix_messages_sender_recent``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import case, func, select
@@ -17,14 +23,28 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from persistence.rules.channels import UNASSIGNED
 from persistence.rules.errors import InvalidInput
-from persistence.store.models import CampaignSender, ConversationCount, User
+from persistence.store.models import CampaignSender, Conversation, ConversationCount, Message, User
 from persistence.store.scope import Actor, campaign_for, require_sweeper
+from persistence.store.status_sql import needs_reply as waiting
+from persistence.store.types import utcnow
 
-__all__ = ["MAX_SEARCH", "SORTS", "Overview", "OverviewQuery", "SenderRow", "Sort", "overview", "parse_query"]
+__all__ = [
+    "MAX_SEARCH",
+    "RECENT",
+    "SORTS",
+    "Overview",
+    "OverviewQuery",
+    "SenderRow",
+    "Sort",
+    "overview",
+    "parse_query",
+]
 
 Sort = Literal["sender", "progress", "needs_reply"]
 SORTS: tuple[Sort, ...] = ("sender", "progress", "needs_reply")
 MAX_SEARCH = 200
+# "Sent in the last 10 minutes": the window of a sender's recent pace.
+RECENT = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +62,10 @@ class SenderRow:
     assigned: int
     sent: int
     needs_reply: int
+    oldest_needs_reply_at: datetime | None = None
+    # The sender's last send in this campaign (None for the Unassigned row).
+    last_action_at: datetime | None = None
+    sent_last_10_min: int = 0
 
     def to_json(self, online: bool) -> dict[str, Any]:
         return {
@@ -52,7 +76,14 @@ class SenderRow:
             "assigned": self.assigned,
             "sent": self.sent,
             "needs_reply": self.needs_reply,
+            "oldest_needs_reply_at": _iso(self.oldest_needs_reply_at),
+            "last_action_at": _iso(self.last_action_at),
+            "sent_last_10_min": self.sent_last_10_min,
         }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +95,9 @@ class Overview:
     senders: list[SenderRow]
     # Texts the carriers filtered as spam (error 30007).
     carrier_filtered: int = 0
+    # The campaign's longest-waiting reply, and when a wait counts as too long.
+    oldest_needs_reply_at: datetime | None = None
+    waiting_alert_minutes: int = 10
 
     def to_json(self, online: set[int]) -> dict[str, Any]:
         return {
@@ -71,6 +105,8 @@ class Overview:
             "not_started": self.not_started,
             "needs_reply": self.needs_reply,
             "carrier_filtered": self.carrier_filtered,
+            "oldest_needs_reply_at": _iso(self.oldest_needs_reply_at),
+            "waiting_alert_minutes": self.waiting_alert_minutes,
             "senders": [row.to_json(row.user_id in online) for row in self.senders],
         }
 
@@ -126,7 +162,59 @@ async def overview(session: AsyncSession, actor: Actor, campaign_id: int, query:
     total, not_started, needs_reply, pool_assigned, pool_sent, pool_needs = (int(v) for v in totals)
     rows = [SenderRow(None, "Unassigned", "", pool_assigned, pool_sent, pool_needs)]
     rows.extend(await _sender_rows(session, campaign_id, query))
-    return Overview(total, not_started, needs_reply, rows, campaign.carrier_filtered)
+    oldest = await _oldest_waiting(session, campaign_id)
+    pace = await _pace(session, campaign_id)
+    rows = [
+        replace(
+            row,
+            oldest_needs_reply_at=oldest.get(row.user_id),
+            last_action_at=pace.get(row.user_id, (None, 0))[0],
+            sent_last_10_min=pace.get(row.user_id, (None, 0))[1],
+        )
+        for row in rows
+    ]
+    return Overview(
+        total,
+        not_started,
+        needs_reply,
+        rows,
+        campaign.carrier_filtered,
+        min(oldest.values(), default=None),
+        campaign.waiting_alert_minutes,
+    )
+
+
+async def _oldest_waiting(session: AsyncSession, campaign_id: int) -> dict[int | None, datetime]:
+    """Each slot's longest-waiting reply (``None``: the pool), in one grouped query."""
+    c = Conversation
+    stmt = (
+        select(c.assigned_to, func.min(c.needs_reply_since))
+        .where(c.campaign_id == campaign_id, waiting(c), c.needs_reply_since.is_not(None))
+        .group_by(c.assigned_to)
+    )
+    return {slot: at for slot, at in (await session.execute(stmt)).all() if at is not None}
+
+
+async def _pace(session: AsyncSession, campaign_id: int) -> dict[int | None, tuple[datetime | None, int]]:
+    """Each sender's last send in the campaign and their sends of the last ten minutes."""
+    m, c, cs = Message, Conversation, CampaignSender
+    since = utcnow() - RECENT
+    stmt = (
+        select(
+            m.sender_id,
+            func.max(m.created_at),
+            func.coalesce(func.sum(case((m.created_at >= since, 1), else_=0)), 0),
+        )
+        .join(c, c.id == m.conversation_id)
+        .where(
+            m.sender_id.in_(select(cs.user_id).where(cs.campaign_id == campaign_id)),
+            c.campaign_id == campaign_id,
+            m.direction == "outbound",
+        )
+        .group_by(m.sender_id)
+    )
+    result = await session.execute(stmt)
+    return {int(uid): (last, int(recent)) for uid, last, recent in result.all()}
 
 
 async def _sender_rows(session: AsyncSession, campaign_id: int, query: OverviewQuery) -> list[SenderRow]:

@@ -37,7 +37,10 @@ __all__ = [
     "DIRECTIONS",
     "ROLES",
     "SWEEPER_ROLES",
+    "AuditEntry",
     "Base",
+    "Broadcast",
+    "BroadcastAck",
     "Campaign",
     "CampaignSender",
     "ChannelSeq",
@@ -131,6 +134,8 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Texts the carriers filtered (error 30007): shown on the overview.
     carrier_filtered: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The overview highlights a reply that has waited longer than this.
+    waiting_alert_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
 
 class CampaignSender(Base):
@@ -221,6 +226,8 @@ class Message(Base):
         CheckConstraint(_in("direction", DIRECTIONS), name="ck_messages_direction"),
         UniqueConstraint("organization_id", "provider_message_id", name="uq_messages_provider_id"),
         Index("ix_messages_conversation", "conversation_id", "id"),
+        # A sender's last send and sends of the last minutes, for the overview.
+        Index("ix_messages_sender_recent", "sender_id", "created_at"),
         # The send queue: the queued rows, oldest first (persistence/commands/send_queue.py).
         Index(
             "ix_messages_queued",
@@ -370,3 +377,42 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class AuditEntry(Base):
+    """Who changed what in a campaign, and when; kept as long as the campaign.
+
+    Written in the transaction of the change itself, so an entry exists
+    exactly when the change does. Unlike the event log it is never pruned.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_campaign", "campaign_id", "id"),)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    # None: the system (a keyword opt-out, a provider's answer).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    """A sweeper's message to every sender of a campaign."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_campaign", "campaign_id", "id"),)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BroadcastAck(Base):
+    """A sender's "Got it" to a broadcast."""
+
+    __tablename__ = "broadcast_acks"
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    acked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

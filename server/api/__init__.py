@@ -6,6 +6,8 @@ from starlette.routing import BaseRoute
 
 from . import (
     accounts,
+    audit,
+    broadcasts,
     campaigns,
     contacts,
     conversations,
@@ -19,6 +21,7 @@ from . import (
     overview,
     reassign,
     replies,
+    shift,
     sms_status,
 )
 
@@ -40,4 +43,7 @@ routes: list[BaseRoute] = [
     *replies.routes,
     *export.routes,
     *opt_outs.routes,
+    *shift.routes,
+    *audit.routes,
+    *broadcasts.routes,
 ]

@@ -93,6 +93,11 @@ class CampaignPatchBody:
     initial_message: str | Absent = param(_MESSAGE, default=ABSENT)
     follow_up_message: str | Absent | None = param(_FOLLOW_UP, default=ABSENT)
     self_assign: bool | None = param(Nullable(Bool()))
+    waiting_alert_minutes: int | None = param(
+        Nullable(Int(minimum=1, maximum=1440)),
+        description="The overview highlights a reply waiting longer than this (default 10).",
+        code="invalid_waiting_alert",
+    )
     survey_questions: list[QuestionBody] | Absent | None = param(_QUESTIONS, default=ABSENT)
     sending_window: WindowBody | Absent | None = param(_WINDOW, default=ABSENT)
     texting_hours: TextingHoursBody | Absent | None = param(_HOURS, default=ABSENT)
@@ -132,6 +137,7 @@ def changes(body: CampaignPatchBody) -> CampaignChanges:
         if isinstance(body.follow_up_message, Absent)
         else body.follow_up_message or None,
         self_assign=body.self_assign,
+        waiting_alert_minutes=body.waiting_alert_minutes,
         sending_window=UNSET if isinstance(body.sending_window, Absent) else window(body.sending_window),
         survey_questions=(
             None if isinstance(body.survey_questions, Absent) else questions(body.survey_questions)
@@ -153,6 +159,7 @@ CAMPAIGN_SCHEMA: dict[str, Any] = {
         "initial_message": {"type": "string"},
         "follow_up_message": {"type": ["string", "null"]},
         "self_assign": {"type": "boolean"},
+        "waiting_alert_minutes": {"type": "integer"},
         "sending_window": {"type": ["object", "null"]},
         "texting_hours": {"type": ["object", "null"]},
         "practice": {"type": "boolean"},

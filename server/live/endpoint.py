@@ -34,6 +34,7 @@ from .protocol import (
     ProtocolError,
     Subscribe,
     Unsubscribe,
+    Viewing,
     WireFormat,
     parse_frame,
 )
@@ -133,6 +134,10 @@ async def live_endpoint(ws: WebSocket) -> None:
         conn.bind(None)
         hub.remove(conn)
         await conn.stop()
+        try:
+            await hub.stop_viewing(conn)
+        except Exception as exc:  # the broker is away: the others' pages see the viewer go stale
+            logger.debug("%r: could not tell the end of its viewing: %s", conn, exc)
     if conn.close_code is not None:
         transport = conn._transport
         try:
@@ -206,6 +211,8 @@ async def _read(ws: WebSocket, conn: Connection, hub: Hub, max_bytes: int) -> No
                 conn.send_obj({"type": "pong"})
             elif isinstance(frame, Subscribe):
                 await _subscribe(hub, conn, frame)
+            elif isinstance(frame, Viewing):
+                await hub.viewing(conn, frame.channel, frame.sender_id)
             elif isinstance(frame, Unsubscribe):
                 # Silent on success: the contract has no frame for it, and no
                 # event of the channel follows this point.

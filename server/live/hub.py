@@ -79,6 +79,8 @@ class Hub:
         self._sub: Subscription | None = None
         self._catch_up: set[str] = set()
         self._catch_up_wake = asyncio.Event()
+        # What each sweeper's connection last said it views: (channel, sender id).
+        self._viewing: dict[Connection, tuple[str, int | None]] = {}
 
     # -- running -----------------------------------------------------------
 
@@ -378,6 +380,61 @@ class Hub:
         message: list[Any] = msgpack.unpackb(payload)
         if message and message[0] == "revoke":
             self._revoke_local(int(message[1]), None if message[2] is None else int(message[2]))
+        elif message and message[0] == "viewing":
+            self._viewing_local(str(message[1]), int(message[2]), message[3])
+
+    # -- who views what (not logged) ----------------------------------------
+
+    async def viewing(self, conn: Connection, channel: str, sender_id: int | None) -> None:
+        """Tell the others on ``channel``, on every instance, which sender ``conn`` views.
+
+        Not an event of the log: it has no seq, is not replayed and is lost
+        with the broker; a page sends it again when it (re)subscribes.
+
+        Raises:
+            ProtocolError: ``conn`` may not watch the campaign channel.
+        """
+        name = await authorize(self.db, conn.actor, channel)
+        if name.user_id is not None:
+            raise ProtocolError(
+                "invalid_channel", "'viewing' goes to a campaign:{id} channel.", channel=channel
+            )
+        if sender_id is None:
+            self._viewing.pop(conn, None)
+        else:
+            self._viewing[conn] = (channel, sender_id)
+        await self._publish_viewing(channel, conn.actor.user_id, sender_id)
+
+    async def stop_viewing(self, conn: Connection) -> None:
+        """A connection that viewed a sender ended: the others see it view nothing."""
+        last = self._viewing.pop(conn, None)
+        if last is not None and not any(
+            other.actor.user_id == conn.actor.user_id and view[0] == last[0]
+            for other, view in self._viewing.items()
+        ):
+            await self._publish_viewing(last[0], conn.actor.user_id, None)
+
+    async def _publish_viewing(self, channel: str, user_id: int, sender_id: int | None) -> None:
+        payload = msgpack.packb(["viewing", channel, user_id, sender_id])
+        try:
+            await self.broker.publish(CONTROL_CHANNEL, payload)
+        except BrokerUnavailable:
+            self._viewing_local(channel, user_id, sender_id)  # this instance at least
+
+    def _viewing_local(self, channel: str, user_id: int, sender_id: int | None) -> None:
+        ch = self.channels.get(channel)
+        if ch is None:
+            return
+        frame = {
+            "type": "event",
+            "channel": channel,
+            "seq": None,
+            "kind": "viewing",
+            "data": {"user_id": user_id, "sender_id": sender_id},
+        }
+        for sub in tuple(ch.subs):
+            if sub.conn.actor.user_id != user_id and sub.buffer is None:
+                sub.conn.send_obj(frame)
 
     def _revoke_local(self, user_id: int, campaign_id: int | None) -> None:
         for conn in list(self._by_user.get(user_id, ())):

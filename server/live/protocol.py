@@ -37,6 +37,7 @@ __all__ = [
     "ProtocolError",
     "Subscribe",
     "Unsubscribe",
+    "Viewing",
     "WireFormat",
     "decode_event",
     "encode",
@@ -101,7 +102,18 @@ class Ping:
     pass
 
 
-ClientFrame: TypeAlias = Auth | Subscribe | Unsubscribe | Ping
+@dataclass(frozen=True, slots=True)
+class Viewing:
+    """A sweeper's page tells which sender it views (None: none) on a campaign channel."""
+
+    channel: str
+    sender_id: int | None
+
+
+ClientFrame: TypeAlias = Auth | Subscribe | Unsubscribe | Ping | Viewing
+
+# Sender ids are row ids: at most 18 digits (see persistence.rules.channels).
+_ID_MAX = 10**18 - 1
 
 
 def _decode(fmt: WireFormat, data: str | bytes) -> Any:
@@ -146,7 +158,31 @@ def parse_frame(fmt: WireFormat, data: str | bytes) -> ClientFrame:
                 "invalid_frame", "'since' is a seq (a whole number >= 0) or null.", channel=channel
             )
         return Subscribe(channel, since)
-    raise ProtocolError("unknown_type", f"Unknown frame type {kind!r}: use subscribe, unsubscribe or ping.")
+    if kind == "viewing":
+        return _viewing(obj)
+    raise ProtocolError(
+        "unknown_type", f"Unknown frame type {kind!r}: use subscribe, unsubscribe, viewing or ping."
+    )
+
+
+def _viewing(obj: dict[Any, Any]) -> Viewing:
+    channel = obj.get("channel")
+    if not isinstance(channel, str) or len(channel) > 100:
+        raise ProtocolError("invalid_frame", "'viewing' needs a 'channel' string.")
+    if set(obj) - {"type", "channel", "sender_id"}:
+        raise ProtocolError(
+            "invalid_frame", "'viewing' takes 'channel' and 'sender_id' only.", channel=channel
+        )
+    if "sender_id" not in obj:
+        raise ProtocolError(
+            "invalid_frame", "'viewing' needs 'sender_id' (a user id or null).", channel=channel
+        )
+    sender_id = obj["sender_id"]
+    if sender_id is not None and (
+        isinstance(sender_id, bool) or not isinstance(sender_id, int) or not 0 < sender_id <= _ID_MAX
+    ):
+        raise ProtocolError("invalid_frame", "'sender_id' is a user id or null.", channel=channel)
+    return Viewing(channel, sender_id)
 
 
 def encode(fmt: WireFormat, obj: dict[str, Any]) -> bytes:

@@ -33,6 +33,9 @@ def test_the_overview_answers_the_contracts_shape(database_url: str, client: Tes
         "assigned": 2,
         "sent": 0,
         "needs_reply": 0,
+        "oldest_needs_reply_at": None,
+        "last_action_at": None,
+        "sent_last_10_min": 0,
     }
     assert [r["first_name"] for r in body["senders"]] == ["Unassigned", "Ana", "Zoe"]
     by_need = client.get(url, params={"sort": "needs_reply", "order": "desc"}, headers=owner.headers).json()

@@ -8,7 +8,7 @@ from persistence.queries.overview import Overview, overview, parse_query
 from persistence.rules.errors import InvalidInput, NotFound, PermissionDenied
 from persistence.store.database import Database
 from persistence.store.scope import Actor
-from tests.support.worlds.sweep import SweepWorld, add_conversations, add_sender, build_world
+from tests.support.worlds.sweep import BASE_TIME, SweepWorld, add_conversations, add_sender, build_world
 
 
 def admin(world: SweepWorld) -> Actor:
@@ -56,6 +56,9 @@ async def test_totals_and_every_sender_with_the_unassigned_row_first(db: Databas
             "assigned": 3,
             "sent": 1,
             "needs_reply": 1,
+            "oldest_needs_reply_at": BASE_TIME.isoformat(),
+            "last_action_at": None,
+            "sent_last_10_min": 0,
         },
         {
             "user_id": world.senders["Ana"],
@@ -65,6 +68,9 @@ async def test_totals_and_every_sender_with_the_unassigned_row_first(db: Databas
             "assigned": 4,
             "sent": 3,
             "needs_reply": 2,
+            "oldest_needs_reply_at": BASE_TIME.isoformat(),
+            "last_action_at": None,
+            "sent_last_10_min": 0,
         },
         {
             "user_id": world.senders["Ben"],
@@ -74,6 +80,9 @@ async def test_totals_and_every_sender_with_the_unassigned_row_first(db: Databas
             "assigned": 2,
             "sent": 0,
             "needs_reply": 0,
+            "oldest_needs_reply_at": None,
+            "last_action_at": None,
+            "sent_last_10_min": 0,
         },
         {
             "user_id": world.senders["Cleo"],
@@ -83,6 +92,9 @@ async def test_totals_and_every_sender_with_the_unassigned_row_first(db: Databas
             "assigned": 0,
             "sent": 0,
             "needs_reply": 0,
+            "oldest_needs_reply_at": None,
+            "last_action_at": None,
+            "sent_last_10_min": 0,
         },
     ]
 

@@ -140,6 +140,18 @@ async def build_world(
             session.add(org)
             await session.flush()
             organization_id = org.id
+            # An owner to act as: what they do is written to the audit log, which names real users.
+            session.add(
+                User(
+                    organization_id=org.id,
+                    email=f"owner.{org.id}@sweepers.example.org",
+                    password_hash="!",  # no password logs in
+                    first_name="Sweep",
+                    last_name="Owner",
+                    role="owner",
+                )
+            )
+            await session.flush()
         owner_id = await session.scalar(
             select(User.id).where(User.organization_id == organization_id, User.role == "owner")
         )

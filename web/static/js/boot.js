@@ -34,9 +34,10 @@ const FIRST_LOAD_WAIT_MS = 1500;
  * @param {EventHandler} o.onEvent
  * @param {(campaign: any) => void} [o.onCampaign]  a `campaign` event: the campaign as it is now
  * @param {(kind: string) => boolean} [o.reloadAfter]
+ * @param {(live: Live) => void} [o.onSubscribed]  after every confirmed (re)subscription
  * @returns {Live}
  */
-export function followChannel({ channel, token, reload, rereadCampaign, onEvent, onCampaign, reloadAfter = () => true }) {
+export function followChannel({ channel, token, reload, rereadCampaign, onEvent, onCampaign, reloadAfter = () => true, onSubscribed }) {
   const live = new Live({
     token: () => token,
     onAuthFailed: () => {
@@ -58,9 +59,14 @@ export function followChannel({ channel, token, reload, rereadCampaign, onEvent,
       loaded = true;
       if (!resumed || reload.failed) reload();
       else rereadCampaign();
+      onSubscribed?.(live);
     },
     onResync: () => reload(),
     onEvent: (kind, data, seq) => {
+      if (seq === null) {
+        onEvent(kind, data, seq); // live-only (viewing): no snapshot shows it
+        return;
+      }
       const loading = reload.busy();
       if (kind === "campaign" && onCampaign) onCampaign(data);
       onEvent(kind, data, seq);

@@ -48,6 +48,11 @@ export class Live {
     return () => this.unsubscribe(channel);
   }
 
+  /** Send a live-only frame (such as "viewing") when connected; dropped otherwise. */
+  sendFrame(frame) {
+    this._send(frame);
+  }
+
   unsubscribe(channel) {
     if (!this.channels.delete(channel)) return;
     this._send({ type: "unsubscribe", channel });
@@ -168,6 +173,11 @@ export class Live {
       }
       case "event": {
         if (!entry) return;
+        if (frame.seq === null || frame.seq === undefined) {
+          // A live-only event (who views what): not in the log, outside the sequence.
+          entry.handlers.onEvent?.(frame.kind, frame.data || {}, null);
+          return;
+        }
         if (entry.lastSeq !== null && frame.seq <= entry.lastSeq) return; // seen already
         const gap = entry.lastSeq !== null && frame.seq > entry.lastSeq + 1;
         entry.lastSeq = frame.seq;

@@ -1,7 +1,9 @@
 // The senders table's order, shared by the overview and the Admin Messenger's
 // Next Sender so that "next" means the row below in the table the admin saw.
 
-export const SORT_KEYS = ["sender", "progress", "needs_reply"];
+export const SORT_KEYS = ["sender", "progress", "needs_reply", "oldest_wait", "last_action", "sent_10"];
+// The keys the server's overview sorts by; the others sort on the page.
+export const SERVER_SORT_KEYS = ["sender", "progress", "needs_reply"];
 const DEFAULT = { key: "sender", order: "asc" };
 
 const storageKey = (cid) => `shiftline.overview-sort.${cid}`;
@@ -46,7 +48,19 @@ const COMPARE = {
   sender: byName,
   progress: (a, b) => a.assigned - b.assigned || a.sent - b.sent,
   needs_reply: (a, b) => a.needs_reply - b.needs_reply,
+  // Shift control: the longest wait, the longest since a send, the fastest pace.
+  oldest_wait: (a, b) => since(a.oldest_needs_reply_at) - since(b.oldest_needs_reply_at),
+  last_action: (a, b) => since(a.last_action_at, NEVER) - since(b.last_action_at, NEVER),
+  sent_10: (a, b) => (a.sent_last_10_min || 0) - (b.sent_last_10_min || 0),
 };
+
+// A sender who never sent has been idle longest.
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+/** Milliseconds since `iso`; `none` when there is none. */
+function since(iso, none = -1) {
+  return iso ? Date.now() - Date.parse(iso) : none;
+}
 
 /** Rows in table order: the Unassigned row first whatever the sort. */
 export function sortRows(rows, { key, order }) {

@@ -1,6 +1,7 @@
 // Admin Messenger: one sender's (or the Unassigned pool's) conversations, as a sweeper sees them.
 import { get, isSweeper, requireSession } from "../api.js";
 import { campaignRereader, followChannel } from "../boot.js";
+import { viewers, viewingText } from "../shift.js";
 import { CampaignBanners } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
@@ -153,9 +154,19 @@ function openConversation(id, push) {
   return view.open(id);
 }
 
+// Who else sweeps which sender right now (live-only `viewing` events).
+const names = new Map();
+const othersEl = h("span", { class: "viewing-others", id: "viewing-others", "aria-live": "polite" });
+const viewedId = () => (sender === UNASSIGNED ? null : Number(sender));
+const viewing = viewers({
+  cid, me: user.id, sender: viewedId,
+  onChange: (others) => (othersEl.textContent = viewingText(others, viewedId(), names)),
+});
+
 function viewSender(next, push) {
   if (next === sender) return;
   sender = next;
+  viewing.announce();
   writePlace(address(), { tab: list.tab, conversation: null }, push);
   view.close();
   document.body.classList.remove("show-thread");
@@ -169,6 +180,7 @@ window.addEventListener("popstate", () => restorePlace(() => {
   const { tab, conversation } = readPlace();
   if (next !== sender) {
     sender = next;
+    viewing.announce();
     list.setSender(sender);
     renderBar();
   }
@@ -210,6 +222,10 @@ const reload = reloader(async () => {
 
 function onEvent(kind, data) {
   if (state.missing) return;
+  if (kind === "viewing") {
+    viewing.onEvent(kind, data);
+    return;
+  }
   if (kind === "presence" || kind === "sender_stats") {
     const row = state.rows.find((r) => slotKey(r.user_id) === slotKey(data.user_id));
     if (!row) return void reload();
@@ -245,6 +261,7 @@ async function main() {
     h("span", { class: "viewing-label", id: "viewing-label" }, "Viewing as"),
     switcher.el,
     stats,
+    othersEl,
     h("span", { class: "viewing-tools" },
       nextButton,
       h("span", { class: "menu-wrap viewing-reassign" }, reassignButton, reassignMenu),
@@ -255,7 +272,16 @@ async function main() {
     banners.el,
     h("div", { class: "messenger" }, list.el, view.el),
   );
-  followChannel({ channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent, onCampaign });
+  get("/api/users").then((data) => {
+    for (const u of data.users || []) names.set(u.id, u);
+  }).catch(() => { /* moderators may not list users: "User <id>" then */ });
+  followChannel({
+    channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent, onCampaign,
+    onSubscribed: (live) => {
+      viewing.attach(live);
+      viewing.announce();
+    },
+  });
   view.setReplies(await loadReplies(cid));
 }
 

@@ -1,6 +1,7 @@
 // The sender's Messenger: their conversations in one campaign, live.
 import { get, post, requireSession } from "../api.js";
 import { campaignRereader, followChannel } from "../boot.js";
+import { broadcastBanner, doneForTodayButton } from "../shift.js";
 import { CampaignBanners } from "../campaign.js";
 import { ConversationView, drafts, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
@@ -198,8 +199,15 @@ function movedAway(ids) {
   notice(kept.length ? `${what} Your unsent reply is kept below.` : what, "info", { sticky: kept.length > 0, extra });
 }
 
+// Messages from the organizers, the unacknowledged ones loaded when the page starts.
+const broadcasts = broadcastBanner(cid);
+
 function onEvent(kind, data) {
   if (missing) return;
+  if (kind === "broadcast") {
+    broadcasts.onEvent(kind, data);
+    return;
+  }
   if (kind === "sender_stats") {
     statsEvents += 1;
     state.stats = { assigned: data.assigned, sent: data.sent, needs_reply: data.needs_reply };
@@ -249,7 +257,8 @@ async function main() {
   document.addEventListener("pointerdown", () => (quietFocus = false), { once: true });
   document.addEventListener("keydown", () => (quietFocus = false), { once: true });
   fill(document.getElementById("main"), 
-    h("div", { class: "messenger-head" }, title, stats, selfAssign),
+    h("div", { class: "messenger-head" }, title, stats, selfAssign, doneForTodayButton(cid, () => reload())),
+    broadcasts.el,
     banners.el,
     h("div", { class: "messenger" }, list.el, view.el),
   );
@@ -264,6 +273,7 @@ async function main() {
     reloadAfter: (kind) => kind !== "sender_stats",
   });
   loadReplies(cid).then((r) => view.setReplies(r));
+  broadcasts.load().catch((err) => notice(errorText(err), "error"));
 }
 
 main();

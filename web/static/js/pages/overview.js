@@ -3,7 +3,8 @@ import { get, isSweeper, query, requireSession } from "../api.js";
 import { campaignRereader, followChannel } from "../boot.js";
 import { openReassign } from "../reassign.js";
 import { slotKey, withUnassigned } from "../slots.js";
-import { filterRows, loadSort, nextSort, saveSort, sortRows } from "../sort.js";
+import { SERVER_SORT_KEYS, filterRows, loadSort, nextSort, saveSort, sortRows } from "../sort.js";
+import { broadcastPanel, openRebalance, tickAge, viewers, viewingText } from "../shift.js";
 import { CampaignBanners } from "../campaign.js";
 import { $, errorText, fullName, h, notFound, notice, placeTopBar, reloader, topBar, fill } from "../ui.js";
 
@@ -17,6 +18,10 @@ const state = {
   rows: new Map(), // slotKey(user_id) -> row
   sort: loadSort(cid),
   search: "",
+  oldest: null, // the campaign's longest-waiting reply
+  alertMinutes: 10, // a wait longer than this is highlighted
+  names: new Map(), // user id -> { first_name, last_name }: senders and sweepers
+  others: new Map(), // other sweepers' user id -> the sender they view
 };
 
 // The senders table's columns (seed 002): [sort key or null, header, cell class].
@@ -26,6 +31,9 @@ const COLUMNS = [
   [null, "Last Name", "col-last"],
   ["progress", "Progress", "col-progress"],
   ["needs_reply", "Needs Reply", "col-needs"],
+  ["oldest_wait", "Oldest Wait", "col-wait"],
+  ["last_action", "Since Last Send", "col-last-send"],
+  ["sent_10", "Sent (10 min)", "col-sent10"],
 ];
 
 // ---- layout -------------------------------------------------------------
@@ -44,6 +52,19 @@ const counts = h(
 );
 const searchBox = h("input", { type: "search", id: "sender-search", placeholder: "Search senders", autocomplete: "off" });
 const bulkButton = h("button", { type: "button", id: "bulk-reassign", class: "primary" }, "Bulk Reassign");
+const rebalanceButton = h("button", { type: "button", id: "rebalance" }, "Move waiting replies from offline senders");
+const auditLink = h("a", { href: `/campaigns/${cid}/audit`, id: "audit-link" }, "Audit log");
+const oldestEl = h("output", { id: "oldest-wait", "aria-labelledby": "oldest-wait-label" }, "—");
+const oldestBox = h("p", { class: "oldest-wait" }, h("span", { id: "oldest-wait-label" }, "Oldest waiting reply: "), oldestEl);
+tickAge(oldestEl, () => state.oldest, () => state.alertMinutes);
+const broadcasts = broadcastPanel(cid);
+const viewing = viewers({
+  cid, me: user.id, sender: () => null,
+  onChange: (others) => {
+    state.others = others;
+    renderRows();
+  },
+});
 const tbody = h("tbody", { id: "senders-body" });
 const headRow = h("tr", {});
 const table = h(
@@ -158,6 +179,13 @@ function rowEl(row) {
   const text = h("span", { class: "progress-text" });
   const bar = h("progress", { max: 100 });
   const needs = h("span", { class: "needs" });
+  const wait = h("span", { class: "wait" });
+  const lastSend = h("span", { class: "last-send" });
+  const sent10 = h("span", { class: "sent10" });
+  const seen = h("span", { class: "viewing-others" });
+  let current = row;
+  tickAge(wait, () => current.oldest_needs_reply_at, () => state.alertMinutes);
+  tickAge(lastSend, () => current.last_action_at);
   const tr = h(
     "tr",
     { dataset: { sender: key }, class: unassigned ? "row-unassigned" : "" },
@@ -166,9 +194,15 @@ function rowEl(row) {
     h("td", { class: "col-last" }, unassigned || !row.last_name ? "" : h("a", { href: `/campaigns/${cid}/messenger/${key}`, tabindex: "-1" }, row.last_name)),
     h("td", { class: "col-progress" }, text, bar),
     h("td", { class: "col-needs" }, needs),
-    h("td", { class: "col-actions" }, rowMenu(row, name)),
+    h("td", { class: "col-wait" }, wait),
+    h("td", { class: "col-last-send" }, unassigned ? "" : lastSend),
+    h("td", { class: "col-sent10" }, unassigned ? "" : sent10),
+    h("td", { class: "col-actions" }, seen, rowMenu(row, name)),
   );
   const update = (r) => {
+    current = r;
+    sent10.textContent = String(r.sent_last_10_min ?? 0);
+    seen.textContent = viewingText(state.others, r.user_id, state.names);
     if (dot) {
       const label = r.online ? "Online" : "Offline";
       dot.className = `presence ${r.online ? "presence-online" : "presence-offline"}`;
@@ -289,13 +323,15 @@ const { reread: rereadCampaign, apply: onCampaign } = campaignRereader(cid, bann
 const reload = reloader(async () => {
   const [campaign, overview] = await Promise.all([
     get(`/api/campaigns/${cid}`),
-    get(`/api/campaigns/${cid}/overview${query({ sort: state.sort.key, order: state.sort.order })}`),
+    get(`/api/campaigns/${cid}/overview${query(serverSort())}`),
   ]);
   if (missing) return;
   banners.apply(campaign);
   state.totals = { total: overview.total, not_started: overview.not_started, needs_reply: overview.needs_reply };
   state.carrierFiltered = overview.carrier_filtered ?? 0;
   state.rows = new Map(withUnassigned(overview.senders || []).map((r) => [slotKey(r.user_id), r]));
+  applyShift(overview);
+  for (const r of overview.senders || []) if (r.user_id !== null) state.names.set(r.user_id, r);
   renderCounts();
   renderRowsNow();
   document.body.dataset.loaded = "true";
@@ -307,7 +343,55 @@ const reload = reloader(async () => {
 });
 let missing = false;
 
+function serverSort() {
+  const known = SERVER_SORT_KEYS.includes(state.sort.key);
+  return { sort: known ? state.sort.key : "sender", order: known ? state.sort.order : "asc" };
+}
+
+function applyShift(overview) {
+  state.oldest = overview.oldest_needs_reply_at ?? null;
+  state.alertMinutes = overview.waiting_alert_minutes ?? 10;
+  for (const r of overview.senders || []) {
+    const row = state.rows.get(slotKey(r.user_id));
+    if (row) Object.assign(row, { oldest_needs_reply_at: r.oldest_needs_reply_at, last_action_at: r.last_action_at, sent_last_10_min: r.sent_last_10_min });
+  }
+}
+
+// The waits and the pace come with no event of their own: a change of the
+// counters re-reads them, at most every two seconds.
+let shiftTimer = 0;
+function refreshShift() {
+  if (shiftTimer) return;
+  shiftTimer = setTimeout(async () => {
+    shiftTimer = 0;
+    try {
+      applyShift(await get(`/api/campaigns/${cid}/overview${query(serverSort())}`));
+      renderRows();
+    } catch {
+      /* the next change, or the next reload, tries again */
+    }
+  }, 2000);
+}
+
+async function loadNames() {
+  try {
+    const users = await get("/api/users");
+    for (const u of users.users || []) state.names.set(u.id, u);
+  } catch {
+    /* moderators may not list users: viewers then show as "User <id>" */
+  }
+}
+
 function onEvent(kind, data) {
+  if (kind === "broadcast" || kind === "broadcast_ack") {
+    broadcasts.onEvent(kind, data);
+    return;
+  }
+  if (kind === "viewing") {
+    viewing.onEvent(kind, data);
+    return;
+  }
+  if (kind === "stats" || kind === "sender_stats") refreshShift();
   if (kind === "stats") {
     Object.assign(state.totals, {
       total: data.total ?? state.totals.total,
@@ -345,11 +429,13 @@ async function main() {
     renderRowsNow();
   });
   bulkButton.addEventListener("click", () => bulk(undefined, null, "reassign_some"));
+  rebalanceButton.addEventListener("click", () => openRebalance(cid, state.names, rebalanceButton));
   renderHead();
   fill(root, 
     titleEl,
     banners.el,
     counts,
+    oldestBox,
     filteredBadge,
     h(
       "div",
@@ -357,13 +443,22 @@ async function main() {
       h("label", { for: "sender-search", class: "sr-only" }, "Search senders by name"),
       searchBox,
       bulkButton,
+      rebalanceButton,
+      auditLink,
     ),
     h("div", { class: "table-wrap" }, table),
+    broadcasts.el,
   );
+  await loadNames();
+  broadcasts.load(state.names).catch((err) => notice(errorText(err), "error"));
   // The first snapshot loads once the channel is followed (or sooner, should the connection be slow).
   followChannel({
     channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent, onCampaign,
     reloadAfter: (kind) => SNAPSHOT_KINDS.has(kind),
+    onSubscribed: (live) => {
+      viewing.attach(live);
+      viewing.announce();
+    },
   });
 }
 

@@ -1,0 +1,43 @@
+"""Writing the campaign audit log, in the transaction of the change it records.
+
+Every reassignment, opt-out and opt-in, campaign state change and sender
+removal adds one :class:`~persistence.store.models.AuditEntry` through
+:func:`record`. Because the entry is added to the same session, it commits
+with the change or not at all; it is never pruned (unlike the event log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.store.models import AuditEntry
+
+__all__ = ["ACTIONS", "record"]
+
+ACTIONS: Final = (
+    "reassign",
+    "reassign_one",
+    "rebalance",
+    "release",
+    "sender_removed",
+    "opt_out",
+    "opt_in",
+    "status_changed",
+    "deleted",
+)
+
+
+def record(
+    session: AsyncSession,
+    campaign_id: int,
+    actor_id: int | None,
+    action: str,
+    detail: Mapping[str, Any],
+) -> None:
+    """Add an audit entry to the session's transaction. ``actor_id`` None: the system."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action: {action!r}")
+    session.add(AuditEntry(campaign_id=campaign_id, actor_id=actor_id, action=action, detail=dict(detail)))
