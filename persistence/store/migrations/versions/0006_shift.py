@@ -1,6 +1,6 @@
 """shift control: the audit log, broadcasts, the waiting alert, senders' recent sends
 
-Revision ID: 0008_shift
+Revision ID: 0006_shift
 Revises: 0004_texting
 Create Date: 2026-12-02 10:00:00
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import persistence.store.types
 
-revision = "0008_shift"
-down_revision = "0004_texting"
+revision = "0006_shift"
+down_revision = "0005_texting_rules"
 branch_labels = None
 depends_on = None
 
