@@ -1,8 +1,8 @@
 """shift control: the audit log, broadcasts, the waiting alert, senders' recent sends
 
 Revision ID: 0006_shift
-Revises: 0004_texting
-Create Date: 2026-12-02 10:00:00
+Revises: 0005_texting_rules
+Create Date: 2026-11-30 19:00:00
 
 ``audit_log`` keeps who changed what in a campaign for as long as the
 campaign; ``broadcasts`` and ``broadcast_acks`` hold the sweepers' messages to
