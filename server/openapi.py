@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 from .parsing import object_schema, query_parameters
 from .routing import ID_MAX, ApiRoute, IdConvertor, Operation
 
-__all__ = ["ERROR_SCHEMA", "document", "routes"]
+__all__ = ["CSV_UPLOAD", "ERROR_SCHEMA", "document", "routes"]
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -51,6 +51,19 @@ _REASONS = {
 }
 _COMMON = (400, 404, 422, 503)
 _AUTH = (401, 403)
+
+# A CSV file sent as the body, or as the ``file`` part of a form: how the
+# contact and opt-out uploads take theirs.
+CSV_UPLOAD: dict[str, Any] = {
+    "text/csv": {"schema": {"type": "string"}},
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {"file": {"type": "string", "contentMediaType": "text/csv"}},
+        }
+    },
+}
 
 
 def _path_parameters(route: ApiRoute) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from persistence.rules.contact_rows import ParseReport, Row, csv_batches, json_b
 
 from ..auth import authenticate
 from ..errors import ApiError
+from ..openapi import CSV_UPLOAD
 from ..parsing import is_json_media_type, read_json
 from ..routing import Operation, route
 from ..services import services
@@ -110,17 +111,7 @@ _ROW: dict[str, Any] = {
     "additionalProperties": True,
     "description": "A contact; other keys are kept as the contact's data.",
 }
-_UPLOADS = {
-    "application/json": {"schema": {"type": "array", "items": _ROW}},
-    "text/csv": {"schema": {"type": "string"}},
-    "multipart/form-data": {
-        "schema": {
-            "type": "object",
-            "required": ["file"],
-            "properties": {"file": {"type": "string", "contentMediaType": "text/csv"}},
-        }
-    },
-}
+_UPLOADS = {"application/json": {"schema": {"type": "array", "items": _ROW}}, **CSV_UPLOAD}
 _COUNTS = {
     "type": "object",
     "required": ["added", "invalid", "duplicate", "opted_out"],

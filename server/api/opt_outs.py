@@ -32,6 +32,7 @@ from persistence.rules.errors import InvalidInput, NotFound
 
 from ..auth import authenticate
 from ..errors import ApiError
+from ..openapi import CSV_UPLOAD
 from ..parsing import Int, Str, param, parse_body, parse_query
 from ..routing import Operation, route
 from ..services import services
@@ -205,16 +206,7 @@ _PAGE = {
         "next": {"type": ["string", "null"]},
     },
 }
-_UPLOADS = {
-    "text/csv": {"schema": {"type": "string"}},
-    "multipart/form-data": {
-        "schema": {
-            "type": "object",
-            "required": ["file"],
-            "properties": {"file": {"type": "string", "contentMediaType": "text/csv"}},
-        }
-    },
-}
+_UPLOADS = CSV_UPLOAD
 _UPLOADED = {
     "type": "object",
     "required": ["added", "already", "invalid", "problems"],
