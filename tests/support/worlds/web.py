@@ -12,7 +12,7 @@ import httpx
 
 from .accounts import PASSWORD, make_org
 
-__all__ = ["ORG_NUMBER", "WEBHOOK_TOKEN", "World", "build_world", "signed_inbound"]
+__all__ = ["ORG_NUMBER", "WEBHOOK_TOKEN", "World", "build_world", "signed_inbound", "signed_status"]
 
 ORG_NUMBER = "+15005550006"
 WEBHOOK_TOKEN = "webhook-token-for-tests"
@@ -113,5 +113,19 @@ def signed_inbound(base_url: str, from_phone: str, body: str, sid: str) -> httpx
     """A contact's text, as the SMS provider would post it, signed with the org's webhook token."""
     url = f"{base_url}/api/sms/inbound"
     params = {"From": from_phone, "To": ORG_NUMBER, "Body": body, "MessageSid": sid, "NumMedia": "0"}
+    headers = {"X-Twilio-Signature": _signature(WEBHOOK_TOKEN, url, params)}
+    return httpx.post(url, data=params, headers=headers, timeout=10)
+
+
+def signed_status(base_url: str, to_phone: str, sid: str, status: str, error_code: str) -> httpx.Response:
+    """A delivery receipt for the text ``sid``, as the provider would post it, signed like an inbound text."""
+    url = f"{base_url}/api/sms/status"
+    params = {
+        "MessageSid": sid,
+        "MessageStatus": status,
+        "ErrorCode": error_code,
+        "From": ORG_NUMBER,
+        "To": to_phone,
+    }
     headers = {"X-Twilio-Signature": _signature(WEBHOOK_TOKEN, url, params)}
     return httpx.post(url, data=params, headers=headers, timeout=10)
