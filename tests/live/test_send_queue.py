@@ -9,24 +9,14 @@ from collections.abc import Callable, Sequence
 import httpx
 import pytest
 
-from tests.server.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running
+from loadtests.bench_queue import busiest_second
+from loadtests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running
 from tests.support.processes import ServerProcess
 from tests.support.worlds.cluster import HttpTeam, http_team
 
 pytestmark = pytest.mark.slow
 
 Spawn = Callable[..., ServerProcess]
-
-
-def busiest_second(times: Sequence[float]) -> int:
-    """The most arrivals in any one-second window [t, t + 1)."""
-    ordered = sorted(times)
-    most, start = 0, 0
-    for end, t in enumerate(ordered):
-        while ordered[start] <= t - 1.0:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def test_busiest_second_counts_a_sliding_window() -> None:

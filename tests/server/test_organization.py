@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from loadtests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from persistence.store.database import Database
 from persistence.store.models import Organization
-from tests.server.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.support.worlds.accounts import login, sync
 from tests.support.worlds.messaging import build_sync
 

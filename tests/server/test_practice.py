@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from loadtests.fake_twilio import running
 from persistence.commands.messaging import send_message
 from persistence.commands.send_queue import claim_next
 from persistence.outbox.outbox import Outbox
@@ -21,7 +22,6 @@ from server.practice import ANSWERS, Practice
 from server.providers import Simulator
 from server.services import Services
 from server.settings import Settings
-from tests.server.fake_twilio import running
 from tests.server.test_opt_out_message import thread
 from tests.server.test_texting import connect_twilio
 from tests.support.worlds.accounts import Login, login

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from loadtests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from server.cli import main
-from tests.server.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.support.processes import ServerProcess
 
 NUMBER = "+12025550100"

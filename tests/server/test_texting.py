@@ -1,6 +1,6 @@
 """An organizer connects Twilio and texts go out through it, paced, with delivery receipts.
 
-The provider is a local fake of Twilio's REST API (tests/server/fake_twilio.py);
+The provider is a local fake of Twilio's REST API (loadtests/fake_twilio.py);
 the server runs in process, its send queue beside the requests.
 """
 
@@ -18,11 +18,11 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
+from loadtests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running
 from persistence.outbox.outbox import open_database
 from persistence.store.models import Message, Organization
 from server.app import create_app
 from server.settings import Settings
-from tests.server.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running
 from tests.support.worlds.accounts import Login, login
 from tests.support.worlds.messaging import NUMBER, TOKEN, World, build_sync
 

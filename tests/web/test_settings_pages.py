@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from playwright.async_api import expect
 
-from tests.server.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+from loadtests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world

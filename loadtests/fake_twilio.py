@@ -1,4 +1,4 @@
-"""A stand-in for Twilio's Messages API on loopback, for the texting stories.
+"""A stand-in for Twilio's Messages API on loopback, for the texting stories and the queue benchmark.
 
 It speaks the documented protocol: ``POST /2010-04-01/Accounts/{sid}/Messages.json``
 with HTTP Basic auth (account SID, auth token) and a form body, answered with
