@@ -60,7 +60,8 @@ def test_a_tiny_run_paces_two_instances_and_reports_its_figures(
     # Both instances together keep to the setting, and the queue does not crawl.
     assert 0 < figures["busiest_second"] <= 20
     assert 10 <= figures["mean_rate"] <= 20
-    assert figures["cpu_ms_per_text"] > 0
+    assert figures["cpu_ms_per_text"] > 0 and figures["queue_seconds"] > 0
+    assert 0 <= figures["drain_texts"] <= 50
     assert 0 < figures["latency_p50_ms"] <= figures["latency_p99_ms"] < 5000
 
 
