@@ -68,7 +68,7 @@ class SendQueue:
         self._client = client
         self._vault = Vault(svc.secret)
         self._slots = asyncio.Semaphore(max_in_flight)
-        self._drain_seconds = drain_seconds
+        self.drain_seconds = drain_seconds
         self._wake = asyncio.Event()
         self._stopping = False
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -185,7 +185,7 @@ class SendQueue:
         pending = [t for t in self._sends if not t.done()]
         if pending:
             logger.info("waiting for %d texts in flight", len(pending))
-            await asyncio.wait(pending, timeout=self._drain_seconds)
+            await asyncio.wait(pending, timeout=self.drain_seconds)
             for task in pending:
                 task.cancel()
 
@@ -209,10 +209,18 @@ async def running(svc: Services) -> AsyncIterator[SendQueue]:
         finally:
             svc.wake_queue = _nothing
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            if redis_client is not None:
-                await redis_client.aclose()
+            # asyncio.wait, not `await task`: awaiting the task would forward every
+            # further cancellation of ours into its drain and its database cleanup;
+            # a host that cancels again and again until we return (anyio's cancel
+            # scopes do) then keeps that cleanup from ever finishing. It is bounded
+            # by the drain, and a cancellation of ours still ends the wait.
+            try:
+                await asyncio.wait({task}, timeout=queue.drain_seconds + 5.0)
+                if not task.done():
+                    logger.warning("the send queue did not stop in time; leaving it to finish")
+            finally:
+                if redis_client is not None:
+                    await redis_client.aclose()
 
 
 def _nothing() -> None:

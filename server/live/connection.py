@@ -17,7 +17,6 @@ falls back to the ASGI ``websocket.send`` message.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 from collections import deque
@@ -194,8 +193,9 @@ class Connection:
         writer = self._writer
         if writer is not None:
             writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+            # Not `await writer` under suppress(CancelledError): that would also
+            # swallow a cancellation of the caller itself.
+            await asyncio.wait({writer})
 
     def kill(self, code: int, reason: str = "") -> None:
         """Close soon with ``code``: stop reading and writing; the endpoint sends the close."""

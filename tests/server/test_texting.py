@@ -20,6 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from loadtests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running
 from persistence.outbox.outbox import open_database
+from persistence.rules.pace import interval
 from persistence.store.models import Message, Organization
 from server.app import create_app
 from server.settings import Settings
@@ -356,7 +357,7 @@ def test_the_send_queue_tells_its_depth_rate_and_wait(
             send(texting, sam, conversation_id)
         state = texting.get("/api/organization/send-queue", headers=owner.headers).json()
         assert 1 <= state["depth"] <= 4 and state["rate_per_second"] == 1
-        assert state["eta_seconds"] == pytest.approx(state["depth"] * 1.1, abs=0.05)
+        assert state["eta_seconds"] == pytest.approx(state["depth"] * interval(1), abs=0.05)
         depths: list[int] = []
         published: list[float] = []
         while not depths or depths[-1] != 0:
