@@ -130,7 +130,10 @@ async def test_the_address_keeps_the_place_and_the_draft_and_back_goes_one_step(
         await asyncio.to_thread(signed_inbound, live_server.url, "+14155551000", "Maybe", "SM-a")
     ).status_code == 200
     await page.get_by_role("tab", name="Responses").click()
-    await page.locator(".conv-row").first.click()
+    # The reply reaches the list live: wait for Ada's row, not the first row of whatever shows.
+    ada = page.locator(".conv-row", has_text="Ada Contact0")
+    await expect(ada).to_be_visible()
+    await ada.click()
     await page.get_by_label("Reply", exact=True).fill("Thanks Ada, see you there")
     assert "tab=responses" in page.url and "conversation=" in page.url
 
