@@ -29,7 +29,7 @@ from sqlalchemy import text
 
 from persistence.commands.reassign import reassign
 from persistence.outbox.outbox import open_database
-from persistence.queries.overview import overview, parse_query
+from persistence.queries.overview import OverviewQuery, overview
 from persistence.store.counters import recount
 from persistence.store.database import Database
 from persistence.store.migrate import upgrade
@@ -185,7 +185,7 @@ async def _measure(url: str, conversations: int, senders: int, move: int, target
 
         async def read_overview() -> object:
             async with db.session() as session:
-                return await overview(session, admin, 1, parse_query(None, "needs_reply", "desc"))
+                return await overview(session, admin, 1, OverviewQuery(sort="needs_reply", descending=True))
 
         async def plain_count() -> object:
             async with db.session() as session:

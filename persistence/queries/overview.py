@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from persistence.rules.channels import UNASSIGNED
-from persistence.rules.errors import InvalidInput
 from persistence.store.models import CampaignSender, Conversation, ConversationCount, Message, User
 from persistence.store.scope import Actor, campaign_for, require_sweeper
 from persistence.store.status_sql import needs_reply as waiting
@@ -37,7 +36,6 @@ __all__ = [
     "SenderRow",
     "Sort",
     "overview",
-    "parse_query",
 ]
 
 Sort = Literal["sender", "progress", "needs_reply"]
@@ -109,24 +107,6 @@ class Overview:
             "waiting_alert_minutes": self.waiting_alert_minutes,
             "senders": [row.to_json(row.user_id in online) for row in self.senders],
         }
-
-
-def parse_query(search: str | None, sort: str | None, order: str | None) -> OverviewQuery:
-    """Check the query string (``search``, ``sort``, ``order``).
-
-    Raises:
-        InvalidInput: an unknown sort or order, or a search far too long.
-    """
-    sort = sort or "sender"
-    if sort not in SORTS:
-        raise InvalidInput(f"'sort' must be one of {', '.join(SORTS)}.", code="invalid_sort")
-    order = order or "asc"
-    if order not in ("asc", "desc"):
-        raise InvalidInput("'order' must be asc or desc.", code="invalid_order")
-    search = (search or "").strip() or None
-    if search is not None and len(search) > MAX_SEARCH:
-        raise InvalidInput(f"'search' is longer than {MAX_SEARCH} characters.")
-    return OverviewQuery(search, sort, order == "desc")
 
 
 def _like_pattern(text: str) -> str:
