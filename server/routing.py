@@ -16,12 +16,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from persistence.rules.channels import UNASSIGNED_KEY
+
+from .parsing.kinds import AnyOf, Choice, Int
 from .parsing.spec import Spec
 
-__all__ = ["ID_MAX", "ApiRoute", "IdConvertor", "Operation", "route"]
+__all__ = ["ID_MAX", "SENDER_FILTER", "ApiRoute", "IdConvertor", "Operation", "route"]
 
 # 18 digits: every id a 64-bit column can hold in practice, and never an overflow.
 ID_MAX = 10**18 - 1
+
+# ``sender=`` in a query: a sender's user id, or the Unassigned pool.
+SENDER_FILTER = AnyOf(
+    [Choice((UNASSIGNED_KEY,)), Int(minimum=0, maximum=ID_MAX)],
+    f"'sender' must be a user id or '{UNASSIGNED_KEY}'.",
+)
 
 
 class IdConvertor(Convertor[int]):

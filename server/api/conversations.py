@@ -21,8 +21,8 @@ from persistence.outbox.notify import conversation_data
 from persistence.queries.conversations import SenderFilter, conversation_view, list_conversations
 
 from ..auth import authenticate
-from ..parsing import AnyOf, Bool, Choice, Int, MapOf, Nullable, Str, param, parse_body, parse_query
-from ..routing import ID_MAX, Operation, route
+from ..parsing import Bool, Int, MapOf, Nullable, Str, param, parse_body, parse_query
+from ..routing import SENDER_FILTER, Operation, route
 from ..services import services
 from .accounts import path_id
 
@@ -44,12 +44,7 @@ __all__ = [
 class ListQuery:
     """The Admin Messenger's filters and paging."""
 
-    sender: int | str | None = param(
-        AnyOf(
-            [Choice(("unassigned",)), Int(minimum=0, maximum=ID_MAX)],
-            "'sender' must be a user id or 'unassigned'.",
-        ),
-    )
+    sender: int | str | None = param(SENDER_FILTER)
     tab: str | None = param(Str(max_len=32), description="initial, responses, follow_ups or opt_outs.")
     search: str | None = param(Str(max_len=200, allow_blank=True), description="Contact name, substring.")
     sort: str | None = param(Str(max_len=32), description="needs_reply, recent or az.")
@@ -79,7 +74,7 @@ class SurveyBody:
 async def list_route(request: Request) -> Response:
     actor = await authenticate(request)
     query = parse_query(request, ListQuery)
-    sender: SenderFilter = "unassigned" if query.sender == "unassigned" else cast(int | None, query.sender)
+    sender = cast(SenderFilter, query.sender)
     async with services(request).db.session() as session:
         page = await list_conversations(
             session,

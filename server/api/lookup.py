@@ -17,8 +17,8 @@ from persistence.queries.phone_lookup import phone_lookup
 from persistence.queries.tabs import TAB_NAMES, tab_counts
 
 from ..auth import authenticate
-from ..parsing import AnyOf, Choice, Int, param, parse_query
-from ..routing import ID_MAX, Operation, route
+from ..parsing import param, parse_query
+from ..routing import SENDER_FILTER, Operation, route
 from ..services import services
 from .accounts import path_id
 
@@ -29,12 +29,7 @@ __all__ = ["CountsQuery", "counts_route", "lookup_route", "routes"]
 class CountsQuery:
     """Whose tabs to count: a sender, the Unassigned pool, or (left out) the whole campaign."""
 
-    sender: int | str | None = param(
-        AnyOf(
-            [Choice(("unassigned",)), Int(minimum=0, maximum=ID_MAX)],
-            "'sender' must be a user id or 'unassigned'.",
-        ),
-    )
+    sender: int | str | None = param(SENDER_FILTER)
 
 
 async def counts_route(request: Request) -> Response:
