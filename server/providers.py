@@ -10,7 +10,6 @@ the texts, at the organization's pace.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,8 +19,6 @@ from persistence.rules.delivery import THROTTLING_CODES, describe_error
 from persistence.rules.errors import ShiftlineError
 
 __all__ = ["OutgoingSms", "Provider", "ProviderError", "SentSms", "Simulator", "refused"]
-
-logger = logging.getLogger("shiftline.sending")
 
 
 class ProviderError(ShiftlineError):

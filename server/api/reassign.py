@@ -47,6 +47,7 @@ from ..routing import Operation, route
 from ..services import services
 
 __all__ = [
+    "MOVED_SCHEMA",
     "ReassignBody",
     "ReassignOneBody",
     "SelfAssignBody",
@@ -146,7 +147,7 @@ class SelfAssignBody:
     count: int = param(Int(minimum=1), required=True, code="invalid_count")
 
 
-_MOVED: dict[str, Any] = {
+MOVED_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["moved", "per_target"],
     "properties": {
@@ -154,6 +155,9 @@ _MOVED: dict[str, Any] = {
         "per_target": {"type": "object", "additionalProperties": {"type": "integer"}},
     },
 }
+
+
+_REMOVED = {**MOVED_SCHEMA, "properties": {**MOVED_SCHEMA["properties"], "removed": {"type": "integer"}}}
 
 
 async def reassign_route(request: Request) -> Response:
@@ -197,13 +201,13 @@ routes: list[BaseRoute] = [
         "POST",
         "/api/campaigns/{cid:id}/reassign",
         reassign_route,
-        Operation("Move conversations in bulk", body=ReassignBody, responses={200: _MOVED}),
+        Operation("Move conversations in bulk", body=ReassignBody, responses={200: MOVED_SCHEMA}),
     ),
     route(
         "POST",
         "/api/conversations/{id:id}/reassign",
         reassign_one_route,
-        Operation("Move one conversation", body=ReassignOneBody, responses={200: _MOVED}),
+        Operation("Move one conversation", body=ReassignOneBody, responses={200: MOVED_SCHEMA}),
     ),
     route(
         "DELETE",
@@ -212,7 +216,10 @@ routes: list[BaseRoute] = [
         Operation(
             "Remove a sender; their conversations go back to the pool",
             responses={
-                200: {**_MOVED, "properties": {**_MOVED["properties"], "removed": {"type": "integer"}}}
+                200: {
+                    **MOVED_SCHEMA,
+                    "properties": {**MOVED_SCHEMA["properties"], "removed": {"type": "integer"}},
+                }
             },
         ),
     ),

@@ -14,6 +14,7 @@ from ..auth import authenticate
 from ..parsing import Bool, Choice, param, parse_body
 from ..routing import Operation, route
 from ..services import services
+from .reassign import MOVED_SCHEMA
 
 __all__ = ["RebalanceBody", "rebalance_route", "release_route", "routes"]
 
@@ -29,12 +30,11 @@ class RebalanceBody:
     )
 
 
+# Answered like a reassignment; a rebalance's preview also says who gives how many to whom.
 _MOVED = {
-    "type": "object",
-    "required": ["moved", "per_target"],
+    **MOVED_SCHEMA,
     "properties": {
-        "moved": {"type": "integer"},
-        "per_target": {"type": "object", "additionalProperties": {"type": "integer"}},
+        **MOVED_SCHEMA["properties"],
         "dry_run": {"type": "boolean"},
         "moves": {"type": "array", "items": {"type": "object"}},
     },
