@@ -80,6 +80,8 @@ class Settings:
     practice_answer_share: float = 0.5
     practice_stop_share: float = 0.1
     practice_delay_seconds: float = 4.0
+    # Seconds between the automatic rebalance's checks (docs/sweeping.md).
+    auto_rebalance_interval_seconds: float = 30.0
 
     @property
     def embedded(self) -> bool:
@@ -118,6 +120,7 @@ class Settings:
             "send_poll_seconds": _float(env, "SHIFTLINE_SEND_POLL_SECONDS", 0.5),
             "simulator_receipt_seconds": _float(env, "SHIFTLINE_SIMULATOR_RECEIPT_SECONDS", 1.0),
             "simulator_failure_share": _float(env, "SHIFTLINE_SIMULATOR_FAILURE_SHARE", 0.0),
+            "auto_rebalance_interval_seconds": _float(env, "SHIFTLINE_AUTO_REBALANCE_SECONDS", 30.0),
         }
         if env.get("SHIFTLINE_INSTANCE_ID"):
             values["instance_id"] = env["SHIFTLINE_INSTANCE_ID"]

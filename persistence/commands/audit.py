@@ -21,6 +21,7 @@ ACTIONS: Final = (
     "reassign",
     "reassign_one",
     "rebalance",
+    "auto_rebalance",
     "release",
     "sender_removed",
     "opt_out",

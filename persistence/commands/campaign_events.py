@@ -42,6 +42,7 @@ def campaign_data(
         "follow_up_message": campaign.follow_up_message,
         "self_assign": campaign.self_assign,
         "waiting_alert_minutes": campaign.waiting_alert_minutes,
+        "auto_rebalance_after_minutes": campaign.auto_rebalance_after_minutes,
         "sending_window": window,
         "texting_hours": campaign.texting_hours,
         "practice": campaign.practice,

@@ -94,6 +94,7 @@ class CampaignChanges:
     follow_up_message: str | _Unset | None = UNSET
     self_assign: bool | None = None
     waiting_alert_minutes: int | None = None
+    auto_rebalance_after_minutes: int | _Unset | None = UNSET
     sending_window: SendingWindow | _Unset | None = UNSET
     survey_questions: tuple[QuestionSpec, ...] | None = None
     status: str | None = None
@@ -275,6 +276,8 @@ async def update_campaign(
         campaign.self_assign = changes.self_assign
     if changes.waiting_alert_minutes is not None:
         campaign.waiting_alert_minutes = changes.waiting_alert_minutes
+    if not isinstance(changes.auto_rebalance_after_minutes, _Unset):
+        campaign.auto_rebalance_after_minutes = changes.auto_rebalance_after_minutes
     if not isinstance(changes.sending_window, _Unset):
         window = changes.sending_window
         campaign.window_start = window.start if window else None

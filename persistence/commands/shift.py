@@ -23,7 +23,7 @@ from persistence.rules.reassignment import Plan, Sources
 from persistence.store.models import CampaignSender, ConversationCount
 from persistence.store.scope import Actor, campaign_for, require_sweeper
 
-__all__ = ["Rebalance", "rebalance", "release"]
+__all__ = ["Rebalance", "move_waiting", "online_targets", "rebalance", "release", "waiting_by_sender"]
 
 
 @dataclass(slots=True)
@@ -42,7 +42,8 @@ class Rebalance:
         return out
 
 
-async def _waiting_by_sender(session: AsyncSession, campaign_id: int) -> dict[int, int]:
+async def waiting_by_sender(session: AsyncSession, campaign_id: int) -> dict[int, int]:
+    """Each sender of the campaign and how many replies wait for them."""
     cs, cc = CampaignSender, ConversationCount
     rows = await session.execute(
         select(cs.user_id, cc.needs_reply)
@@ -51,6 +52,22 @@ async def _waiting_by_sender(session: AsyncSession, campaign_id: int) -> dict[in
         .where(cs.campaign_id == campaign_id)
     )
     return {int(uid): int(n or 0) for uid, n in rows.all()}
+
+
+def online_targets(waiting: dict[int, int], online: Collection[int]) -> list[int]:
+    """The online senders, the fewest replies waiting first (they get the extra ones)."""
+    return sorted((uid for uid in waiting if uid in online), key=lambda uid: (waiting[uid], uid))
+
+
+def _plan(sources: frozenset[int], targets: list[int]) -> Plan:
+    return Plan(sources=Sources(sources, False), targets=tuple(targets), status="needs_reply", limit=None)
+
+
+async def move_waiting(
+    session: AsyncSession, campaign_id: int, sources: frozenset[int], targets: list[int]
+) -> MoveResult:
+    """Move the waiting replies of ``sources`` to ``targets``, evenly (the caller holds the move lock)."""
+    return await execute_plan(session, campaign_id, _plan(sources, targets))
 
 
 async def rebalance(
@@ -70,19 +87,18 @@ async def rebalance(
     require_sweeper(actor)
     await campaign_for(session, actor, campaign_id)
     await serialize_moves(session, campaign_id)
-    waiting = await _waiting_by_sender(session, campaign_id)
-    targets = sorted((uid for uid in waiting if uid in online), key=lambda uid: (waiting[uid], uid))
+    waiting = await waiting_by_sender(session, campaign_id)
+    targets = online_targets(waiting, online)
     if not targets:
         raise Conflict("No sender of this campaign is online to take the replies.", code="no_online_senders")
     offline = frozenset(uid for uid in waiting if uid not in online)
-    plan = Plan(sources=Sources(offline, False), targets=tuple(targets), status="needs_reply", limit=None)
     if not offline:
         return Rebalance(MoveResult(0, {slot_key(t): 0 for t in targets}), [], dry_run)
     if dry_run:
-        moves = await preview_plan(session, campaign_id, plan)
+        moves = await preview_plan(session, campaign_id, _plan(offline, targets))
         per_target = {slot_key(t): sum(n for _, new, n in moves if new == t) for t in targets}
         return Rebalance(MoveResult(sum(per_target.values()), per_target), moves, True)
-    result = await execute_plan(session, campaign_id, plan)
+    result = await move_waiting(session, campaign_id, offline, targets)
     if result.moved:
         detail = {"from": sorted(offline), **result.to_json()}
         audit.record(session, campaign_id, actor.user_id, "rebalance", detail)

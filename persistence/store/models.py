@@ -136,6 +136,10 @@ class Campaign(Base):
     carrier_filtered: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # The overview highlights a reply that has waited longer than this.
     waiting_alert_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # Move the waiting replies of a sender offline this long to the online senders (None: off).
+    auto_rebalance_after_minutes: Mapped[int | None] = mapped_column(Integer)
+    # The last automatic-rebalance tick that checked this campaign (claimed by compare-and-set).
+    auto_rebalance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CampaignSender(Base):
@@ -143,6 +147,8 @@ class CampaignSender(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the sender last went offline; None while online (or never seen online).
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SurveyQuestion(Base):

@@ -13,6 +13,7 @@ from persistence.commands.campaigns import (
     QuestionSpec,
     SendingWindow,
 )
+from persistence.rules.auto_rebalance import MAX_MINUTES, MIN_MINUTES
 from persistence.rules.errors import InvalidInput
 from persistence.rules.texting_hours import TextingHours
 
@@ -98,6 +99,15 @@ class CampaignPatchBody:
         description="The overview highlights a reply waiting longer than this (default 10).",
         code="invalid_waiting_alert",
     )
+    auto_rebalance_after_minutes: int | Absent | None = param(
+        Nullable(Int(minimum=MIN_MINUTES, maximum=MAX_MINUTES)),
+        default=ABSENT,
+        description=(
+            "Move the waiting replies of a sender offline this many minutes to the online "
+            "senders, automatically; null turns it off (the default)."
+        ),
+        code="invalid_auto_rebalance",
+    )
     survey_questions: list[QuestionBody] | Absent | None = param(_QUESTIONS, default=ABSENT)
     sending_window: WindowBody | Absent | None = param(_WINDOW, default=ABSENT)
     texting_hours: TextingHoursBody | Absent | None = param(_HOURS, default=ABSENT)
@@ -138,6 +148,9 @@ def changes(body: CampaignPatchBody) -> CampaignChanges:
         else body.follow_up_message or None,
         self_assign=body.self_assign,
         waiting_alert_minutes=body.waiting_alert_minutes,
+        auto_rebalance_after_minutes=(
+            UNSET if isinstance(body.auto_rebalance_after_minutes, Absent) else body.auto_rebalance_after_minutes
+        ),
         sending_window=UNSET if isinstance(body.sending_window, Absent) else window(body.sending_window),
         survey_questions=(
             None if isinstance(body.survey_questions, Absent) else questions(body.survey_questions)
@@ -160,6 +173,7 @@ CAMPAIGN_SCHEMA: dict[str, Any] = {
         "follow_up_message": {"type": ["string", "null"]},
         "self_assign": {"type": "boolean"},
         "waiting_alert_minutes": {"type": "integer"},
+        "auto_rebalance_after_minutes": {"type": ["integer", "null"]},
         "sending_window": {"type": ["object", "null"]},
         "texting_hours": {"type": ["object", "null"]},
         "practice": {"type": "boolean"},

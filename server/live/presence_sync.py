@@ -20,9 +20,10 @@ import logging
 from collections import Counter
 from datetime import datetime
 
+from persistence.commands import presence as presence_log
 from persistence.outbox.log import online_in_log
-from persistence.outbox.record import emit, lock_channel
-from persistence.rules.channels import campaign_channel
+from persistence.outbox.record import lock_channel
+from persistence.rules.channels import campaign_channel, parse_channel
 from persistence.store.database import Database
 from presence import Key, Tracker
 
@@ -90,8 +91,11 @@ class PresenceSync:
         async with self.db.transaction() as session:
             stale = await online_in_log(session, since=since)
             for channel, user_id in stale:
+                name = parse_channel(channel)
+                if name is None:
+                    continue
                 await lock_channel(session, channel)
-                emit(session, channel, "presence", {"user_id": user_id, "online": False})
+                await presence_log.report(session, name.campaign_id, user_id, online=False)
         return len(stale)
 
     async def run(self) -> None:
@@ -158,7 +162,7 @@ class PresenceSync:
                     online = key in self.local
                     changed = await (self.tracker.join(key) if online else self.tracker.leave(key))
                     if changed:
-                        emit(session, channel, "presence", {"user_id": user_id, "online": online})
+                        await presence_log.report(session, campaign_id, user_id, online=online)
 
     async def _heartbeat(self) -> None:
         for key in await self.tracker.refresh(list(self.local)):
@@ -172,9 +176,4 @@ class PresenceSync:
                 for user_id in await self.tracker.expire(campaign_id):
                     if (campaign_id, user_id) in self.local:
                         self._mark((campaign_id, user_id))  # our own entry lapsed: announce again
-                    emit(
-                        session,
-                        campaign_channel(campaign_id),
-                        "presence",
-                        {"user_id": user_id, "online": False},
-                    )
+                    await presence_log.report(session, campaign_id, user_id, online=False)

@@ -28,6 +28,21 @@ const selfAssign = h("input", { type: "checkbox", id: "self-assign", name: "self
 const windowStart = h("input", { type: "datetime-local", id: "window-start" });
 const windowEnd = h("input", { type: "datetime-local", id: "window-end" });
 const texting = textingFields();
+const alertMinutes = h("input", { type: "number", id: "waiting-alert", name: "waiting_alert_minutes", min: 1, max: 1440, inputmode: "numeric" });
+const autoMinutes = h("input", { type: "number", id: "auto-rebalance", name: "auto_rebalance_after_minutes", min: 1, max: 1440, inputmode: "numeric" });
+// Shift settings belong to a campaign that exists (the API sets them with PATCH).
+const shiftFields = h(
+  "fieldset",
+  { class: "field", id: "shift-settings", hidden: cid === null },
+  h("legend", {}, "During the shift"),
+  h("div", { class: "field", dataset: { field: "waiting_alert_minutes" } },
+    h("label", { for: alertMinutes.id }, "Highlight a reply waiting longer than (minutes)"), alertMinutes),
+  h("div", { class: "field", dataset: { field: "auto_rebalance_after_minutes" } },
+    h("label", { for: autoMinutes.id }, "Move the waiting replies of a sender offline for (minutes)"),
+    h("p", { class: "muted hint", id: "auto-rebalance-hint" }, "They go to the online senders, automatically. Leave empty to move them only by hand."),
+    autoMinutes),
+);
+autoMinutes.setAttribute("aria-describedby", "auto-rebalance-hint");
 const questionList = h("ol", { class: "questions", id: "questions" });
 const addQuestion = h("button", { type: "button", id: "add-question" }, "Add question");
 const questionsNote = h("p", { class: "muted", hidden: true }, "Survey questions are fixed once the campaign is launched.");
@@ -61,6 +76,7 @@ const form = h(
       h("div", { class: "field" }, h("label", { for: windowEnd.id }, "Window end"), windowEnd)),
   ),
   texting.element,
+  shiftFields,
   h("fieldset", { class: "field", dataset: { field: "survey_questions" } }, h("legend", {}, "Survey questions"), questionsNote, questionList, addQuestion),
   h("div", { class: "buttons" }, save),
 );
@@ -141,6 +157,8 @@ function formState() {
     window_start: windowStart.value,
     window_end: windowEnd.value,
     ...texting.state(),
+    waiting_alert_minutes: alertMinutes.value,
+    auto_rebalance_after_minutes: autoMinutes.value,
     questions: questions.map((q) => ({ ...q })),
   };
 }
@@ -153,6 +171,8 @@ function setForm(state) {
   windowStart.value = state.window_start || "";
   windowEnd.value = state.window_end || "";
   texting.set(state);
+  alertMinutes.value = state.waiting_alert_minutes ?? "";
+  autoMinutes.value = state.auto_rebalance_after_minutes ?? "";
   questions = (state.questions || []).map((q) => ({ text: q.text || "", answers: q.answers || "" }));
   renderQuestions();
   renderPreview();
@@ -167,6 +187,8 @@ function fromCampaign(c) {
     window_start: toLocalInput(c.sending_window && c.sending_window.start),
     window_end: toLocalInput(c.sending_window && c.sending_window.end),
     ...textingFromCampaign(c),
+    waiting_alert_minutes: String(c.waiting_alert_minutes ?? 10),
+    auto_rebalance_after_minutes: c.auto_rebalance_after_minutes == null ? "" : String(c.auto_rebalance_after_minutes),
     questions: (c.survey_questions || []).map((q) => ({ text: q.text, answers: (q.answers || []).join("\n") })),
   };
 }
@@ -196,6 +218,11 @@ function body() {
       : null,
     ...textingBody(s),
   };
+  if (cid) {
+    // A number the API checks (1 to 1440); an empty box: the default, or off.
+    out.waiting_alert_minutes = s.waiting_alert_minutes.trim() ? Number(s.waiting_alert_minutes) : 10;
+    out.auto_rebalance_after_minutes = s.auto_rebalance_after_minutes.trim() ? Number(s.auto_rebalance_after_minutes) : null;
+  }
   // Fixed once launched: sent only while they can still change.
   if (!campaign || campaign.status === "draft") {
     out.survey_questions = s.questions.map((q) => ({
