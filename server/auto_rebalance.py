@@ -45,7 +45,9 @@ async def run_once(svc: Services, tick: timedelta) -> int:
         async with svc.db.transaction() as session:
             result = await auto_rebalance(session, campaign_id, online, now=utcnow(), after_minutes=minutes)
         if result is not None and result.moved:
-            logger.info("campaign %d: moved %d waiting replies from offline senders", campaign_id, result.moved)
+            logger.info(
+                "campaign %d: moved %d waiting replies from offline senders", campaign_id, result.moved
+            )
             moved += result.moved
     return moved
 
@@ -65,7 +67,9 @@ async def _loop(svc: Services, interval: float) -> None:
 @asynccontextmanager
 async def running(svc: Services) -> AsyncIterator[None]:
     """Run the periodic task for the app's lifetime (inside the live layer: it needs presence)."""
-    task = asyncio.create_task(_loop(svc, svc.settings.auto_rebalance_interval_seconds), name="auto-rebalance")
+    task = asyncio.create_task(
+        _loop(svc, svc.settings.auto_rebalance_interval_seconds), name="auto-rebalance"
+    )
     try:
         yield
     finally:

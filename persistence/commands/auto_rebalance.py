@@ -67,7 +67,9 @@ async def auto_rebalance(
             CampaignSender.campaign_id == campaign_id
         )
     )
-    states = {int(uid): SenderState(waiting.get(int(uid), 0), since, added) for uid, since, added in rows.all()}
+    states = {
+        int(uid): SenderState(waiting.get(int(uid), 0), since, added) for uid, since, added in rows.all()
+    }
     due = due_senders(states, online, now=now, after_minutes=after_minutes)
     targets = online_targets(waiting, online)
     if not due or not targets:

@@ -149,7 +149,9 @@ def changes(body: CampaignPatchBody) -> CampaignChanges:
         self_assign=body.self_assign,
         waiting_alert_minutes=body.waiting_alert_minutes,
         auto_rebalance_after_minutes=(
-            UNSET if isinstance(body.auto_rebalance_after_minutes, Absent) else body.auto_rebalance_after_minutes
+            UNSET
+            if isinstance(body.auto_rebalance_after_minutes, Absent)
+            else body.auto_rebalance_after_minutes
         ),
         sending_window=UNSET if isinstance(body.sending_window, Absent) else window(body.sending_window),
         survey_questions=(

@@ -33,11 +33,13 @@ from .protocol import (
     Ping,
     ProtocolError,
     Subscribe,
+    Typing,
     Unsubscribe,
     Viewing,
     WireFormat,
     parse_frame,
 )
+from .typing_frames import typing
 
 __all__ = [
     "AUTH_TIMEOUT",
@@ -213,6 +215,8 @@ async def _read(ws: WebSocket, conn: Connection, hub: Hub, max_bytes: int) -> No
                 await _subscribe(hub, conn, frame)
             elif isinstance(frame, Viewing):
                 await hub.viewing(conn, frame.channel, frame.sender_id)
+            elif isinstance(frame, Typing):
+                await typing(hub, conn, frame)
             elif isinstance(frame, Unsubscribe):
                 # Silent on success: the contract has no frame for it, and no
                 # event of the channel follows this point.

@@ -382,6 +382,37 @@ class Hub:
             self._revoke_local(int(message[1]), None if message[2] is None else int(message[2]))
         elif message and message[0] == "viewing":
             self._viewing_local(str(message[1]), int(message[2]), message[3])
+        elif message and message[0] == "ephemeral":
+            self._ephemeral_local([str(c) for c in message[1]], int(message[2]), str(message[3]), message[4])
+
+    # -- ephemeral events (no seq, not logged) --------------------------------
+
+    async def publish_ephemeral(
+        self, channels: list[str], user_id: int, kind: str, data: dict[str, Any]
+    ) -> None:
+        """Show an event with no seq to everyone but ``user_id`` on ``channels``, on every instance.
+
+        A connection on several of the channels gets it once, through the first.
+        Lost with the broker (this instance's connections still get it).
+        """
+        payload = msgpack.packb(["ephemeral", channels, user_id, kind, data])
+        try:
+            await self.broker.publish(CONTROL_CHANNEL, payload)
+        except BrokerUnavailable:
+            self._ephemeral_local(channels, user_id, kind, data)
+
+    def _ephemeral_local(self, channels: list[str], user_id: int, kind: str, data: dict[str, Any]) -> None:
+        told: set[Connection] = set()
+        for channel in channels:
+            ch = self.channels.get(channel)
+            if ch is None:
+                continue
+            frame = {"type": "event", "channel": channel, "seq": None, "kind": kind, "data": data}
+            for sub in tuple(ch.subs):
+                conn = sub.conn
+                if conn.actor.user_id != user_id and sub.buffer is None and conn not in told:
+                    told.add(conn)
+                    conn.send_obj(frame)
 
     # -- who views what (not logged) ----------------------------------------
 

@@ -36,6 +36,7 @@ __all__ = [
     "Ping",
     "ProtocolError",
     "Subscribe",
+    "Typing",
     "Unsubscribe",
     "Viewing",
     "WireFormat",
@@ -110,7 +111,15 @@ class Viewing:
     sender_id: int | None
 
 
-ClientFrame: TypeAlias = Auth | Subscribe | Unsubscribe | Ping | Viewing
+@dataclass(frozen=True, slots=True)
+class Typing:
+    """Someone types in a conversation, seen through ``channel`` (theirs: campaign or sender)."""
+
+    channel: str
+    conversation_id: int
+
+
+ClientFrame: TypeAlias = Auth | Subscribe | Unsubscribe | Ping | Viewing | Typing
 
 # Sender ids are row ids: at most 18 digits (see persistence.rules.channels).
 _ID_MAX = 10**18 - 1
@@ -160,9 +169,29 @@ def parse_frame(fmt: WireFormat, data: str | bytes) -> ClientFrame:
         return Subscribe(channel, since)
     if kind == "viewing":
         return _viewing(obj)
+    if kind == "typing":
+        return _typing(obj)
     raise ProtocolError(
-        "unknown_type", f"Unknown frame type {kind!r}: use subscribe, unsubscribe, viewing or ping."
+        "unknown_type", f"Unknown frame type {kind!r}: use subscribe, unsubscribe, viewing, typing or ping."
     )
+
+
+def _typing(obj: dict[Any, Any]) -> Typing:
+    channel = obj.get("channel")
+    if not isinstance(channel, str) or len(channel) > 100:
+        raise ProtocolError("invalid_frame", "'typing' needs a 'channel' string.")
+    if set(obj) != {"type", "channel", "conversation_id"}:
+        raise ProtocolError(
+            "invalid_frame", "'typing' takes 'channel' and 'conversation_id' only.", channel=channel
+        )
+    conversation_id = obj["conversation_id"]
+    if (
+        isinstance(conversation_id, bool)
+        or not isinstance(conversation_id, int)
+        or not 0 < conversation_id <= _ID_MAX
+    ):
+        raise ProtocolError("invalid_frame", "'conversation_id' is a conversation id.", channel=channel)
+    return Typing(channel, conversation_id)
 
 
 def _viewing(obj: dict[Any, Any]) -> Viewing:
