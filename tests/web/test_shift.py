@@ -155,3 +155,37 @@ async def test_the_audit_log_lists_a_bulk_move_with_its_actor_and_downloads_as_c
     text = await asyncio.to_thread(Path(await download.path()).read_text)
     assert text.splitlines()[0] == "id,at,actor_id,actor,action,detail"
     assert len(text.splitlines()) == 2 and ",Olive Owner,reassign," in text
+
+
+async def test_an_admin_and_the_sender_typing_in_one_conversation_each_see_a_warning(
+    live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
+) -> None:
+    world = await asyncio.to_thread(two_waiting_for_sam, live_server.url, database_url)
+    cid, sam_id = world.campaign_id, world.senders[SAM]
+    rows = await asyncio.to_thread(world.api, "GET", f"/api/campaigns/{cid}/conversations?sender={sam_id}")
+    conversation = rows["conversations"][0]["id"]
+    sam = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{cid}?conversation={conversation}")
+    olive = await open_as(
+        browser,
+        live_server.url,
+        "owner@example.org",
+        PASSWORD,
+        f"/campaigns/{cid}/messenger/{sam_id}?conversation={conversation}",
+    )
+    for page in (sam, olive):
+        await expect(page.locator(f".conv[data-conversation='{conversation}'] textarea")).to_be_visible()
+    await expect(olive.locator("body[data-loaded=true]")).to_have_count(1)
+    await expect(sam.locator("body[data-loaded=true]")).to_have_count(1)
+
+    await olive.get_by_label("Reply", exact=True).press_sequentially("Hi, this is Olive", delay=20)
+    warning = sam.get_by_role("status").filter(has_text="is also typing")
+    await expect(warning).to_have_text("Olive Owner is also typing in this conversation")
+    await sam.screenshot(path=str(screenshots / "typing-warning.png"))
+
+    await sam.get_by_label("Reply", exact=True).press_sequentially("Hello from Sam", delay=20)
+    await expect(olive.get_by_role("status").filter(has_text="is also typing")).to_have_text(
+        "Sam Sender is also typing in this conversation"
+    )
+    # Nobody is warned of their own typing; the warning goes after a few seconds of quiet.
+    await expect(olive.get_by_text("Olive Owner is also typing")).to_have_count(0)
+    await expect(warning).to_have_count(0, timeout=10_000)

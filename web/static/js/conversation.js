@@ -7,6 +7,7 @@ import { get, post, put } from "./api.js";
 import { confirmDialog } from "./dialog.js";
 import { UNASSIGNED, slotKey } from "./slots.js";
 import { errorText, fmtTime, fullName, h, notice, fill } from "./ui.js";
+import { TypingWatch } from "./typing.js";
 
 const MAX_BODY = 1600;
 // A failed survey save is tried again after this long (network down, server restarting).
@@ -119,11 +120,13 @@ export class ConversationView {
     this.head = h("header", { class: "conv-head" });
     this.thread = h("ol", { class: "thread", "aria-label": "Messages", "aria-live": "polite" });
     this.composer = h("div", { class: "composer" });
+    this.typing = new TypingWatch({ me });
     this.main = h(
       "section",
       { class: "conv-main", "aria-label": "Conversation" },
       this.head,
       this.thread,
+      this.typing.el,
       this.composer,
     );
     this.sideTabs = [
@@ -178,6 +181,7 @@ export class ConversationView {
 
   async open(id) {
     this.id = id;
+    this.typing.clear();
     this.conv = null;
     this.box.hidden = false;
     this.empty.hidden = true;
@@ -188,6 +192,7 @@ export class ConversationView {
 
   close() {
     this.id = null;
+    this.typing.clear();
     this.conv = null;
     this.box.hidden = true;
     this.empty.hidden = false;
@@ -215,6 +220,10 @@ export class ConversationView {
   /** Live events: refresh when they concern the open conversation. */
   onEvent(kind, data) {
     if (this.id === null) return;
+    if (kind === "typing") {
+      this.typing.onEvent(data, this.id);
+      return;
+    }
     if (
       (kind === "conversation" && data.id === this.id) ||
       (kind === "message" && data.conversation_id === this.id) ||
@@ -345,7 +354,10 @@ export class ConversationView {
     const box = h("textarea", { id: `body-${uid}`, rows: 3, maxlength: MAX_BODY, placeholder: "Type a reply" });
     const id = this.id;
     box.value = this.drafts.get(id);
-    box.addEventListener("input", () => this.drafts.set(id, box.value));
+    box.addEventListener("input", () => {
+      this.drafts.set(id, box.value);
+      if (box.value.trim()) this.typing.typed(id);
+    });
     box.addEventListener("keydown", (ev) => {
       // Enter sends, Shift+Enter is a new line; a held key sends only once.
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {

@@ -226,6 +226,10 @@ function onEvent(kind, data) {
     viewing.onEvent(kind, data);
     return;
   }
+  if (kind === "typing") {
+    view.onEvent(kind, data);
+    return;
+  }
   if (kind === "presence" || kind === "sender_stats") {
     const row = state.rows.find((r) => slotKey(r.user_id) === slotKey(data.user_id));
     if (!row) return void reload();
@@ -280,6 +284,7 @@ async function main() {
     onSubscribed: (live) => {
       viewing.attach(live);
       viewing.announce();
+      view.typing.attach(live, `campaign:${cid}`);
     },
   });
   view.setReplies(await loadReplies(cid));

@@ -208,6 +208,10 @@ function onEvent(kind, data) {
     broadcasts.onEvent(kind, data);
     return;
   }
+  if (kind === "typing") {
+    view.onEvent(kind, data);
+    return;
+  }
   if (kind === "sender_stats") {
     statsEvents += 1;
     state.stats = { assigned: data.assigned, sent: data.sent, needs_reply: data.needs_reply };
@@ -271,6 +275,7 @@ async function main() {
     // Counters come every tenth of a second in a busy campaign and replace
     // what a load reads (see reload): they need no new load.
     reloadAfter: (kind) => kind !== "sender_stats",
+    onSubscribed: (live) => view.typing.attach(live, `sender:${cid}:${user.id}`),
   });
   loadReplies(cid).then((r) => view.setReplies(r));
   broadcasts.load().catch((err) => notice(errorText(err), "error"));
