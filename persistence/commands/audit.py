@@ -1,8 +1,10 @@
 """Writing the campaign audit log, in the transaction of the change it records.
 
-Every reassignment, opt-out and opt-in, campaign state change and sender
-removal adds one :class:`~persistence.store.models.AuditEntry` through
-:func:`record`. Because the entry is added to the same session, it commits
+Every reassignment (bulk, single, rebalance, automatic, "done for today"),
+opt-out and opt-in (by hand, by keyword, by list), campaign state change,
+sender removal and conversation deletion adds one
+:class:`~persistence.store.models.AuditEntry` through :func:`record` (a
+deletion through :func:`conversation_deleted`). Because the entry is added to the same session, it commits
 with the change or not at all; it is never pruned (unlike the event log).
 """
 
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.store.models import AuditEntry
 
-__all__ = ["ACTIONS", "record"]
+__all__ = ["ACTIONS", "conversation_deleted", "record"]
 
 ACTIONS: Final = (
     "reassign",
@@ -27,7 +29,7 @@ ACTIONS: Final = (
     "opt_out",
     "opt_in",
     "status_changed",
-    "deleted",
+    "conversation_deleted",
 )
 
 
@@ -42,3 +44,14 @@ def record(
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action: {action!r}")
     session.add(AuditEntry(campaign_id=campaign_id, actor_id=actor_id, action=action, detail=dict(detail)))
+
+
+def conversation_deleted(
+    session: AsyncSession, campaign_id: int, actor_id: int, conversation_id: int, contact_id: int
+) -> None:
+    """Record that ``actor_id`` deleted a conversation, in the deletion's transaction.
+
+    Ids only: what the contact said or their number goes with the deletion.
+    """
+    detail = {"conversation_id": conversation_id, "contact_id": contact_id}
+    record(session, campaign_id, actor_id, "conversation_deleted", detail)

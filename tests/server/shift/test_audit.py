@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import parse_qsl, urlencode
 
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from persistence.commands import audit
+from persistence.store.database import Database
+from persistence.store.models import Conversation
+from server.signature import compute_signature
+from tests.server.shift.presence import online_senders, wait_online
 from tests.support.worlds.accounts import login, make_org, sync
+from tests.support.worlds.messaging import NUMBER, TOKEN
+from tests.support.worlds.messaging import build_sync as build_messaging_world
 from tests.support.worlds.sweep import add_conversations, build_world_sync
 
 
@@ -94,3 +103,71 @@ def test_senders_and_bad_queries_get_json_errors(database_url: str, client: Test
         client.get(f"/api/campaigns/{world.campaign_id + 1000}/audit", headers=owner.headers).status_code
         == 404
     )
+
+
+def test_every_kind_of_move_keyword_opt_out_and_a_deletion_is_in_the_log(
+    database_url: str, client: TestClient
+) -> None:
+    world = build_world_sync(database_url, make_org(database_url), senders=["Ana", "Ben"])
+    ana, ben, cid = world.senders["Ana"], world.senders["Ben"], world.campaign_id
+    owner = login(client, "owner@example.org")
+    ben_login = login(client, f"ben.{cid}@example.org")
+    one, _two, three = sync(
+        database_url, lambda db: add_conversations(db, world, 3, state="needs_reply", assigned_to=ana)
+    )
+    reassign_one = client.post(f"/api/conversations/{one}/reassign", json={"to": ben}, headers=owner.headers)
+    assert reassign_one.status_code == 200
+    rebalance = {"from": "offline", "status": "needs_reply"}
+    with online_senders(client, cid, [ben_login]):
+        wait_online(client, cid, owner.headers, {ben: True})
+        response = client.post(f"/api/campaigns/{cid}/rebalance", json=rebalance, headers=owner.headers)
+        assert response.json()["moved"] == 2
+    assert client.post(f"/api/campaigns/{cid}/release", headers=ben_login.headers).json()["moved"] == 3
+
+    # The deletion's own command records it with the deletion, in one transaction.
+    async def delete(db: Database) -> None:
+        async with db.transaction() as session:
+            contact_id = await session.scalar(select(Conversation.contact_id).where(Conversation.id == three))
+            audit.conversation_deleted(session, cid, owner.user_id, three, int(contact_id or 0))
+
+    sync(database_url, delete)
+
+    entries = client.get(f"/api/campaigns/{cid}/audit", headers=owner.headers).json()["entries"]
+    assert [(e["action"], (e["actor"] or {}).get("id")) for e in entries] == [
+        ("conversation_deleted", owner.user_id),
+        ("release", ben),
+        ("rebalance", owner.user_id),
+        ("reassign_one", owner.user_id),
+    ]
+    assert entries[0]["detail"]["conversation_id"] == three
+    assert entries[3]["detail"]["conversation_id"] == one
+    only = client.get(
+        f"/api/campaigns/{cid}/audit", params={"action": "conversation_deleted"}, headers=owner.headers
+    ).json()["entries"]
+    assert [e["id"] for e in only] == [entries[0]["id"]]
+
+
+def test_a_contact_texting_stop_and_start_is_in_the_log_with_no_actor(
+    database_url: str, client: TestClient
+) -> None:
+    world = build_messaging_world(database_url, assign=["Sam"])
+    sam = login(client, "sam@example.org")
+    owner = login(client, "owner@example.org")
+    (conversation,) = world.conversations[:1]
+    client.post(f"/api/conversations/{conversation}/messages", headers=sam.headers, json={})
+    for body, sid in (("STOP", "SM-stop"), ("start", "SM-start")):
+        params = {"From": world.phones[0], "To": NUMBER, "Body": body, "MessageSid": sid, "NumMedia": "0"}
+        raw = urlencode(params).encode()
+        pairs = parse_qsl(raw.decode())
+        headers = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": compute_signature(TOKEN, "http://testserver/api/sms/inbound", pairs),
+        }
+        assert client.post("/api/sms/inbound", content=raw, headers=headers).status_code == 200
+
+    url = f"/api/campaigns/{world.campaign_id}/audit"
+    entries = client.get(url, headers=owner.headers).json()["entries"]
+    assert [(e["action"], e["actor"], e["detail"]) for e in entries] == [
+        ("opt_in", None, {"conversation_ids": [conversation], "source": "keyword"}),
+        ("opt_out", None, {"conversation_ids": [conversation], "source": "keyword"}),
+    ]

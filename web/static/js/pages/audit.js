@@ -13,13 +13,14 @@ const ACTIONS = [
   ["", "Every action"],
   ["reassign", "Bulk move"],
   ["rebalance", "Moved from offline senders"],
+  ["auto_rebalance", "Moved automatically from offline senders"],
   ["release", "Done for today"],
   ["reassign_one", "One conversation moved"],
   ["sender_removed", "Sender removed"],
   ["opt_out", "Opt-out"],
   ["opt_in", "Opt-in"],
   ["status_changed", "Campaign state"],
-  ["deleted", "Deletion"],
+  ["conversation_deleted", "Conversation deleted"],
 ];
 const LABELS = new Map(ACTIONS);
 
@@ -42,6 +43,7 @@ function describe(entry) {
   }
   if (entry.action === "status_changed") return `${d.from} → ${d.to}`;
   if (d.conversation_ids) return `${d.conversation_ids.length} conversation(s), ${d.source}`;
+  if (entry.action === "conversation_deleted") return `Conversation ${d.conversation_id}`;
   if (entry.action === "reassign_one") return `Conversation ${d.conversation_id}: ${d.from ?? "Unassigned"} → ${d.to ?? "Unassigned"}`;
   return JSON.stringify(d);
 }
