@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import expect
+from sqlalchemy import update
 
+from persistence.store.database import Database
+from persistence.store.models import Conversation
+from persistence.store.types import utcnow
 from tests.support.processes import ServerProcess
-from tests.support.worlds.accounts import PASSWORD
+from tests.support.worlds.accounts import PASSWORD, sync
 from tests.support.worlds.web import World, build_world, signed_inbound
 
 from .browsing import BROWSER, open_as
@@ -189,3 +195,74 @@ async def test_an_admin_and_the_sender_typing_in_one_conversation_each_see_a_war
     # Nobody is warned of their own typing; the warning goes after a few seconds of quiet.
     await expect(olive.get_by_text("Olive Owner is also typing")).to_have_count(0)
     await expect(warning).to_have_count(0, timeout=10_000)
+
+
+def _replies_waiting_since(database_url: str, sender_id: int, minutes: int) -> None:
+    async def backdate(db: Database) -> None:
+        async with db.transaction() as session:
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.assigned_to == sender_id, Conversation.needs_reply_since.is_not(None))
+                .values(needs_reply_since=utcnow() - timedelta(minutes=minutes))
+            )
+
+    sync(database_url, backdate)
+
+
+async def test_the_organizer_sets_the_shift_settings_sorts_by_the_wait_and_a_sender_gives_back_their_work(
+    live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
+) -> None:
+    world = await asyncio.to_thread(two_waiting_for_sam, live_server.url, database_url)
+    cid, sam_id, rita_id = world.campaign_id, world.senders[SAM], world.senders[RITA]
+    await asyncio.to_thread(_replies_waiting_since, database_url, sam_id, 20)
+
+    # The campaign page holds the shift settings.
+    setup = await open_as(browser, live_server.url, "owner@example.org", PASSWORD, f"/campaigns/{cid}/setup")
+    alert = setup.get_by_label("Highlight a reply waiting longer than (minutes)")
+    await expect(alert).to_have_value("10")
+    await alert.fill("15")
+    automatic = setup.get_by_label("Move the waiting replies of a sender offline for (minutes)")
+    await expect(automatic).to_have_value("")
+    await automatic.fill("5")
+    await setup.get_by_role("button", name="Save").click()
+    await expect(setup.get_by_text("Campaign saved.")).to_be_visible()
+    campaign = await asyncio.to_thread(world.api, "GET", f"/api/campaigns/{cid}")
+    assert (campaign["waiting_alert_minutes"], campaign["auto_rebalance_after_minutes"]) == (15, 5)
+    await setup.reload()
+    await expect(
+        setup.get_by_label("Move the waiting replies of a sender offline for (minutes)")
+    ).to_have_value("5")
+    await setup.get_by_label("Move the waiting replies of a sender offline for (minutes)").fill("")
+    await setup.get_by_role("button", name="Save").click()
+    await expect(setup.get_by_text("Campaign saved.")).to_be_visible()
+    campaign = await asyncio.to_thread(world.api, "GET", f"/api/campaigns/{cid}")
+    assert campaign["auto_rebalance_after_minutes"] is None
+
+    # Sam's replies have waited 20 minutes, past the 15: highlighted, and first by Oldest Wait.
+    overview = await open_as(browser, live_server.url, "owner@example.org", PASSWORD, f"/campaigns/{cid}")
+    sam_row = overview.locator(f"#senders-body tr[data-sender='{sam_id}']")
+    await expect(sam_row.locator(".wait")).to_have_class(re.compile(r"\bwait-late\b"))
+    await expect(overview.locator("#oldest-wait")).to_have_class(re.compile(r"\bwait-late\b"))
+    senders = overview.locator("#senders-body tr[data-sender]:not(.row-unassigned)")
+    await overview.get_by_role("button", name="Oldest Wait").click()
+    await expect(senders.first).to_have_attribute("data-sender", str(sam_id))
+    await overview.get_by_role("button", name="Oldest Wait").click()
+    await expect(senders.first).to_have_attribute("data-sender", str(rita_id))
+    await overview.get_by_role("button", name="Sent (10 min)").click()  # Sam sent two, Rita none
+    await expect(senders.first).to_have_attribute("data-sender", str(sam_id))
+
+    # Sam is done for today: asked first; cancelling keeps everything.
+    sam = await open_as(browser, live_server.url, SAM, PASSWORD, f"/send/{cid}")
+    await sam.get_by_role("button", name="Done for today").click()
+    dialog = sam.get_by_role("dialog", name="Done for today?")
+    await expect(dialog).to_be_visible()
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_be_hidden()
+    await expect(sam_row.locator(".needs")).to_have_text("2")
+    await sam.get_by_role("button", name="Done for today").click()
+    await sam.screenshot(path=str(screenshots / "done-for-today.png"))
+    await dialog.get_by_role("button", name="Done for today").click()
+    await expect(sam.get_by_text("Gave back 2 conversations. Thank you!")).to_be_visible()
+    await expect(sam_row.locator(".needs")).to_have_text("0")
+    unassigned = overview.locator("#senders-body tr.row-unassigned")
+    await expect(unassigned.locator(".needs")).to_have_text("2")
