@@ -21,7 +21,7 @@ from persistence.commands import audit
 from persistence.commands.reassign import MoveResult, serialize_moves
 from persistence.commands.shift import move_waiting, online_targets, waiting_by_sender
 from persistence.rules.auto_rebalance import SenderState, due_senders
-from persistence.store.models import Campaign, CampaignSender
+from persistence.store.models import Campaign, CampaignSender, PresenceState
 
 __all__ = ["auto_rebalance", "claim", "due_campaigns"]
 
@@ -62,13 +62,17 @@ async def auto_rebalance(
     """
     await serialize_moves(session, campaign_id)
     waiting = await waiting_by_sender(session, campaign_id)
+    cs, ps = CampaignSender, PresenceState
     rows = await session.execute(
-        select(CampaignSender.user_id, CampaignSender.offline_since, CampaignSender.added_at).where(
-            CampaignSender.campaign_id == campaign_id
-        )
+        select(cs.user_id, cs.added_at, ps.online, ps.changed_at)
+        .outerjoin(ps, (ps.campaign_id == cs.campaign_id) & (ps.user_id == cs.user_id))
+        .where(cs.campaign_id == campaign_id)
     )
     states = {
-        int(uid): SenderState(waiting.get(int(uid), 0), since, added) for uid, since, added in rows.all()
+        int(uid): SenderState(
+            waiting.get(int(uid), 0), added, None if changed is None else (bool(was_online), changed)
+        )
+        for uid, added, was_online, changed in rows.all()
     }
     due = due_senders(states, online, now=now, after_minutes=after_minutes)
     targets = online_targets(waiting, online)

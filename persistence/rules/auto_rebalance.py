@@ -1,8 +1,10 @@
 """Which senders an automatic rebalance takes waiting replies from (pure).
 
 A campaign with ``auto_rebalance_after_minutes`` set moves the waiting
-replies of a sender who has been offline at least that long. A sender never
-seen online counts as offline since they were added to the campaign.
+replies of a sender who has been offline at least that long. When they went
+offline is their last presence change; a sender never seen online counts
+from when they were added to the campaign; one whose last change says online
+but whom presence no longer shows has only just left.
 """
 
 from __future__ import annotations
@@ -21,8 +23,15 @@ MAX_MINUTES: Final = 1440
 @dataclass(frozen=True, slots=True)
 class SenderState:
     waiting: int
-    offline_since: datetime | None
     added_at: datetime
+    # The last presence change: (online, when), or None if never seen.
+    last_change: tuple[bool, datetime] | None = None
+
+    def offline_since(self, now: datetime) -> datetime:
+        if self.last_change is None:
+            return self.added_at
+        online, at = self.last_change
+        return now if online else at
 
 
 def due_senders(
@@ -33,5 +42,5 @@ def due_senders(
     return frozenset(
         uid
         for uid, s in senders.items()
-        if uid not in online and s.waiting > 0 and (s.offline_since or s.added_at) <= cutoff
+        if uid not in online and s.waiting > 0 and s.offline_since(now) <= cutoff
     )

@@ -147,8 +147,6 @@ class CampaignSender(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # When the sender last went offline; None while online (or never seen online).
-    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SurveyQuestion(Base):
@@ -350,6 +348,20 @@ class RecommendedReply(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PresenceState(Base):
+    """A user's last presence change in a campaign (what the automatic rebalance reads).
+
+    Written only by presence changes, under the campaign channel's lock: a
+    table of its own, so no other lock (a sender row's) can form a cycle with it.
+    """
+
+    __tablename__ = "presence_states"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    online: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ChannelSeq(Base):

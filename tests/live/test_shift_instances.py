@@ -117,7 +117,7 @@ async def test_with_two_instances_an_automatic_rebalance_moves_each_waiting_repl
     event = await _next(olive, "presence")
     assert event["data"] == {"user_id": team.ria.user_id, "online": True}
 
-    # Sam left the shift ten minutes ago; the campaign moves replies after five.
+    # Sam, never online, joined the campaign ten minutes ago; it moves replies after five.
     db = open_database(pg_url)
     try:
         async with db.transaction() as session:
@@ -127,7 +127,7 @@ async def test_with_two_instances_an_automatic_rebalance_moves_each_waiting_repl
                     CampaignSender.campaign_id == team.campaign_id,
                     CampaignSender.user_id == team.sam.user_id,
                 )
-                .values(offline_since=utcnow() - timedelta(minutes=10))
+                .values(added_at=utcnow() - timedelta(minutes=10))
             )
             await session.execute(
                 update(Campaign).where(Campaign.id == team.campaign_id).values(auto_rebalance_after_minutes=5)

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from persistence.commands.auto_rebalance import claim
 from persistence.store.database import Database
-from persistence.store.models import Campaign, CampaignSender
+from persistence.store.models import Campaign, CampaignSender, PresenceState
 from persistence.store.types import utcnow
 from server.app import create_app
 from server.settings import Settings
@@ -46,10 +46,27 @@ def test_the_setting_is_set_changed_and_turned_off_through_the_campaign(
 def _went_offline_minutes_ago(database_url: str, campaign_id: int, user_id: int, minutes: int) -> None:
     async def backdate(db: Database) -> None:
         async with db.transaction() as session:
+            moved = await session.execute(
+                update(PresenceState)
+                .where(
+                    PresenceState.campaign_id == campaign_id,
+                    PresenceState.user_id == user_id,
+                    PresenceState.online.is_(False),
+                )
+                .values(changed_at=utcnow() - timedelta(minutes=minutes))
+            )
+            assert moved.rowcount == 1  # type: ignore[attr-defined]
+
+    sync(database_url, backdate)
+
+
+def _added_minutes_ago(database_url: str, campaign_id: int, user_id: int, minutes: int) -> None:
+    async def backdate(db: Database) -> None:
+        async with db.transaction() as session:
             await session.execute(
                 update(CampaignSender)
                 .where(CampaignSender.campaign_id == campaign_id, CampaignSender.user_id == user_id)
-                .values(offline_since=utcnow() - timedelta(minutes=minutes))
+                .values(added_at=utcnow() - timedelta(minutes=minutes))
             )
 
     sync(database_url, backdate)
@@ -116,7 +133,7 @@ def test_a_campaign_without_the_setting_or_without_anyone_online_keeps_its_repli
         ana, cid = world.senders["Ana"], world.campaign_id
         owner = login(client, "owner@example.org")
         sync(database_url, lambda db: add_conversations(db, world, 2, state="needs_reply", assigned_to=ana))
-        _went_offline_minutes_ago(database_url, cid, ana, 60)
+        _added_minutes_ago(database_url, cid, ana, 60)  # and never online since
         ben = login(client, f"ben.{cid}@example.org")
         with online_senders(client, cid, [ben]):
             wait_online(client, cid, owner.headers, {world.senders["Ben"]: True})
