@@ -27,6 +27,9 @@ __all__ = ["run_once", "running"]
 
 logger = logging.getLogger("shiftline.auto_rebalance")
 
+# However small the setting, the task never spins.
+_MIN_INTERVAL = 0.1
+
 
 async def run_once(svc: Services, tick: timedelta) -> int:
     """Check every due campaign once; return how many conversations moved."""
@@ -53,6 +56,7 @@ async def run_once(svc: Services, tick: timedelta) -> int:
 
 
 async def _loop(svc: Services, interval: float) -> None:
+    interval = max(_MIN_INTERVAL, interval)
     tick = timedelta(seconds=interval)
     while True:
         reraise_if_cancelled()
