@@ -104,6 +104,8 @@ async def test_users_organization_replies_and_opt_outs_round_trip(
 
     # The campaign form: texting hours in a time zone, and practice mode.
     await page.goto(f"{live_server.url}/campaigns/{world.campaign_id}/setup")
+    # Filled before the campaign is read, a field would get the campaign's value back.
+    await expect(page.locator("body[data-loaded=true]")).to_have_count(1)
     await page.get_by_label("Texting hours start").fill("09:30")
     await page.get_by_label("Texting hours end").fill("20:00")
     await page.get_by_label("Time zone").fill("America/Chicago")

@@ -171,8 +171,9 @@ function setForm(state) {
   windowStart.value = state.window_start || "";
   windowEnd.value = state.window_end || "";
   texting.set(state);
-  alertMinutes.value = state.waiting_alert_minutes ?? "";
-  autoMinutes.value = state.auto_rebalance_after_minutes ?? "";
+  // A draft kept before these fields existed leaves the campaign's values.
+  if ("waiting_alert_minutes" in state) alertMinutes.value = state.waiting_alert_minutes ?? "";
+  if ("auto_rebalance_after_minutes" in state) autoMinutes.value = state.auto_rebalance_after_minutes ?? "";
   questions = (state.questions || []).map((q) => ({ text: q.text || "", answers: q.answers || "" }));
   renderQuestions();
   renderPreview();
@@ -219,8 +220,9 @@ function body() {
     ...textingBody(s),
   };
   if (cid) {
-    // A number the API checks (1 to 1440); an empty box: the default, or off.
-    out.waiting_alert_minutes = s.waiting_alert_minutes.trim() ? Number(s.waiting_alert_minutes) : 10;
+    // Numbers the API checks (1 to 1440); an empty alert box changes nothing, an empty
+    // automatic-rebalance box turns it off.
+    if (s.waiting_alert_minutes.trim()) out.waiting_alert_minutes = Number(s.waiting_alert_minutes);
     out.auto_rebalance_after_minutes = s.auto_rebalance_after_minutes.trim() ? Number(s.auto_rebalance_after_minutes) : null;
   }
   // Fixed once launched: sent only while they can still change.
