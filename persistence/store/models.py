@@ -53,6 +53,7 @@ __all__ = [
     "Message",
     "OptOut",
     "Organization",
+    "PresenceState",
     "RecommendedReply",
     "SendPace",
     "SurveyAnswer",
