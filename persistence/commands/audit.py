@@ -27,17 +27,21 @@ ACTIONS: Final = (
     "opt_in",
     "status_changed",
     "deleted",
+    "conversation_deleted",
 )
 
 
 def record(
     session: AsyncSession,
-    campaign_id: int,
+    campaign_id: int | None,
     actor_id: int | None,
     action: str,
     detail: Mapping[str, Any],
 ) -> None:
-    """Add an audit entry to the session's transaction. ``actor_id`` None: the system."""
+    """Add an audit entry to the session's transaction. ``actor_id`` None: the system.
+
+    ``campaign_id`` None: an inbox conversation's entry (its detail names the organization).
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action: {action!r}")
     session.add(AuditEntry(campaign_id=campaign_id, actor_id=actor_id, action=action, detail=dict(detail)))

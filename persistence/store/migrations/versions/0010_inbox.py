@@ -110,7 +110,8 @@ def downgrade() -> None:
         "(SELECT id FROM conversations WHERE campaign_id IS NULL)"
     )
     op.execute(
-        "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE campaign_id IS NULL)"
+        "DELETE FROM messages WHERE conversation_id IN "
+        "(SELECT id FROM conversations WHERE campaign_id IS NULL)"
     )
     op.execute("DELETE FROM conversations WHERE campaign_id IS NULL")
     op.execute("DELETE FROM contacts WHERE campaign_id IS NULL")
