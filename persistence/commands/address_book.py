@@ -23,7 +23,7 @@ from persistence.rules.text import require_storable
 from persistence.store.models import Contact
 from persistence.store.scope import Actor
 
-__all__ = ["EntryChanges", "add_entry", "entry_for_phone", "parse_phone", "update_entry"]
+__all__ = ["MAX_NAME", "EntryChanges", "add_entry", "entry_for_phone", "parse_phone", "update_entry"]
 
 MAX_NAME = 200
 

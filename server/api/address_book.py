@@ -37,7 +37,16 @@ from ..routing import Operation, route
 from ..services import services
 from .accounts import path_id
 
-__all__ = ["EntryBody", "EntryPatch", "SearchQuery", "routes"]
+__all__ = [
+    "EntryBody",
+    "EntryPatch",
+    "SearchQuery",
+    "add_route",
+    "get_route",
+    "list_route",
+    "patch_route",
+    "routes",
+]
 
 _FIELDS = MapOf(Nullable(Str(max_len=10_000, allow_blank=True)), max_keys=100)
 

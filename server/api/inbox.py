@@ -31,7 +31,20 @@ from ..routing import Operation, route
 from ..services import services
 from .accounts import path_id
 
-__all__ = ["ArchiveBody", "ExportQuery", "InboxQuery", "StartBody", "routes"]
+__all__ = [
+    "ArchiveBody",
+    "ExportQuery",
+    "InboxQuery",
+    "StartBody",
+    "archive_many_route",
+    "archive_route",
+    "delete_route",
+    "export_route",
+    "list_route",
+    "routes",
+    "start_route",
+    "unarchive_route",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
