@@ -35,6 +35,9 @@ def test_archived_conversations_leave_the_lists_and_come_back_with_a_text(
     assert _ids(client, "/api/inbox", sam.headers) == []
     assert _ids(client, "/api/inbox?archived=true", sam.headers) == [inbox]
     assert not set(world.conversations[1:3]) & set(_ids(client, campaign_list, sam.headers))
+    # The tab strip's counts follow their list: six not started, two of them archived.
+    counts = client.get(f"/api/campaigns/{world.campaign_id}/conversations/counts", headers=sam.headers)
+    assert counts.json()["counts"]["initial"] == 4
     # Search still finds them, marked archived.
     found = client.get("/api/inbox?search=0199", headers=sam.headers).json()["conversations"]
     assert [(r["id"], r["archived"]) for r in found] == [(inbox, True)]
