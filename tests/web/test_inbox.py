@@ -13,8 +13,10 @@ from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world, signed_inbound
 
 from .browsing import BROWSER, PHONE, open_as
+from .test_accessibility import axe_violations, have_axe
 
 pytestmark = BROWSER
+__all__ = ["have_axe"]  # the fixture, used by name
 
 SAM = "sam@example.org"
 NIA = "+14155550199"
@@ -76,3 +78,25 @@ async def test_the_inbox_works_on_a_phone(
     await expect(page.locator("#inbox-list")).to_contain_text("Ada Contact0")
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
+
+
+async def test_the_inbox_has_no_serious_accessibility_violation(
+    have_axe: None, live_server: ServerProcess, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2
+    )
+    conversation = world.api("POST", "/api/inbox/conversations", world.tokens[SAM], json={"phone": NIA})
+    world.api(
+        "POST", f"/api/conversations/{conversation['id']}/messages", world.tokens[SAM], json={"body": "Hi"}
+    )
+    for viewport in ({"width": 1280, "height": 800}, PHONE):
+        page = await open_as(
+            browser, live_server.url, SAM, PASSWORD, "/inbox", viewport=viewport, bypass_csp=True
+        )
+        await page.locator("#inbox-list").get_by_role("button", name=NIA).click()
+        await expect(page.locator(".bubble-outbound")).to_contain_text("Hi")
+        await page.get_by_role("button", name="New Conversation").click()
+        await expect(page.locator("#address-book")).to_contain_text("Ada Contact0")
+        assert await axe_violations(page) == [], viewport
+        await page.context.close()

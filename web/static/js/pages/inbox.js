@@ -66,10 +66,10 @@ function renderList() {
         archiveSelected.disabled = state.selected.size === 0;
       },
     });
-    return h("li", { class: r.id === state.open ? "selected" : "", dataset: { id: String(r.id) } },
-      h("div", { class: "conv-row" },
-        box,
-        h("button", { type: "button", class: "link", onclick: () => openConversation(r.id) }, name),
+    return h("li", { class: r.id === state.open ? "selected inbox-row" : "inbox-row", dataset: { id: String(r.id) } },
+      box,
+      h("button", { type: "button", class: "conv-row", onclick: () => openConversation(r.id) },
+        h("span", { class: "conv-name" }, name),
         h("span", { class: "conv-meta" },
           r.needs_reply ? "Needs reply · " : "",
           r.archived ? "Archived · " : "",
@@ -86,9 +86,11 @@ const loadList = reloader(async () => {
 
 function bubble(m) {
   const who = m.direction === "inbound" ? "" : m.automatic ? "Automatic · " : "";
+  const status = m.delivery_status && m.direction === "outbound" ? ` · ${m.delivery_status}` : "";
   return h("li", { class: `bubble bubble-${m.direction}`, dataset: { id: String(m.id) } },
-    h("span", {}, m.body),
-    h("time", { datetime: m.created_at }, `${who}${fmtTime(m.created_at)}${m.delivery_status && m.direction === "outbound" ? ` · ${m.delivery_status}` : ""}`));
+    m.direction === "note" ? h("span", { class: "note-label" }, "Note: ") : null,
+    h("span", { class: "body" }, m.body),
+    h("span", { class: "meta" }, who, h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)), status));
 }
 
 function renderConversation() {
