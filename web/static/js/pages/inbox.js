@@ -13,6 +13,8 @@ const root = /** @type {HTMLElement} */ (document.getElementById("main"));
 
 /** @type {{ open: number | null, conv: any, rows: any[], selected: Set<number> }} */
 const state = { open: null, conv: null, rows: [], selected: new Set() };
+// The consent status shows only where the organization requires the consent message.
+const organization = await get("/api/organization").catch(() => ({ consent_required: false }));
 
 const search = h("input", { type: "search", id: "inbox-search", autocomplete: "off", placeholder: "Search" });
 const showArchived = h("input", { type: "checkbox", id: "inbox-archived" });
@@ -105,7 +107,7 @@ function renderConversation() {
   fill(head,
     h("button", { type: "button", class: "back", onclick: () => document.body.classList.remove("show-thread") }, "Back to the list"),
     h("div", { class: "conv-title" }, h("h2", { id: "conv-name" }, label(c.contact)), h("span", { class: "conv-sub" }, c.contact.phone),
-      h("span", { class: "status", id: "consent-state" }, consent),
+      organization.consent_required ? h("span", { class: "status", id: "consent-state" }, consent) : null,
       c.opt_out && c.opt_out.opted_out ? h("span", { class: "status" }, "Opted out") : null),
     h("div", { class: "conv-actions" },
       h("button", { type: "button", onclick: () => setArchived(c.id, !c.archived) }, c.archived ? "Unarchive" : "Archive"),
