@@ -52,7 +52,7 @@ def test_a_sweeper_watches_a_senders_inbox_live_and_resumes_without_gaps(
     # Sam's own page resumes after the first event and gets the rest, in order, none twice.
     with client.websocket_connect(f"/ws?token={sam.token}", subprotocols=["json"]) as page:
         page.send_json({"type": "subscribe", "channel": channel, "since": seqs[0]})
-        replayed = []
+        replayed: list[int] = []
         while len(replayed) < len(seqs) - 1:
             frame = page.receive_json()
             if frame["type"] == "event":

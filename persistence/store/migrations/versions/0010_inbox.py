@@ -41,8 +41,15 @@ def _drop_contact_unique() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("conversations_contact_id_key", "conversations", type_="unique")
         return
+    # Unnamed when 0001 made it (the naming convention names it), named when a downgrade did.
+    found = [
+        u["name"]
+        for u in sa.inspect(op.get_bind()).get_unique_constraints("conversations")
+        if u["column_names"] == ["contact_id"]
+    ]
+    name = (found[0] if found else None) or "uq_conversations_contact_id"
     with op.batch_alter_table("conversations", naming_convention=_NAMING) as batch_op:
-        batch_op.drop_constraint("uq_conversations_contact_id", type_="unique")
+        batch_op.drop_constraint(name, type_="unique")
 
 
 def upgrade() -> None:
