@@ -3,9 +3,9 @@
 Every reassignment (bulk, single, rebalance, automatic, "done for today"),
 opt-out and opt-in (by hand, by keyword, by list), campaign state change,
 sender removal and conversation deletion adds one
-:class:`~persistence.store.models.AuditEntry` through :func:`record` (a
-deletion through :func:`conversation_deleted`). Because the entry is added to the same session, it commits
-with the change or not at all; it is never pruned (unlike the event log).
+:class:`~persistence.store.models.AuditEntry` through :func:`record`. Because
+the entry is added to the same session, it commits with the change or not at
+all; it is never pruned (unlike the event log).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.store.models import AuditEntry
 
-__all__ = ["ACTIONS", "conversation_deleted", "record"]
+__all__ = ["ACTIONS", "record"]
 
 ACTIONS: Final = (
     "reassign",
@@ -35,23 +35,15 @@ ACTIONS: Final = (
 
 def record(
     session: AsyncSession,
-    campaign_id: int,
+    campaign_id: int | None,
     actor_id: int | None,
     action: str,
     detail: Mapping[str, Any],
 ) -> None:
-    """Add an audit entry to the session's transaction. ``actor_id`` None: the system."""
+    """Add an audit entry to the session's transaction. ``actor_id`` None: the system.
+
+    ``campaign_id`` None: an inbox conversation's entry (its detail names the organization).
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action: {action!r}")
     session.add(AuditEntry(campaign_id=campaign_id, actor_id=actor_id, action=action, detail=dict(detail)))
-
-
-def conversation_deleted(
-    session: AsyncSession, campaign_id: int, actor_id: int, conversation_id: int, contact_id: int
-) -> None:
-    """Record that ``actor_id`` deleted a conversation, in the deletion's transaction.
-
-    Ids only: what the contact said or their number goes with the deletion.
-    """
-    detail = {"conversation_id": conversation_id, "contact_id": contact_id}
-    record(session, campaign_id, actor_id, "conversation_deleted", detail)

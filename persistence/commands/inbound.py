@@ -15,13 +15,18 @@ from urllib.parse import urlsplit
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.commands.messaging import Outbound, contribution_of, emit_message, slot_delta
+from persistence.commands.messaging import (
+    Outbound,
+    apply_conversation_deltas,
+    contribution_of,
+    emit_message,
+    slot_delta,
+)
 from persistence.commands.opt_out_message import is_opted_out, queue_opt_out_message
 from persistence.commands.optouts import lock_phone_conversations, set_opt_out
-from persistence.outbox.notify import emit_conversation, emit_counts, iso
+from persistence.outbox.notify import emit_conversation, iso
 from persistence.rules.keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, Keyword, keyword
 from persistence.rules.phones import normalize_phone
-from persistence.store.counters import apply_deltas
 from persistence.store.models import Conversation, Message, UnmatchedInbound
 from persistence.store.scope import Actor, require_sweeper
 from persistence.store.types import utcnow
@@ -140,6 +145,8 @@ async def receive_inbound(session: AsyncSession, sms: InboundSms) -> InboundResu
     target.has_replied = True
     target.last_inbound_at = now
     target.last_message_at = now
+    # A new text brings an archived conversation back to the lists.
+    target.archived = False
     if kw == "opt_out":
         target.needs_reply = False
         target.needs_reply_since = None
@@ -159,10 +166,7 @@ async def receive_inbound(session: AsyncSession, sms: InboundSms) -> InboundResu
     )
     session.add(message)
     await session.flush()
-    deltas = slot_delta(target, before)
-    if deltas:
-        await apply_deltas(session, target.campaign_id, deltas)
-        emit_counts(session, target.campaign_id, deltas)
+    await apply_conversation_deltas(session, target, slot_delta(target, before))
     emit_message(session, target, message)
     changed: list[Conversation] = []
     confirmation: Outbound | None = None

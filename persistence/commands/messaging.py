@@ -24,10 +24,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.outbox.notify import emit_conversation, emit_counts, iso
+from persistence.commands.consent import queue_consent
+from persistence.outbox.notify import conversation_channels, emit_conversation, emit_counts, iso
 from persistence.outbox.record import emit
 from persistence.rules.campaign import WINDOW_PASSED_MESSAGE, refusal, window_state
-from persistence.rules.channels import campaign_channel, sender_channel, slot_row
+from persistence.rules.channels import slot_row
 from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
 from persistence.rules.segments import plain_punctuation, segments
 from persistence.rules.status import Counts, contribution
@@ -41,6 +42,7 @@ from persistence.store.types import utcnow
 __all__ = [
     "MAX_BODY_CHARS",
     "Outbound",
+    "apply_conversation_deltas",
     "check_body",
     "contribution_of",
     "emit_message",
@@ -119,11 +121,10 @@ def message_data(message: Message) -> dict[str, Any]:
 
 
 def emit_message(session: AsyncSession, conversation: Conversation, message: Message) -> None:
-    """The ``message`` event, to the campaign's sweepers and the assigned sender."""
+    """The ``message`` event, to everyone watching the conversation."""
     data = {"conversation_id": conversation.id, "message": message_data(message)}
-    emit(session, campaign_channel(conversation.campaign_id), "message", data)
-    if conversation.assigned_to is not None:
-        emit(session, sender_channel(conversation.campaign_id, conversation.assigned_to), "message", data)
+    for channel in conversation_channels(conversation):
+        emit(session, channel, "message", data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +136,12 @@ class Outbound:
     to: str | None
     from_: str | None
     kind: str  # "initial", "reply", "follow_up", "note" or "opt_out_message"
+    # The consent message queued right before this text (inbox conversations).
+    consent: Message | None = None
 
 
 def _compose(
-    campaign: Campaign,
+    campaign: Campaign | None,
     conversation: Conversation,
     contact: Contact,
     sender: User | None,
@@ -147,7 +150,17 @@ def _compose(
     follow_up: bool,
     now: datetime,
 ) -> tuple[str, str]:
-    """Which kind of message this is and its text (not yet checked), or the refusal (pure)."""
+    """Which kind of message this is and its text (not yet checked), or the refusal (pure).
+
+    An inbox conversation (no campaign) has no template, window or follow-up:
+    every text is a reply a person typed.
+    """
+    if campaign is None:
+        if follow_up:
+            raise Conflict("An inbox conversation has no follow-up message.", code="no_follow_up")
+        if body is None:
+            raise InvalidInput("A text needs a 'body'.", code="empty_body")
+        return "reply", body
     if conversation.initial_sent_at is None:
         if follow_up:
             raise Conflict("The initial message has not been sent yet.", code="not_started")
@@ -208,7 +221,7 @@ async def send_message(
             raise InvalidInput("A note needs a 'body'.", code="empty_body")
         return await _write(session, actor, conversation, check_body(body), "note", to=None, from_=None)
 
-    refused = refusal(campaign.status)
+    refused = refusal(campaign.status) if campaign is not None else None
     if refused is not None:
         raise refused
     opted_out = conversation.opted_out or (
@@ -230,7 +243,8 @@ async def send_message(
     kind, text = _compose(campaign, conversation, contact, sender, body, follow_up=follow_up, now=now)
     # Replies to a contact who wrote may go at any hour; any other text only in the contact's hours.
     answering = kind == "reply" and conversation.has_replied
-    hours = None if answering else TextingHours.from_json(campaign.texting_hours)
+    # Texting hours are a campaign's; an inbox text is one person writing to another.
+    hours = None if answering or campaign is None else TextingHours.from_json(campaign.texting_hours)
     check_hours(hours, contact.phone, now)
     org_number, plain = (
         await session.execute(
@@ -241,7 +255,7 @@ async def send_message(
     ).one()
     text = check_body(plain_punctuation(text) if plain else text)
     before = contribution_of(conversation)
-    if kind == "initial":
+    if kind == "initial" or conversation.initial_sent_at is None:
         conversation.initial_sent_at = now
     if kind == "follow_up":
         conversation.follow_up_sent_at = now
@@ -250,12 +264,24 @@ async def send_message(
     conversation.needs_reply = False
     conversation.needs_reply_since = None
     deltas = slot_delta(conversation, before)
+    consent = None
+    if campaign is None:  # campaign texts stay one human action each: no automatic consent text
+        consent = await queue_consent(session, conversation, actor.organization_id, contact.phone, now=now)
+        if consent is not None:
+            emit_message(session, conversation, consent)
     out = await _write(session, actor, conversation, text, kind, to=contact.phone, from_=org_number, now=now)
-    if deltas:
+    await apply_conversation_deltas(session, conversation, deltas)
+    emit_conversation(session, conversation)
+    return Outbound(out.message, conversation, out.to, out.from_, kind, consent) if consent else out
+
+
+async def apply_conversation_deltas(
+    session: AsyncSession, conversation: Conversation, deltas: dict[int, Counts]
+) -> None:
+    """Move the campaign's counters by ``deltas``; an inbox conversation has none."""
+    if deltas and conversation.campaign_id is not None:
         await apply_deltas(session, conversation.campaign_id, deltas)
         emit_counts(session, conversation.campaign_id, deltas)
-    emit_conversation(session, conversation)
-    return out
 
 
 async def _write(

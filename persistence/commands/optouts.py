@@ -89,18 +89,20 @@ async def set_opt_out(
     changed = [c for c in conversations if c.opted_out != opted_out]
     if not changed:
         return []
+    # Inbox conversations (no campaign) have no counters and no campaign audit log.
+    counted = [c for c in changed if c.campaign_id is not None]
     before: dict[int, dict[int, Counts]] = defaultdict(lambda: defaultdict(Counts))
     after: dict[int, dict[int, Counts]] = defaultdict(lambda: defaultdict(Counts))
-    for c in changed:
-        before[c.campaign_id][slot_row(c.assigned_to)] += contribution_of(c)
+    for c in counted:
+        before[c.campaign_id][slot_row(c.assigned_to)] += contribution_of(c)  # type: ignore[index]
     await session.execute(
         update(Conversation)
         .where(Conversation.id.in_([c.id for c in changed]))
         .values(opted_out=opted_out)
         .execution_options(synchronize_session="evaluate")
     )
-    for c in changed:
-        after[c.campaign_id][slot_row(c.assigned_to)] += contribution_of(c)
+    for c in counted:
+        after[c.campaign_id][slot_row(c.assigned_to)] += contribution_of(c)  # type: ignore[index]
     for campaign_id in sorted(before):
         slots = before[campaign_id]
         deltas = {slot: after[campaign_id][slot] - slots[slot] for slot in slots}

@@ -55,7 +55,7 @@ from sqlalchemy.sql.elements import ColumnElement, Grouping
 from persistence.commands import audit
 from persistence.outbox.notify import emit_conversation, emit_counts, emit_reassigned
 from persistence.rules.channels import Slot, slot_key, slot_row
-from persistence.rules.errors import InvalidInput, NotFound
+from persistence.rules.errors import Conflict, InvalidInput, NotFound
 from persistence.rules.reassignment import Plan, ReassignRequest, Sources, plan_move
 from persistence.rules.status import Counts, contribution
 from persistence.store.counters import apply_deltas
@@ -350,6 +350,10 @@ async def reassign_conversation(
     """
     require_sweeper(actor)
     conversation, campaign = await conversation_for(session, actor, conversation_id)
+    if campaign is None:
+        raise Conflict(
+            "An inbox conversation belongs to its user; it is not reassigned.", code="inbox_conversation"
+        )
     # Lock the target's membership before the conversation, in the same order
     # as a sender's removal does, so the two cannot deadlock.
     if to is not None and to not in await lock_senders(session, campaign.id, only=to):

@@ -70,6 +70,8 @@ async def carrier_actions(session: AsyncSession, message: Message, error_code: s
                 session, message.organization_id, phone, opted_out=True, source="carrier", created_by=None
             )
         return
+    if conversation.campaign_id is None:
+        return  # the filtered count is a campaign overview's; an inbox has none
     count = await session.scalar(
         update(Campaign)
         .where(Campaign.id == conversation.campaign_id)

@@ -47,7 +47,7 @@ class Claimed:
     message_id: int
     organization_id: int
     conversation_id: int
-    campaign_id: int
+    campaign_id: int | None  # None: an inbox conversation
     to: str
     from_: str | None
     body: str
@@ -106,7 +106,8 @@ async def claim_next(
         )
         .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Contact, Contact.id == Conversation.contact_id)
-        .join(Campaign, Campaign.id == Conversation.campaign_id)
+        # Outer: an inbox conversation has no campaign (no texting hours, never practice).
+        .outerjoin(Campaign, Campaign.id == Conversation.campaign_id)
         .join(Organization, Organization.id == Message.organization_id)
         .where(Message.organization_id == organization_id, *_due(now))  # type: ignore[arg-type]
         .order_by(Message.id)

@@ -73,6 +73,8 @@ async def record_answers(
 ) -> list[dict[str, Any]]:
     """Set (or, with null, clear) answers; other questions keep theirs. Returns the survey."""
     conversation, campaign = await conversation_for(session, actor, conversation_id)
+    if campaign is None:
+        raise InvalidInput("An inbox conversation has no survey.", code="no_survey")
     questions = {
         q.id: q
         for q in await session.scalars(

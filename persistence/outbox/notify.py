@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.outbox.pending import pending
 from persistence.outbox.record import emit
-from persistence.rules.channels import campaign_channel, sender_channel
+from persistence.rules.channels import campaign_channel, inbox_channel, sender_channel
 from persistence.rules.status import derive_status
 from persistence.store.models import Conversation
 
 __all__ = [
+    "conversation_channels",
     "conversation_data",
     "emit_conversation",
     "emit_counts",
@@ -46,26 +47,40 @@ def conversation_data(conversation: Conversation) -> dict[str, Any]:
         "status": status,
         "needs_reply": status == "needs_reply",
         "last_message_at": iso(conversation.last_message_at),
+        "archived": conversation.archived,
     }
 
 
-def emit_conversation(session: AsyncSession, conversation: Conversation) -> None:
-    """Tell the campaign's sweepers and the assigned sender that a conversation changed."""
-    data = conversation_data(conversation)
-    emit(session, campaign_channel(conversation.campaign_id), "conversation", data)
+def conversation_channels(conversation: Conversation) -> list[str]:
+    """Where a conversation's events go.
+
+    A campaign conversation's: the campaign's sweepers and the assigned
+    sender's channel. An inbox conversation's: its owner's ``inbox:{uid}``
+    (sweepers subscribe to that channel to watch it).
+    """
+    if conversation.campaign_id is None:
+        return [] if conversation.assigned_to is None else [inbox_channel(conversation.assigned_to)]
+    channels = [campaign_channel(conversation.campaign_id)]
     if conversation.assigned_to is not None:
-        emit(
-            session, sender_channel(conversation.campaign_id, conversation.assigned_to), "conversation", data
-        )
+        channels.append(sender_channel(conversation.campaign_id, conversation.assigned_to))
+    return channels
 
 
-def emit_counts(session: AsyncSession, campaign_id: int, slots: Iterable[int]) -> None:
-    """Note that the counters of ``slots`` in the campaign changed.
+def emit_conversation(session: AsyncSession, conversation: Conversation) -> None:
+    """Tell everyone watching a conversation that it changed."""
+    data = conversation_data(conversation)
+    for channel in conversation_channels(conversation):
+        emit(session, channel, "conversation", data)
+
+
+def emit_counts(session: AsyncSession, campaign_id: int | None, slots: Iterable[int]) -> None:
+    """Note that the counters of ``slots`` in the campaign changed (None: an inbox, no counters).
 
     The ``stats`` and ``sender_stats`` events follow after the commit, from
     ``countsfeed`` (which says why they are not written here).
     """
-    pending(session).mark_counts(campaign_id, set(slots))
+    if campaign_id is not None:
+        pending(session).mark_counts(campaign_id, set(slots))
 
 
 def emit_reassigned(

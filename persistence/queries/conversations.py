@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from persistence.commands.consent import consent_sent_at
 from persistence.commands.messaging import message_data
 from persistence.commands.surveys import survey_of
 from persistence.outbox.notify import iso
@@ -185,6 +186,9 @@ async def list_conversations(
         needle = f"%{_escape_like(search.strip().lower())}%"
         where.append(func.lower(Contact.first_name + " " + Contact.last_name).like(needle, escape="\\"))
         needs_contact = True
+    else:
+        # Archived conversations leave the lists; a search still finds them.
+        where.append(c.archived.is_(False))
     sort = sort or "needs_reply"
     keys = _keys(tab, sort)
     needs_contact = needs_contact or (sort == "az" and tab not in ("initial", "follow_ups"))
@@ -240,6 +244,7 @@ def _row(conversation: Conversation, first: str, last: str, phone: str, redact: 
         "status": status,
         "needs_reply": status == "needs_reply",
         "last_message_at": iso(conversation.last_message_at),
+        "archived": conversation.archived,
     }
 
 
@@ -265,7 +270,10 @@ async def conversation_view(session: AsyncSession, actor: Actor, conversation_id
     status = conversation_status(conversation)
     return {
         "id": conversation.id,
-        "campaign_id": campaign.id,
+        "campaign_id": campaign.id if campaign is not None else None,
+        "archived": conversation.archived,
+        # When the phone got the organization's consent message (inbox texts send it first).
+        "consent": {"sent_at": iso(await consent_sent_at(session, actor.organization_id, contact.phone))},
         "status": status,
         "needs_reply": status == "needs_reply",
         "last_message_at": iso(conversation.last_message_at),
@@ -289,7 +297,7 @@ async def conversation_view(session: AsyncSession, actor: Actor, conversation_id
             "source": opt_out.source if opt_out is not None else None,
             "created_at": iso(opt_out.created_at) if opt_out is not None else None,
         },
-        "survey": await survey_of(session, campaign.id, conversation.id),
+        "survey": await survey_of(session, campaign.id, conversation.id) if campaign is not None else [],
         "messages": [message_data(m) for m in messages],
         "authors": {
             str(u.id): {"first_name": u.first_name, "last_name": u.last_name, "role": u.role} for u in authors

@@ -62,7 +62,8 @@ async def tab_counts(
         sender = actor.user_id
     now = utcnow()
     c = Conversation
-    where: list[ColumnElement[bool]] = [c.campaign_id == campaign.id]
+    # Archived conversations leave the lists, so they leave the counts.
+    where: list[ColumnElement[bool]] = [c.campaign_id == campaign.id, ~c.archived]
     if sender == UNASSIGNED_KEY:
         where.append(c.assigned_to.is_(None))
     elif sender is not None:

@@ -1,7 +1,8 @@
 """Channel names and the Unassigned pool's encodings, in one place (pure).
 
-Channels: ``campaign:{cid}`` (the campaign's sweepers) and ``sender:{cid}:{uid}``
-(that sender, or a sweeper). The Unassigned pool is a *slot*: ``None`` in the API
+Channels: ``campaign:{cid}`` (the campaign's sweepers), ``sender:{cid}:{uid}``
+(that sender, or a sweeper) and ``inbox:{uid}`` (a user's inbox conversations:
+that user, or a sweeper of the organization). The Unassigned pool is a *slot*: ``None`` in the API
 and in events, ``"unassigned"`` where a slot is a JSON key or a query value, and
 ``0`` as the counters' row key (SQL cannot key a primary key on NULL). The
 conversions live here and nowhere else; the pages get theirs from
@@ -19,6 +20,7 @@ __all__ = [
     "ChannelName",
     "Slot",
     "campaign_channel",
+    "inbox_channel",
     "parse_channel",
     "parse_slot_key",
     "sender_channel",
@@ -45,14 +47,27 @@ def sender_channel(campaign_id: int, user_id: int) -> str:
     return f"sender:{campaign_id}:{user_id}"
 
 
+def inbox_channel(user_id: int) -> str:
+    return f"inbox:{user_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelName:
-    """A parsed channel: ``campaign:{cid}`` (user_id None) or ``sender:{cid}:{uid}``."""
+    """A parsed channel: ``campaign:{cid}`` (user_id None), ``sender:{cid}:{uid}``,
+    or ``inbox:{uid}`` (campaign_id None)."""
 
-    campaign_id: int
+    campaign_id: int | None
     user_id: int | None
 
+    @property
+    def is_inbox(self) -> bool:
+        return self.campaign_id is None
+
     def __str__(self) -> str:
+        if self.campaign_id is None:
+            if self.user_id is None:
+                raise ValueError("a channel names a campaign, a user, or both")
+            return inbox_channel(self.user_id)
         if self.user_id is None:
             return campaign_channel(self.campaign_id)
         return sender_channel(self.campaign_id, self.user_id)
@@ -71,6 +86,9 @@ def parse_channel(channel: str) -> ChannelName | None:
     if len(parts) == 2 and parts[0] == "campaign":
         cid = _positive_int(parts[1])
         return None if cid is None else ChannelName(cid, None)
+    if len(parts) == 2 and parts[0] == "inbox":
+        uid = _positive_int(parts[1])
+        return None if uid is None else ChannelName(None, uid)
     if len(parts) == 3 and parts[0] == "sender":
         cid, uid = _positive_int(parts[1]), _positive_int(parts[2])
         return None if cid is None or uid is None else ChannelName(cid, uid)

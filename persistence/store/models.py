@@ -44,6 +44,7 @@ __all__ = [
     "Campaign",
     "CampaignSender",
     "ChannelSeq",
+    "Consent",
     "Contact",
     "Conversation",
     "ConversationCount",
@@ -101,6 +102,11 @@ class Organization(Base):
     twilio_auth_token_encrypted: Mapped[str | None] = mapped_column(Text)
     messaging_service_sid: Mapped[str | None] = mapped_column(String(64))
     send_rate_per_second: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # Off: nobody may delete a conversation (403 delete_disabled).
+    allow_delete: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # Sent before the first text to a phone that has not had it (docs/inbox.md).
+    consent_message: Mapped[str | None] = mapped_column(Text)
+    consent_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class User(Base):
@@ -160,14 +166,30 @@ class SurveyQuestion(Base):
 
 
 class Contact(Base):
+    """A campaign's contact, or (``campaign_id`` NULL) an address-book entry.
+
+    The address book holds one entry per phone in an organization; campaign
+    contacts show in it through a union (persistence/queries/address_book.py)
+    rather than a copy, so an upload writes each row once.
+    """
+
     __tablename__ = "contacts"
     __table_args__ = (
         UniqueConstraint("campaign_id", "phone", name="uq_contacts_campaign_phone"),
         Index("ix_contacts_org_phone", "organization_id", "phone"),
+        Index(
+            "uq_contacts_address_book",
+            "organization_id",
+            "phone",
+            unique=True,
+            postgresql_where=text("campaign_id IS NULL"),
+            sqlite_where=text("campaign_id IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    # NULL: an address-book entry.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(20))
@@ -175,7 +197,12 @@ class Contact(Base):
 
 
 class Conversation(Base):
-    """One contact in one campaign. Status columns are maintained, never hand-set."""
+    """One contact in one campaign, or an inbox conversation (``campaign_id`` NULL).
+
+    An inbox conversation belongs to the user in ``assigned_to``; there is at
+    most one per user and address-book entry. Status columns are maintained,
+    never hand-set.
+    """
 
     __tablename__ = "conversations"
     __table_args__ = (
@@ -184,11 +211,29 @@ class Conversation(Base):
         ),
         Index("ix_conversations_slot_recent", "campaign_id", "assigned_to", "last_message_at"),
         Index("ix_conversations_slot_initial", "campaign_id", "assigned_to", "initial_sent_at", "id"),
+        Index("ix_conversations_contact", "contact_id"),
+        Index(
+            "uq_conversations_inbox",
+            "assigned_to",
+            "contact_id",
+            unique=True,
+            postgresql_where=text("campaign_id IS NULL"),
+            sqlite_where=text("campaign_id IS NULL"),
+        ),
+        Index(
+            "ix_conversations_inbox",
+            "assigned_to",
+            "archived",
+            "last_message_at",
+            postgresql_where=text("campaign_id IS NULL"),
+            sqlite_where=text("campaign_id IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), unique=True)
-    # NULL: the Unassigned pool.
+    # NULL: an inbox conversation.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    # NULL: the Unassigned pool (campaign conversations only).
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     initial_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -199,7 +244,7 @@ class Conversation(Base):
     needs_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     needs_reply_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    # Room for archiving; nothing reads it yet.
+    # Hidden from every list, shown in search; a new inbound text clears it.
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
@@ -330,6 +375,15 @@ class OptOut(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Consent(Base):
+    """When a phone got its organization's consent message (at most once)."""
+
+    __tablename__ = "consents"
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SurveyAnswer(Base):
     __tablename__ = "survey_answers"
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
@@ -408,7 +462,8 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_campaign", "campaign_id", "id"),)
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    # None: an inbox conversation's entry (its detail names the organization).
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     # None: the system (a keyword opt-out, a provider's answer).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))

@@ -15,7 +15,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.rules.errors import NotFound, PermissionDenied
-from persistence.store.models import SWEEPER_ROLES, Campaign, CampaignSender, Conversation, User
+from persistence.store.models import SWEEPER_ROLES, Campaign, CampaignSender, Contact, Conversation, User
 
 __all__ = [
     "Actor",
@@ -23,6 +23,7 @@ __all__ = [
     "conversation_for",
     "require_admin",
     "require_sweeper",
+    "user_for",
 ]
 
 
@@ -86,14 +87,30 @@ async def campaign_for(
     return campaign
 
 
+async def user_for(session: AsyncSession, actor: Actor, user_id: int) -> User:
+    """A user of the actor's organization (NotFound for any other)."""
+    user = await session.scalar(
+        select(User).where(User.id == user_id, User.organization_id == actor.organization_id)
+    )
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
 async def conversation_for(
     session: AsyncSession, actor: Actor, conversation_id: int, *, for_update: bool = False
-) -> tuple[Conversation, Campaign]:
-    """The conversation and its campaign; a sender only gets their own."""
+) -> tuple[Conversation, Campaign | None]:
+    """The conversation and its campaign (None: an inbox conversation).
+
+    The organization is the contact's, which every conversation has; a
+    sender only gets the conversations assigned to them (an inbox
+    conversation is its owner's).
+    """
     stmt = (
         select(Conversation, Campaign)
-        .join(Campaign, Campaign.id == Conversation.campaign_id)
-        .where(Conversation.id == conversation_id, Campaign.organization_id == actor.organization_id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .outerjoin(Campaign, Campaign.id == Conversation.campaign_id)
+        .where(Conversation.id == conversation_id, Contact.organization_id == actor.organization_id)
     )
     if for_update:
         stmt = stmt.with_for_update(of=Conversation)

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from . import (
     accounts,
+    address_book,
     audit,
     broadcasts,
     campaigns,
@@ -14,6 +15,7 @@ from . import (
     export,
     health,
     inbound,
+    inbox,
     lookup,
     me,
     opt_outs,
@@ -37,7 +39,9 @@ routes: list[BaseRoute] = [
     *me.routes,
     *reassign.routes,
     *lookup.routes,
+    *inbox.routes,
     *conversations.routes,
+    *address_book.routes,
     *inbound.routes,
     *sms_status.routes,
     *replies.routes,

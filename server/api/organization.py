@@ -80,6 +80,17 @@ class OrganizationBody:
     plain_punctuation: bool | None = param(
         Nullable(Bool()), description="Turn smart quotes, dashes and ellipses plain so texts stay GSM-7."
     )
+    allow_delete: bool | None = param(
+        Nullable(Bool()), description="Owners and admins may delete conversations (off: 403 delete_disabled)."
+    )
+    consent_message: str | Absent | None = param(
+        Nullable(Str(max_len=MAX_BODY_CHARS)),
+        default=ABSENT,
+        description="Sent before the first inbox text to a phone that has not had it.",
+    )
+    consent_required: bool | None = param(
+        Nullable(Bool()), description="Send the consent message before a phone's first inbox text."
+    )
 
 
 _PROVIDER = {
@@ -102,6 +113,9 @@ _ORGANIZATION = {
         "send_rate_per_second",
         "opt_out_message",
         "plain_punctuation",
+        "allow_delete",
+        "consent_message",
+        "consent_required",
     ],
     "properties": {
         "id": {"type": "integer"},
@@ -112,6 +126,9 @@ _ORGANIZATION = {
         "send_rate_per_second": {"type": "integer"},
         "opt_out_message": {"type": ["string", "null"]},
         "plain_punctuation": {"type": "boolean"},
+        "allow_delete": {"type": "boolean"},
+        "consent_message": {"type": ["string", "null"]},
+        "consent_required": {"type": "boolean"},
     },
 }
 _QUEUE = {
@@ -147,6 +164,9 @@ def organization_json(org: Organization) -> dict[str, Any]:
         "send_rate_per_second": org.send_rate_per_second,
         "opt_out_message": org.opt_out_message,
         "plain_punctuation": org.plain_punctuation,
+        "allow_delete": org.allow_delete,
+        "consent_message": org.consent_message,
+        "consent_required": org.consent_required,
     }
 
 
@@ -182,6 +202,9 @@ async def patch_route(request: Request) -> Response:
     message = body.opt_out_message
     if isinstance(message, str):
         message = require_storable("opt_out_message", message).strip()
+    consent = body.consent_message
+    if isinstance(consent, str):
+        consent = require_storable("consent_message", consent).strip() or None
     svc = services(request)
     async with svc.db.transaction() as session:
         org = await session.scalar(
@@ -211,6 +234,17 @@ async def patch_route(request: Request) -> Response:
             org.opt_out_message = message
         if body.plain_punctuation is not None:
             org.plain_punctuation = body.plain_punctuation
+        if body.allow_delete is not None:
+            org.allow_delete = body.allow_delete
+        if not isinstance(consent, Absent):
+            org.consent_message = consent
+        if body.consent_required is not None:
+            org.consent_required = body.consent_required
+        if org.consent_required and not org.consent_message:
+            raise InvalidInput(
+                "Consent is required but there is no consent message: set 'consent_message'.",
+                code="no_consent_message",
+            )
     return JSONResponse(organization_json(org))
 
 

@@ -303,7 +303,12 @@ class Hub:
             ) from None
         if conn.dead:
             return
-        presence = (name.campaign_id, conn.actor.user_id) if name.user_id == conn.actor.user_id else None
+        # Presence is per campaign: an inbox channel makes nobody online anywhere.
+        presence = (
+            (name.campaign_id, conn.actor.user_id)
+            if name.campaign_id is not None and name.user_id == conn.actor.user_id
+            else None
+        )
         if since is None:
             self._attach(conn, ch, ConnSub(conn, channel, ch.seq.last, presence=presence))
             conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.seq.last})

@@ -62,6 +62,7 @@ def test_sender_sends_the_initial_message_and_the_simulator_records_it(
         "status": "sent",
         "needs_reply": False,
         "last_message_at": body["conversation"]["last_message_at"],  # type: ignore[index]
+        "archived": False,
     }
     _eventually(lambda: len(_simulator(app).sent) == 2)
     sent = list(_simulator(app).sent)

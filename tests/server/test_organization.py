@@ -25,6 +25,9 @@ def test_admin_turns_on_redaction_and_numbers_are_masked(client: TestClient, dat
         "send_rate_per_second": 10,
         "opt_out_message": None,
         "plain_punctuation": False,
+        "allow_delete": True,
+        "consent_message": None,
+        "consent_required": False,
     }
     url = f"/api/campaigns/{world.campaign_id}/conversations"
     assert (

@@ -62,7 +62,7 @@ async def test_sams_tabs(db: Database) -> None:
     assert _names(await _list(db, sam, world)) == ["Ada", "Grace", "Katherine"]
     ada = (await _list(db, sam, world, tab="responses")).rows[0]
     assert ada["status"] == "needs_reply" and ada["needs_reply"] is True
-    assert set(ada) == {"id", "contact", "sender_id", "status", "needs_reply", "last_message_at"}
+    assert set(ada) == {"id", "contact", "sender_id", "status", "needs_reply", "last_message_at", "archived"}
 
 
 async def test_sweeper_filters_by_sender_or_the_unassigned_pool(db: Database) -> None:

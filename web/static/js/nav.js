@@ -26,6 +26,7 @@ export function siteNav(user, here = location.pathname) {
     "nav",
     { class: "site-nav", "aria-label": "Organization" },
     link("/campaigns", "Campaigns", here),
+    link("/inbox", "Inbox", here),
     link("/replies", "Recommended replies", here),
     isAdmin(user) ? link("/users", "Users", here) : null,
     isAdmin(user) ? link("/organization", "Organization settings", here) : null,

@@ -1,0 +1,102 @@
+"""The inbox in a browser: a sender starts a conversation, texts, gets the reply live, archives it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import expect
+
+from tests.support.processes import ServerProcess
+from tests.support.worlds.accounts import PASSWORD
+from tests.support.worlds.web import build_world, signed_inbound
+
+from .browsing import BROWSER, PHONE, open_as
+from .test_accessibility import axe_violations, have_axe
+
+pytestmark = BROWSER
+__all__ = ["have_axe"]  # the fixture, used by name
+
+SAM = "sam@example.org"
+NIA = "+14155550199"
+
+
+async def test_a_sender_texts_a_neighbour_from_the_inbox_and_sees_the_reply_live(
+    live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
+) -> None:
+    await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2
+    )
+    page = await open_as(browser, live_server.url, SAM, PASSWORD, "/inbox")
+    await expect(page.get_by_text("No conversations here.")).to_be_visible()
+
+    await page.get_by_role("button", name="New Conversation").click()
+    # The address book lists the campaign's contacts too.
+    await expect(page.locator("#address-book")).to_contain_text("Ada Contact0")
+    await page.get_by_label("Send to Phone Number:").fill("(415) 555-0199")
+    await page.get_by_role("button", name="Start Conversation").click()
+    await expect(page.locator("#conv-name")).to_have_text(NIA)
+
+    await page.get_by_label("Message", exact=True).fill("Hi Nia, it's Sam from the tenants' union")
+    await page.get_by_role("button", name="Send", exact=True).click()
+    await expect(page.locator(".bubble-outbound")).to_contain_text("Hi Nia, it's Sam")
+    await expect(page.get_by_label("Message", exact=True)).to_have_value("")
+
+    answer = await asyncio.to_thread(signed_inbound, live_server.url, NIA, "Hi Sam! Count me in.", "SM-nia-1")
+    assert answer.status_code == 200
+    # The reply arrives without a reload, and the list shows it waiting.
+    await expect(page.locator(".bubble-inbound")).to_contain_text("Count me in.")
+    await expect(page.locator("#inbox-list")).to_contain_text("Needs reply")
+    await page.screenshot(path=screenshots / "inbox.png", full_page=True)
+
+    # What Sam types is kept across a reload.
+    await page.get_by_label("Message", exact=True).fill("See you Tues")
+    await page.reload()
+    await page.locator("#inbox-list").get_by_role("button", name=NIA).click()
+    await expect(page.get_by_label("Message", exact=True)).to_have_value("See you Tues")
+
+    await page.get_by_role("button", name="Archive", exact=True).click()
+    await expect(page.get_by_text("No conversations here.")).to_be_visible()
+    await page.get_by_label("Archived").check()
+    await expect(page.locator("#inbox-list")).to_contain_text(NIA)
+
+
+async def test_the_inbox_works_on_a_phone(
+    live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
+) -> None:
+    await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2
+    )
+    page = await open_as(browser, live_server.url, SAM, PASSWORD, "/inbox", viewport=PHONE)
+    await page.get_by_role("button", name="New Conversation").click()
+    await page.get_by_label("Choose Contact").fill("ada")
+    await page.locator("#address-book").get_by_role("button", name="Ada Contact0").click()
+    await expect(page.locator("#conv-name")).to_have_text("Ada Contact0")
+    await expect(page.get_by_label("Message", exact=True)).to_be_visible()
+    await page.get_by_role("button", name="Back to the list").click()
+    await expect(page.locator("#inbox-list")).to_contain_text("Ada Contact0")
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+
+
+async def test_the_inbox_has_no_serious_accessibility_violation(
+    have_axe: None, live_server: ServerProcess, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2
+    )
+    conversation = world.api("POST", "/api/inbox/conversations", world.tokens[SAM], json={"phone": NIA})
+    world.api(
+        "POST", f"/api/conversations/{conversation['id']}/messages", world.tokens[SAM], json={"body": "Hi"}
+    )
+    for viewport in ({"width": 1280, "height": 800}, PHONE):
+        page = await open_as(
+            browser, live_server.url, SAM, PASSWORD, "/inbox", viewport=viewport, bypass_csp=True
+        )
+        await page.locator("#inbox-list").get_by_role("button", name=NIA).click()
+        await expect(page.locator(".bubble-outbound")).to_contain_text("Hi")
+        await page.get_by_role("button", name="New Conversation").click()
+        await expect(page.locator("#address-book")).to_contain_text("Ada Contact0")
+        assert await axe_violations(page) == [], viewport
+        await page.context.close()

@@ -1,0 +1,280 @@
+// The inbox: a user's one-to-one conversations with the address book, live.
+import { api, get, isSweeper, post, query, requireSession } from "../api.js";
+import { followChannel } from "../boot.js";
+import { drafts } from "../conversation.js";
+import { confirmDialog } from "../dialog.js";
+import { download } from "../forms.js";
+import { isAdmin, siteNav } from "../nav.js";
+import { debounce, errorText, fill, fmtTime, fullName, h, message, notice, reloader, topBar } from "../ui.js";
+
+const { user, token } = await requireSession();
+document.body.prepend(topBar("Inbox"));
+const root = /** @type {HTMLElement} */ (document.getElementById("main"));
+
+/** @type {{ open: number | null, conv: any, rows: any[], selected: Set<number> }} */
+const state = { open: null, conv: null, rows: [], selected: new Set() };
+// The consent status shows only where the organization requires the consent message.
+const organization = await get("/api/organization").catch(() => ({ consent_required: false }));
+
+const search = h("input", { type: "search", id: "inbox-search", autocomplete: "off", placeholder: "Search" });
+const showArchived = h("input", { type: "checkbox", id: "inbox-archived" });
+const archiveSelected = h("button", { type: "button", id: "archive-selected", disabled: true }, "Archive selected");
+const listEl = h("ul", { class: "conv-list", id: "inbox-list", "aria-label": "Conversations" });
+
+const head = h("header", { class: "conv-head" });
+const thread = h("ol", { class: "thread", "aria-label": "Messages", "aria-live": "polite" });
+const text = h("textarea", { id: "inbox-message", rows: 3, maxlength: 1600 });
+const send = h("button", { type: "submit", class: "primary" }, "Send");
+const composer = h(
+  "form",
+  { class: "composer", hidden: true },
+  h("label", { for: text.id }, "Message"),
+  text,
+  h("div", { class: "composer-tools" }, send),
+);
+const main = h("section", { class: "conv-main", "aria-label": "Conversation" }, head, thread, composer);
+
+// Starting a conversation: a phone number, or a contact from the address book.
+const phone = h("input", { type: "tel", id: "new-phone", autocomplete: "off", maxlength: 40 });
+const contactSearch = h("input", { type: "search", id: "contact-search", autocomplete: "off" });
+const contacts = h("ul", { class: "conv-list", id: "address-book", "aria-label": "Address book" });
+const startForm = h(
+  "form",
+  { class: "card settings-form", id: "new-conversation", hidden: true },
+  h("h2", {}, "New Conversation"),
+  h("div", { class: "field" }, h("label", { for: phone.id }, "Send to Phone Number:"), phone),
+  h("div", { class: "buttons start" }, h("button", { type: "submit", class: "primary" }, "Start Conversation")),
+  h("div", { class: "field" }, h("label", { for: contactSearch.id }, "Choose Contact"), contactSearch),
+  contacts,
+);
+const newButton = h("button", { type: "button", class: "primary", "aria-expanded": "false", "aria-controls": "new-conversation" }, "New Conversation");
+
+function label(c) {
+  return fullName(c) || c.phone;
+}
+
+function renderList() {
+  if (!state.rows.length) {
+    message(listEl, search.value.trim() ? "No conversation matches." : "No conversations here.");
+    return;
+  }
+  fill(listEl, state.rows.map((r) => {
+    const name = label(r.contact);
+    const box = h("input", {
+      type: "checkbox", "aria-label": `Select ${name}`, checked: state.selected.has(r.id),
+      onchange: () => {
+        if (box.checked) state.selected.add(r.id);
+        else state.selected.delete(r.id);
+        archiveSelected.disabled = state.selected.size === 0;
+      },
+    });
+    return h("li", { class: r.id === state.open ? "selected inbox-row" : "inbox-row", dataset: { id: String(r.id) } },
+      box,
+      h("button", { type: "button", class: "conv-row", onclick: () => openConversation(r.id) },
+        h("span", { class: "conv-name" }, name),
+        h("span", { class: "conv-meta" },
+          r.needs_reply ? "Needs reply · " : "",
+          r.archived ? "Archived · " : "",
+          r.last_message_at ? fmtTime(r.last_message_at) : "New")));
+  }));
+}
+
+const loadList = reloader(async () => {
+  const page = await get(`/api/inbox${query({ search: search.value.trim(), archived: showArchived.checked ? "true" : null })}`);
+  state.rows = page.conversations;
+  renderList();
+  document.body.dataset.loaded = "true";
+}, (err) => message(listEl, errorText(err), "error"));
+
+function bubble(m) {
+  const who = m.direction === "inbound" ? "" : m.automatic ? "Automatic · " : "";
+  const status = m.delivery_status && m.direction === "outbound" ? ` · ${m.delivery_status}` : "";
+  return h("li", { class: `bubble bubble-${m.direction}`, dataset: { id: String(m.id) } },
+    m.direction === "note" ? h("span", { class: "note-label" }, "Note: ") : null,
+    h("span", { class: "body" }, m.body),
+    h("span", { class: "meta" }, who, h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)), status));
+}
+
+function renderConversation() {
+  const c = state.conv;
+  if (!c) {
+    fill(head);
+    message(thread, "Choose a conversation, or start a new one.");
+    composer.hidden = true;
+    return;
+  }
+  const consent = c.consent && c.consent.sent_at ? `Consent sent ${fmtTime(c.consent.sent_at)}` : "No consent message yet";
+  fill(head,
+    h("button", { type: "button", class: "back", onclick: () => document.body.classList.remove("show-thread") }, "Back to the list"),
+    h("div", { class: "conv-title" }, h("h2", { id: "conv-name" }, label(c.contact)), h("span", { class: "conv-sub" }, c.contact.phone),
+      organization.consent_required ? h("span", { class: "status", id: "consent-state" }, consent) : null,
+      c.opt_out && c.opt_out.opted_out ? h("span", { class: "status" }, "Opted out") : null),
+    h("div", { class: "conv-actions" },
+      h("button", { type: "button", onclick: () => setArchived(c.id, !c.archived) }, c.archived ? "Unarchive" : "Archive"),
+      h("button", { type: "button", onclick: () => exportWeek(c.id) }, "Export"),
+      isAdmin(user) ? h("button", { type: "button", class: "danger", onclick: (ev) => remove(c.id, ev.currentTarget) }, "Delete") : null));
+  fill(thread, c.messages.length ? c.messages.map(bubble) : h("li", { class: "thread-empty" }, "No messages yet."));
+  thread.scrollTop = thread.scrollHeight;
+  composer.hidden = false;
+}
+
+const loadConversation = reloader(async () => {
+  if (state.open === null) return;
+  state.conv = await get(`/api/conversations/${state.open}`);
+  renderConversation();
+}, (err) => notice(errorText(err), "error"));
+
+async function openConversation(id) {
+  if (state.open !== null) drafts.set(state.open, text.value);
+  state.open = id;
+  text.value = drafts.get(id);
+  document.body.classList.add("show-thread");
+  renderList();
+  await loadConversation();
+  text.focus();
+}
+
+async function setArchived(id, archived) {
+  try {
+    await post(`/api/conversations/${id}/${archived ? "archive" : "unarchive"}`);
+    notice(archived ? "Archived." : "Back in the inbox.", "ok");
+    await Promise.all([loadList(), loadConversation()]);
+  } catch (err) {
+    notice(errorText(err), "error");
+  }
+}
+
+async function remove(id, opener) {
+  const sure = await confirmDialog({
+    title: "Delete this conversation?",
+    text: "Every message of this conversation is deleted. This cannot be undone.",
+    confirm: "Delete",
+    danger: true,
+    opener,
+  });
+  if (!sure) return;
+  try {
+    await api("DELETE", `/api/conversations/${id}`);
+    drafts.delete(id);
+    state.open = null;
+    state.conv = null;
+    renderConversation();
+    notice("Conversation deleted.", "ok");
+    await loadList();
+  } catch (err) {
+    notice(errorText(err), "error");
+  }
+}
+
+async function exportWeek(id) {
+  const end = new Date();
+  const start = new Date(end.getTime() - 7 * 24 * 3600 * 1000);
+  const path = `/api/conversations/${id}/export${query({ format: "csv", start: start.toISOString(), end: end.toISOString() })}`;
+  await download(path, `conversation-${id}.csv`, token).catch((err) => notice(errorText(err), "error"));
+}
+
+composer.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const body = text.value.trim();
+  if (!body || state.open === null) return;
+  send.disabled = true;
+  try {
+    await post(`/api/conversations/${state.open}/messages`, { body });
+    text.value = "";
+    drafts.delete(state.open);
+    await Promise.all([loadConversation(), loadList()]);
+  } catch (err) {
+    // What the person typed stays in the box.
+    notice(errorText(err), "error");
+  } finally {
+    send.disabled = false;
+  }
+});
+text.addEventListener("input", () => drafts.set(state.open, text.value));
+text.addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter" && ev.shiftKey) {
+    ev.preventDefault();
+    composer.requestSubmit();
+  }
+});
+
+async function start(body) {
+  try {
+    const conv = await post("/api/inbox/conversations", body);
+    startForm.hidden = true;
+    newButton.setAttribute("aria-expanded", "false");
+    phone.value = "";
+    await loadList();
+    await openConversation(conv.id);
+  } catch (err) {
+    notice(errorText(err), "error");
+  }
+}
+
+startForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  if (phone.value.trim()) start({ phone: phone.value.trim() });
+});
+
+const loadContacts = reloader(async () => {
+  const page = await get(`/api/address-book${query({ search: contactSearch.value.trim(), limit: 20 })}`);
+  if (!page.contacts.length) return message(contacts, "Nobody in the address book matches.");
+  fill(contacts, page.contacts.map((c) => h("li", {},
+    h("button", { type: "button", class: "conv-row", onclick: () => start({ contact_id: c.id }) },
+      h("span", {}, label(c)), h("span", { class: "conv-meta" }, c.phone)))));
+});
+
+newButton.addEventListener("click", () => {
+  startForm.hidden = !startForm.hidden;
+  newButton.setAttribute("aria-expanded", String(!startForm.hidden));
+  if (!startForm.hidden) {
+    loadContacts();
+    phone.focus();
+  }
+});
+contactSearch.addEventListener("input", debounce(() => loadContacts(), 250));
+search.addEventListener("input", debounce(() => loadList(), 250));
+showArchived.addEventListener("change", () => loadList());
+archiveSelected.addEventListener("click", async () => {
+  try {
+    await post("/api/conversations/archive", { conversation_ids: [...state.selected] });
+    notice(`${state.selected.size} archived.`, "ok");
+    state.selected.clear();
+    archiveSelected.disabled = true;
+    await loadList();
+  } catch (err) {
+    notice(errorText(err), "error");
+  }
+});
+
+fill(root,
+  isSweeper(user) ? siteNav(user) : null,
+  h("div", { class: "messenger-head" }, h("h1", { id: "page-title" }, "Inbox"), newButton),
+  startForm,
+  h("div", { class: "messenger inbox" },
+    h("section", { class: "conv-list-pane", "aria-label": "Inbox conversations" },
+      h("div", { class: "list-tools" },
+        h("label", { for: search.id, class: "sr-only" }, "Search conversations"), search,
+        h("label", { class: "checkbox", for: showArchived.id }, showArchived, " Archived"),
+        archiveSelected),
+      listEl),
+    h("div", { class: "conv" }, main)));
+renderConversation();
+
+followChannel({
+  channel: `inbox:${user.id}`,
+  token,
+  reload: loadList,
+  rereadCampaign: () => {},
+  onEvent: (kind, data) => {
+    loadList();
+    const id = kind === "message" ? data.conversation_id : data.id;
+    if (id !== state.open) return;
+    if (kind === "conversation_deleted") {
+      state.open = null;
+      state.conv = null;
+      renderConversation();
+      notice("This conversation was deleted.", "info");
+    } else loadConversation();
+  },
+});
