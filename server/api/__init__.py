@@ -16,6 +16,7 @@ from . import (
     inbound,
     lookup,
     me,
+    media,
     opt_outs,
     organization,
     overview,
@@ -46,4 +47,5 @@ routes: list[BaseRoute] = [
     *shift.routes,
     *audit.routes,
     *broadcasts.routes,
+    *media.routes,
 ]
