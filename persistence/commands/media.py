@@ -22,14 +22,17 @@ from persistence.store.types import utcnow
 __all__ = ["MediaFile", "attachments", "read_media", "store_media"]
 
 
-async def store_media(session: AsyncSession, actor: Actor, data: bytes, content_type: str) -> Media:
-    """Keep one uploaded file in the database for the actor's organization."""
+async def store_media(
+    session: AsyncSession, actor: Actor, data: bytes, content_type: str, *, storage_key: str | None = None
+) -> Media:
+    """Record an uploaded file of the actor's organization: its bytes, or the key a store keeps them under."""
     media = Media(
         organization_id=actor.organization_id,
         uploaded_by=actor.user_id,
         content_type=content_type,
         size=len(data),
-        data=data,
+        data=None if storage_key is not None else data,
+        storage_key=storage_key,
         created_at=utcnow(),
     )
     session.add(media)

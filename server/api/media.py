@@ -91,8 +91,11 @@ async def upload_route(request: Request) -> Response:
             "unsupported_media",
             "Only pictures (JPEG, PNG, GIF, WebP) and video (MP4, 3GP, QuickTime) can be sent by MMS.",
         )
-    async with services(request).db.transaction() as session:
-        media = await store_media(session, actor, data, content_type)
+    svc = services(request)
+    # The object first, then its row: a failure between leaves an unused object, never a row without file.
+    key = await svc.media_store.put(actor.organization_id, data, content_type) if svc.media_store else None
+    async with svc.db.transaction() as session:
+        media = await store_media(session, actor, data, content_type, storage_key=key)
     answer: dict[str, Any] = {"id": media.id, "content_type": media.content_type, "size": media.size}
     warning = media_warning(media.size)
     if warning is not None:
@@ -107,10 +110,13 @@ async def serve_route(request: Request) -> Response:
     if media_id is not None:
         async with svc.db.session() as session:
             media = await read_media(session, media_id)
-    if media is None or media.data is None:
+    data = media.data if media is not None else None
+    if media is not None and media.storage_key is not None and svc.media_store is not None:
+        data = await svc.media_store.get(media.storage_key)
+    if media is None or data is None:
         raise NotFound("No such file, or its link has expired.")
     return Response(
-        media.data,
+        data,
         media_type=media.content_type,
         headers={
             # The link is the permission: shared caches must not keep it.
