@@ -96,7 +96,8 @@ export class Attachments {
 
   /** The camera button and its hidden file chooser. */
   button(idSuffix) {
-    const input = h("input", { type: "file", accept: ACCEPT, id: `attach-file-${idSuffix}`, class: "sr-only", tabindex: "-1" });
+    // Reached through the camera button, so it is left out of the tab order.
+    const input = h("input", { type: "file", accept: ACCEPT, id: `attach-file-${idSuffix}`, class: "sr-only", tabindex: "-1", "aria-label": "Picture or video to attach" });
     input.addEventListener("change", () => {
       const file = input.files && input.files[0];
       input.value = "";
