@@ -14,6 +14,7 @@ from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world, signed_inbound
 
 from .browsing import BROWSER, open_as
+from .test_accessibility import AXE
 
 pytestmark = BROWSER
 
@@ -57,7 +58,10 @@ async def test_a_sender_attaches_a_picture_and_sees_the_contacts_picture(
         await sender.get_by_role("button", name="Attach a picture or video").click()
     await (await chooser.value).set_files(str(picture))
     tray = sender.get_by_role("list", name="Attached to the next text")
-    await expect(tray.get_by_role("img", name="Attached picture")).to_be_visible(timeout=SOON)
+    thumbnail = tray.get_by_role("img", name="Attached picture")
+    await expect(thumbnail).to_be_visible(timeout=SOON)
+    # Read in the browser (a blob: URL the page's CSP allows), before it is sent.
+    assert await thumbnail.evaluate("img => img.complete && img.naturalWidth === 8")
     await expect(box).to_have_value("Yes! And here is the map.")
 
     # A file that is no picture is refused, and the typed reply and the picture stay.
@@ -77,4 +81,22 @@ async def test_a_sender_attaches_a_picture_and_sees_the_contacts_picture(
     assert await ours.evaluate("img => img.complete && img.naturalWidth === 8")
     await expect(sender.get_by_role("list", name="Attached to the next text")).to_have_count(0)
     await expect(box).to_have_value("")
-    await sender.context.close()
+
+    # The Admin Messenger shows both pictures too, and its message box passes axe-core.
+    admin = await open_as(
+        browser,
+        live_server.url,
+        "owner@example.org",
+        PASSWORD,
+        f"/campaigns/{cid}/messenger/{world.senders[SAM]}",
+        bypass_csp=True,
+    )
+    await admin.locator(".conv-row").first.click()
+    await expect(admin.get_by_role("img", name="Picture sent by the contact")).to_be_visible(timeout=SOON)
+    await expect(admin.get_by_role("img", name="Picture sent to the contact")).to_be_visible()
+    await expect(admin.get_by_role("button", name="Attach a picture or video")).to_be_visible()
+    await admin.add_script_tag(path=str(AXE))
+    found = await admin.evaluate("async () => (await axe.run('.composer')).violations")
+    assert [v["id"] for v in found if v["impact"] in ("serious", "critical")] == []
+    for page in (sender, admin):
+        await page.context.close()
