@@ -175,6 +175,25 @@ def test_a_picture_goes_out_by_mms_and_twilio_fetches_the_same_bytes_from_its_li
     assert fake.accepted[2].field("Body") == "" and fake.fetched[2].body == picture
 
 
+def test_without_a_public_url_a_picture_for_twilio_fails_with_the_reason(
+    settings: Settings, fake: FakeTwilio, database_url: str
+) -> None:
+    world = world_of(database_url)
+    tuned = replace(settings, twilio_api_url=fake.url, public_url=None, send_poll_seconds=0.05)
+    with TestClient(create_app(tuned)) as client:
+        owner, sam = login(client, "owner@example.org"), login(client, "sam@example.org")
+        connect_twilio(client, owner)
+        media_id = upload(client, sam, png()).json()["id"]
+        first = world.conversations[0]
+        sent = client.post(
+            f"/api/conversations/{first}/messages", headers=sam.headers, json={"media_ids": [media_id]}
+        )
+        assert sent.status_code == 201, sent.text
+        eventually(lambda: thread(client, sam, first)[-1]["delivery_status"] == "failed")
+        assert thread(client, sam, first)[-1]["error_code"] == "no_public_url"
+    assert fake.arrivals == []
+
+
 def test_a_6_mb_upload_is_refused_and_nothing_is_stored(client: TestClient, database_url: str) -> None:
     build_sync(database_url)
     sam = login(client, "sam@example.org")
