@@ -87,7 +87,7 @@ class Settings:
     media_s3_url: str | None = None
     media_s3_region: str = "us-east-1"
     media_s3_access_key: str | None = None
-    media_s3_secret_key: str | None = None
+    media_s3_secret_key: str | None = field(default=None, repr=False)
 
     @property
     def embedded(self) -> bool:
