@@ -4,7 +4,10 @@ It speaks the documented protocol: ``POST /2010-04-01/Accounts/{sid}/Messages.js
 with HTTP Basic auth (account SID, auth token) and a form body, answered with
 Twilio's JSON (201 and a ``sid``; 401 code 20003; 429 code 20429). It records
 every request with its arrival time, and can be told to answer the next
-requests with a throttle or an error, or to answer late. It runs uvicorn in a
+requests with a throttle or an error, or to answer late. Given a
+``media_fetcher``, it fetches every ``MediaUrl`` of an accepted text before it
+answers, as Twilio fetches an MMS's media, and records what came back
+(``fetched``). It runs uvicorn in a
 thread of its own, so synchronous tests (TestClient) and asynchronous ones
 (real server processes) use it alike.
 """
@@ -17,7 +20,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -27,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-__all__ = ["ACCOUNT_SID", "AUTH_TOKEN", "Arrival", "FakeTwilio", "running"]
+__all__ = ["ACCOUNT_SID", "AUTH_TOKEN", "Arrival", "FakeTwilio", "Fetched", "running"]
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeed"
@@ -50,6 +53,16 @@ class Arrival:
         return [v for k, v in self.form if k == name]
 
 
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One media file as the fake fetched it from a text's ``MediaUrl``."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+
+
 class FakeTwilio:
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
         self.account_sid = account_sid
@@ -61,6 +74,9 @@ class FakeTwilio:
         self.answer_delay = 0.0
         # The sids the next accepted texts get (then random ones).
         self.next_sids: deque[str] = deque()
+        # How to GET a MediaUrl (blocking; run in a thread): (status, content type, body).
+        self.media_fetcher: Callable[[str], tuple[int, str, bytes]] | None = None
+        self.fetched: list[Fetched] = []
         self.port = 0
         self._lock = threading.Lock()
 
@@ -106,6 +122,12 @@ class FakeTwilio:
             )
         sid = sid or "SM" + secrets.token_hex(16)
         self._record(Arrival(at, account_sid, pairs, 201, sid))
+        fetcher = self.media_fetcher
+        if fetcher is not None:
+            for url in (v for k, v in pairs if k == "MediaUrl"):
+                status, content_type, body = await asyncio.to_thread(fetcher, url)
+                with self._lock:
+                    self.fetched.append(Fetched(url, status, content_type, body))
         if self.answer_delay:
             await asyncio.sleep(self.answer_delay)
         return JSONResponse(

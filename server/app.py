@@ -19,6 +19,7 @@ from . import api, auto_rebalance, dispatcher, log_redaction, openapi, pages, pr
 from .errors import exception_handlers
 from .live import runtime as live
 from .login_throttle import LoginThrottle
+from .media_store import media_store
 from .security_headers import SecurityHeaders
 from .services import Services
 from .settings import Settings
@@ -40,7 +41,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
     throttle = LoginThrottle.for_settings(settings)
-    svc = Services(settings=settings, db=db, outbox=Outbox(db), login_throttle=throttle)
+    svc = Services(
+        settings=settings,
+        db=db,
+        outbox=Outbox(db),
+        login_throttle=throttle,
+        media_store=media_store(settings),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

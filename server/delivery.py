@@ -25,11 +25,12 @@ from persistence.rules.texting_hours import OUTSIDE_TEXTING_HOURS, TextingHours,
 from persistence.store.types import utcnow
 
 from .credentials import CredentialError, Vault
+from .media_links import media_path
 from .providers import OutgoingSms, Provider, ProviderError
 from .services import Services
 from .twilio import TwilioProvider
 
-__all__ = ["deliver", "may_send", "outgoing", "provider_for", "receive", "simulated"]
+__all__ = ["deliver", "may_send", "media_urls", "outgoing", "provider_for", "receive", "simulated"]
 
 logger = logging.getLogger("shiftline.sending")
 
@@ -84,13 +85,30 @@ def provider_for(svc: Services, claimed: Claimed, client: httpx.AsyncClient, vau
     )
 
 
+def media_urls(svc: Services, claimed: Claimed) -> tuple[str, ...]:
+    """Where the provider fetches the text's uploaded media: fresh signed links (server/media_links.py).
+
+    Raises:
+        ProviderError: media to send to Twilio but no ``SHIFTLINE_PUBLIC_URL``
+            to reach this server at (``no_public_url``: the text fails, it cannot work).
+    """
+    public = svc.settings.public_url
+    if claimed.media_ids and public is None and not simulated(claimed):
+        raise ProviderError(
+            "Pictures need SHIFTLINE_PUBLIC_URL: the provider fetches them from this server.",
+            error_code="no_public_url",
+        )
+    links = tuple(f"{public or ''}{media_path(svc.secret, i)}" for i in claimed.media_ids)
+    return claimed.media_urls + links
+
+
 def outgoing(svc: Services, claimed: Claimed) -> OutgoingSms:
     public = svc.settings.public_url
     return OutgoingSms(
         to=claimed.to,
         from_=claimed.from_,
         body=claimed.body,
-        media_urls=claimed.media_urls,
+        media_urls=media_urls(svc, claimed),
         messaging_service_sid=None if simulated(claimed) else claimed.messaging_service_sid,
         status_callback=f"{public}/api/sms/status" if public else None,
     )

@@ -3,7 +3,7 @@
 - ``Content-Security-Policy``: scripts and styles only from this server's own
   files, no inline script or handler, no plugins, no framing. The pages
   (``web/templates``) load one module each from ``/static``; media from
-  texts are shown as pictures, nothing else of theirs is loaded.
+  texts are shown as pictures or video, nothing else of theirs is loaded.
 - ``X-Content-Type-Options: nosniff``: an uploaded or echoed body is never
   guessed into HTML or script.
 
@@ -23,9 +23,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        # Pictures that contacts text come from the provider's media host: shown,
-        # never run (only http/https media URLs are kept from a webhook).
-        "img-src 'self' data: http: https:",
+        # Pictures and video that contacts text come from the provider's media host:
+        # shown, never run (only http/https media URLs are kept from a webhook).
+        # blob: is the preview of a file chosen to send, read in the browser.
+        "img-src 'self' data: blob: http: https:",
+        "media-src 'self' blob: http: https:",
         "connect-src 'self'",  # 'self' covers ws:/wss: to the same host
         "object-src 'none'",
         "base-uri 'none'",

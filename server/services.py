@@ -19,6 +19,7 @@ from presence import PresenceUnavailable, Tracker
 
 from .live.hub import Hub
 from .login_throttle import LoginThrottle
+from .media_store import MediaStore
 from .providers import Provider, Simulator
 from .settings import Settings
 
@@ -62,6 +63,8 @@ class Services:
     wake_queue: Callable[[], None] = field(default=lambda: None)
     # Simulated contacts of practice campaigns, while the process runs.
     practice: Practice | None = None
+    # Where uploaded media bytes go: None keeps them in the database (server/media_store.py).
+    media_store: MediaStore | None = None
 
 
 def services(conn: HTTPConnection) -> Services:

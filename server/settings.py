@@ -82,6 +82,14 @@ class Settings:
     practice_delay_seconds: float = 4.0
     # Seconds between the automatic rebalance's checks (docs/sweeping.md).
     auto_rebalance_interval_seconds: float = 30.0
+    # MMS media (docs/media.md): kept in the database unless a bucket of an
+    # S3-compatible store is named; its endpoint (None: AWS), region and keys
+    # (None: boto3's usual sources, e.g. AWS_ACCESS_KEY_ID or an instance role).
+    media_s3_bucket: str | None = None
+    media_s3_url: str | None = None
+    media_s3_region: str = "us-east-1"
+    media_s3_access_key: str | None = None
+    media_s3_secret_key: str | None = field(default=None, repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -121,6 +129,11 @@ class Settings:
             "simulator_receipt_seconds": _float(env, "SHIFTLINE_SIMULATOR_RECEIPT_SECONDS", 1.0),
             "simulator_failure_share": _float(env, "SHIFTLINE_SIMULATOR_FAILURE_SHARE", 0.0),
             "auto_rebalance_interval_seconds": _float(env, "SHIFTLINE_AUTO_REBALANCE_SECONDS", 30.0),
+            "media_s3_bucket": env.get("SHIFTLINE_MEDIA_S3_BUCKET") or None,
+            "media_s3_url": env.get("SHIFTLINE_MEDIA_S3_URL") or None,
+            "media_s3_region": env.get("SHIFTLINE_MEDIA_S3_REGION") or "us-east-1",
+            "media_s3_access_key": env.get("SHIFTLINE_MEDIA_S3_ACCESS_KEY") or None,
+            "media_s3_secret_key": env.get("SHIFTLINE_MEDIA_S3_SECRET_KEY") or None,
         }
         if env.get("SHIFTLINE_INSTANCE_ID"):
             values["instance_id"] = env["SHIFTLINE_INSTANCE_ID"]

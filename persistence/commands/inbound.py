@@ -38,6 +38,7 @@ __all__ = [
     "InboundSms",
     "Keyword",
     "Outcome",
+    "inbound_media",
     "keyword",
     "list_unmatched",
     "pick_conversation",
@@ -59,6 +60,8 @@ class InboundSms:
     body: str
     message_sid: str
     media_urls: list[str] = field(default_factory=list)
+    # MediaContentTypeN, in the order of media_urls ("" when the provider gave none).
+    media_types: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,23 @@ def safe_media_urls(urls: list[str]) -> list[str]:
             continue
         if parts.scheme.lower() in ("http", "https") and parts.netloc:
             kept.append(url)
+    return kept
+
+
+def inbound_media(urls: list[str], types: list[str]) -> list[dict[str, str]]:
+    """The message's media list: each safe URL with its content type (pure).
+
+    A type that is not a plain ``type/subtype`` is dropped to "" (the pages then
+    show a link), so nothing from the webhook reaches a page unchecked.
+    """
+    kept = []
+    for n, url in enumerate(urls):
+        if not safe_media_urls([url]):
+            continue
+        kind = (types[n] if n < len(types) else "").strip().lower()
+        main, _, sub = kind.partition("/")
+        plain = main.isalpha() and sub.replace("-", "").replace(".", "").replace("+", "").isalnum()
+        kept.append({"url": url.strip(), "content_type": kind[:100] if plain else ""})
     return kept
 
 
@@ -160,6 +180,7 @@ async def receive_inbound(session: AsyncSession, sms: InboundSms) -> InboundResu
         direction="inbound",
         body=sms.body,
         media_urls=safe_media_urls(sms.media_urls),
+        media=inbound_media(sms.media_urls, sms.media_types) or None,
         provider_message_id=sms.message_sid,
         delivery_status="received",
         created_at=now,

@@ -25,11 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.commands.consent import queue_consent
+from persistence.commands.media import attachments
 from persistence.outbox.notify import conversation_channels, emit_conversation, emit_counts, iso
 from persistence.outbox.record import emit
 from persistence.rules.campaign import WINDOW_PASSED_MESSAGE, refusal, window_state
 from persistence.rules.channels import slot_row
 from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
+from persistence.rules.media import stored_media
 from persistence.rules.segments import plain_punctuation, segments
 from persistence.rules.status import Counts, contribution
 from persistence.rules.text import storable
@@ -69,14 +71,14 @@ def fill_template(template: str, *, sender: User | None, contact: Contact) -> st
     return template
 
 
-def check_body(body: str) -> str:
-    """The body to send, or 422: empty (after trimming), longer than MAX_BODY_CHARS, or unstorable."""
+def check_body(body: str, *, may_be_empty: bool = False) -> str:
+    """The body to send, or 422: empty after trimming (an MMS may be), too long, or unstorable."""
     text = body.strip()
     if not storable(text):
         raise InvalidInput(
             "The message has characters that cannot be sent (NUL or a lone surrogate).", code="invalid_text"
         )
-    if not text:
+    if not text and not may_be_empty:
         raise InvalidInput("The message is empty.", code="empty_body")
     if len(text) > MAX_BODY_CHARS:
         raise InvalidInput(
@@ -110,14 +112,22 @@ def message_data(message: Message) -> dict[str, Any]:
         "direction": message.direction,
         "body": message.body,
         "media_urls": list(message.media_urls or []),
+        "media": stored_media(message.media),
         "sender_id": message.sender_id,
         "delivery_status": message.delivery_status,
         "error_code": message.error_code,
         "error_message": message.error_message,
         "automatic": bool(message.automatic),
-        "segments": segments(message.body) if message.direction != "note" else 0,
+        "segments": _segments(message),
         "created_at": iso(message.created_at),
     }
+
+
+def _segments(message: Message) -> int:
+    if message.direction == "note":
+        return 0
+    # An MMS is one message however long its text (carriers bill it as one).
+    return 1 if message.media else segments(message.body)
 
 
 def emit_message(session: AsyncSession, conversation: Conversation, message: Message) -> None:
@@ -148,6 +158,7 @@ def _compose(
     body: str | None,
     *,
     follow_up: bool,
+    has_media: bool,
     now: datetime,
 ) -> tuple[str, str]:
     """Which kind of message this is and its text (not yet checked), or the refusal (pure).
@@ -158,9 +169,9 @@ def _compose(
     if campaign is None:
         if follow_up:
             raise Conflict("An inbox conversation has no follow-up message.", code="no_follow_up")
-        if body is None:
+        if body is None and not has_media:
             raise InvalidInput("A text needs a 'body'.", code="empty_body")
-        return "reply", body
+        return "reply", body or ""
     if conversation.initial_sent_at is None:
         if follow_up:
             raise Conflict("The initial message has not been sent yet.", code="not_started")
@@ -183,6 +194,8 @@ def _compose(
             body = fill_template(campaign.follow_up_message or "", sender=sender, contact=contact)
         return "follow_up", body
     if body is None:
+        if has_media:
+            return "reply", ""
         raise InvalidInput("A reply needs a 'body'.", code="empty_body")
     return "reply", body
 
@@ -195,22 +208,28 @@ async def send_message(
     body: str | None = None,
     follow_up: bool = False,
     note: bool = False,
+    media_ids: list[int] | None = None,
 ) -> Outbound:
     """Queue an outbound message (or add a note) on a conversation.
 
     The first outbound message is the initial message: ``body`` left out
     means the campaign's template. ``follow_up`` sends the campaign's
     follow-up message (or ``body``) to a contact who never replied.
+    ``media_ids`` (uploaded with ``POST /api/media``) make it an MMS, whose
+    ``body`` may then be left out or empty.
 
     Raises:
         PermissionDenied: a sender's conversation that is not theirs (403);
             a note by a sender.
         Locked: campaign paused/closed/draft; initial window passed or not open (423).
         Conflict: contact opted out; follow-up not possible (409).
-        InvalidInput: body missing, empty or too long (422).
+        InvalidInput: body missing, empty or too long; media not the
+            organization's, too many or too large (422).
     """
     if note and follow_up:
         raise InvalidInput("A message is either a note or a follow-up, not both.", code="invalid_input")
+    if note and media_ids:
+        raise InvalidInput("A note is never sent, so it carries no media.", code="invalid_input")
     # The row lock serializes this send with a concurrent reassign or opt-out.
     conversation, campaign = await conversation_for(session, actor, conversation_id, for_update=True)
     contact = await session.get_one(Contact, conversation.contact_id)
@@ -240,7 +259,10 @@ async def send_message(
     # their behalf still signs with the assigned sender's name (the pages' preview does too).
     signer_id = conversation.assigned_to if conversation.assigned_to is not None else actor.user_id
     sender = await session.get(User, signer_id)
-    kind, text = _compose(campaign, conversation, contact, sender, body, follow_up=follow_up, now=now)
+    media = await attachments(session, actor, media_ids) if media_ids else []
+    kind, text = _compose(
+        campaign, conversation, contact, sender, body, follow_up=follow_up, has_media=bool(media), now=now
+    )
     # Replies to a contact who wrote may go at any hour; any other text only in the contact's hours.
     answering = kind == "reply" and conversation.has_replied
     # Texting hours are a campaign's; an inbox text is one person writing to another.
@@ -253,7 +275,7 @@ async def send_message(
             )
         )
     ).one()
-    text = check_body(plain_punctuation(text) if plain else text)
+    text = check_body(plain_punctuation(text) if plain else text, may_be_empty=bool(media))
     before = contribution_of(conversation)
     if kind == "initial" or conversation.initial_sent_at is None:
         conversation.initial_sent_at = now
@@ -269,7 +291,9 @@ async def send_message(
         consent = await queue_consent(session, conversation, actor.organization_id, contact.phone, now=now)
         if consent is not None:
             emit_message(session, conversation, consent)
-    out = await _write(session, actor, conversation, text, kind, to=contact.phone, from_=org_number, now=now)
+    out = await _write(
+        session, actor, conversation, text, kind, to=contact.phone, from_=org_number, now=now, media=media
+    )
     await apply_conversation_deltas(session, conversation, deltas)
     emit_conversation(session, conversation)
     return Outbound(out.message, conversation, out.to, out.from_, kind, consent) if consent else out
@@ -294,6 +318,7 @@ async def _write(
     to: str | None,
     from_: str | None,
     now: datetime | None = None,
+    media: list[dict[str, Any]] | None = None,
 ) -> Outbound:
     message = Message(
         organization_id=actor.organization_id,
@@ -301,6 +326,7 @@ async def _write(
         direction="note" if kind == "note" else "outbound",
         body=text,
         media_urls=[],
+        media=media or None,
         sender_id=actor.user_id,
         delivery_status=None if kind == "note" else "queued",
         created_at=now or utcnow(),

@@ -66,6 +66,8 @@ class Claimed:
     opted_out: bool = False
     # A practice campaign: sent to the simulator whatever the organization's provider.
     practice: bool = False
+    # Uploaded media (MMS): the provider fetches each from a signed URL (server/media_links.py).
+    media_ids: tuple[int, ...] = ()
 
 
 def _due(now: datetime) -> list[object]:
@@ -139,6 +141,7 @@ async def claim_next(
         automatic=bool(message.automatic),
         opted_out=bool(out),
         practice=bool(practice),
+        media_ids=tuple(int(item["id"]) for item in message.media or () if "id" in item),
     )
 
 

@@ -23,12 +23,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 from persistence.rules.campaign import CAMPAIGN_STATES
 from persistence.store.types import IdType, JSONType, UTCDateTime, utcnow
@@ -51,6 +52,7 @@ __all__ = [
     "DeliveryReceipt",
     "Event",
     "InstanceSecret",
+    "Media",
     "Message",
     "OptOut",
     "Organization",
@@ -293,6 +295,9 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(Text)
     media_urls: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # MMS: [{"id", "content_type", "size"}] uploaded and sent (rows of ``media``), or
+    # [{"url", "content_type"}] a contact texted; NULL on a text without any.
+    media: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType, nullable=True)
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     provider_message_id: Mapped[str | None] = mapped_column(String(100))
     delivery_status: Mapped[str | None] = mapped_column(String(20))
@@ -307,6 +312,26 @@ class Message(Base):
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_code: Mapped[str | None] = mapped_column(String(40))
     error_message: Mapped[str | None] = mapped_column(Text)
+
+
+class Media(Base):
+    """A picture or video uploaded to send by MMS (docs/media.md).
+
+    The bytes live in ``data`` unless an S3-compatible store holds them under
+    ``storage_key``. ``data`` is deferred: listing or checking media never
+    loads the file.
+    """
+
+    __tablename__ = "media"
+    __table_args__ = (Index("ix_media_organization", "organization_id", "id"),)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DeliveryReceipt(Base):

@@ -18,6 +18,7 @@ from . import (
     inbox,
     lookup,
     me,
+    media,
     opt_outs,
     organization,
     overview,
@@ -50,4 +51,5 @@ routes: list[BaseRoute] = [
     *shift.routes,
     *audit.routes,
     *broadcasts.routes,
+    *media.routes,
 ]

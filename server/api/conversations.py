@@ -19,9 +19,11 @@ from persistence.commands.optouts import change_opt_out
 from persistence.commands.surveys import record_answers
 from persistence.outbox.notify import conversation_data
 from persistence.queries.conversations import SenderFilter, conversation_view, list_conversations
+from persistence.rules.media import MAX_MEDIA_PER_MESSAGE
 
 from ..auth import authenticate
-from ..parsing import Bool, Int, MapOf, Nullable, Str, param, parse_body, parse_query
+from ..media_links import with_links
+from ..parsing import Bool, Int, ListOf, MapOf, Nullable, Str, param, parse_body, parse_query
 from ..routing import SENDER_FILTER, Operation, route
 from ..services import services
 from .accounts import path_id
@@ -60,6 +62,10 @@ class SendBody:
     body: str | None = param(Nullable(Str(max_len=1_000_000, allow_blank=True)))
     follow_up: bool | None = param(Nullable(Bool()), description="Send the campaign's follow-up message.")
     note: bool | None = param(Nullable(Bool()), description="An internal note, never sent to the contact.")
+    media_ids: list[int] | None = param(
+        Nullable(ListOf(Int(minimum=1), max_items=MAX_MEDIA_PER_MESSAGE)),
+        description="Files uploaded with POST /api/media: an MMS (then 'body' may be left out).",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,8 +98,10 @@ async def list_route(request: Request) -> Response:
 
 async def view_route(request: Request) -> Response:
     actor = await authenticate(request)
-    async with services(request).db.session() as session:
+    svc = services(request)
+    async with svc.db.session() as session:
         view = await conversation_view(session, actor, path_id(request, "conversation_id"))
+    with_links(svc.secret, view["messages"])
     return JSONResponse(view)
 
 
@@ -110,13 +118,14 @@ async def send_route(request: Request) -> Response:
             body=body.body,
             follow_up=body.follow_up or False,
             note=body.note or False,
+            media_ids=body.media_ids,
         )
     if out.to is not None:  # queued (notes are not): the send queue takes it from here
         svc.wake_queue()
     return JSONResponse(
         {
             "kind": out.kind,
-            "message": message_data(out.message),
+            "message": with_links(svc.secret, [message_data(out.message)])[0],
             "conversation": conversation_data(out.conversation),
         },
         status_code=201,

@@ -139,8 +139,11 @@ async def inbound_route(request: Request) -> Response:
     sid = fields["MessageSid"].strip()
     if len(sid) > 100:
         raise ApiError(422, "invalid_input", "'MessageSid' is longer than 100 characters.")
-    media = [fields[f"MediaUrl{i}"] for i in range(MAX_MEDIA) if fields.get(f"MediaUrl{i}")]
-    sms = InboundSms(organization_id, fields["From"].strip(), to or "", body, sid, media)
+    # NumMedia is not trusted for the count: the MediaUrlN present are read, at most MAX_MEDIA.
+    present = [i for i in range(MAX_MEDIA) if fields.get(f"MediaUrl{i}")]
+    media = [fields[f"MediaUrl{i}"] for i in present]
+    types = [fields.get(f"MediaContentType{i}", "") for i in present]
+    sms = InboundSms(organization_id, fields["From"].strip(), to or "", body, sid, media, types)
     return _answer(request, await receive(svc, sms))
 
 
@@ -164,6 +167,7 @@ _WEBHOOK_FORM: dict[str, Any] = {
         "MessageSid": {"type": "string"},
         "NumMedia": {"type": "string"},
         **{f"MediaUrl{i}": {"type": "string"} for i in range(MAX_MEDIA)},
+        **{f"MediaContentType{i}": {"type": "string"} for i in range(MAX_MEDIA)},
     },
 }
 _UNMATCHED = {

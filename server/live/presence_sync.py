@@ -92,7 +92,7 @@ class PresenceSync:
             stale = await online_in_log(session, since=since)
             for channel, user_id in stale:
                 name = parse_channel(channel)
-                if name is None:
+                if name is None or name.campaign_id is None:  # inbox channels keep no presence
                     continue
                 await lock_channel(session, channel)
                 await presence_log.report(session, name.campaign_id, user_id, online=False)

@@ -44,7 +44,8 @@ async def typing(hub: Hub, conn: Connection, frame: Typing) -> None:
                 select(User.first_name, User.last_name).where(User.id == conn.actor.user_id)
             )
         ).one()
-    if conversation.campaign_id != name.campaign_id:
+    # Typing is a campaign's warning: an inbox channel (no campaign) has none.
+    if name.campaign_id is None or conversation.campaign_id != name.campaign_id:
         raise missing
     channels = [campaign_channel(name.campaign_id)]
     if conversation.assigned_to is not None:

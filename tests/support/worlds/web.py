@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,10 +110,24 @@ def _signature(token: str, url: str, params: dict[str, str]) -> str:
     return base64.b64encode(digest).decode()
 
 
-def signed_inbound(base_url: str, from_phone: str, body: str, sid: str) -> httpx.Response:
-    """A contact's text, as the SMS provider would post it, signed with the org's webhook token."""
+def signed_inbound(
+    base_url: str, from_phone: str, body: str, sid: str, media: Sequence[tuple[str, str]] = ()
+) -> httpx.Response:
+    """A contact's text, as the SMS provider would post it, signed with the org's webhook token.
+
+    ``media``: (URL, content type) of each picture or video it carries (an MMS).
+    """
     url = f"{base_url}/api/sms/inbound"
-    params = {"From": from_phone, "To": ORG_NUMBER, "Body": body, "MessageSid": sid, "NumMedia": "0"}
+    params = {
+        "From": from_phone,
+        "To": ORG_NUMBER,
+        "Body": body,
+        "MessageSid": sid,
+        "NumMedia": str(len(media)),
+    }
+    for n, (media_url, content_type) in enumerate(media):
+        params[f"MediaUrl{n}"] = media_url
+        params[f"MediaContentType{n}"] = content_type
     headers = {"X-Twilio-Signature": _signature(WEBHOOK_TOKEN, url, params)}
     return httpx.post(url, data=params, headers=headers, timeout=10)
 

@@ -71,7 +71,9 @@ export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
   if (s && s.token) headers.Authorization = `Bearer ${s.token}`;
   const init = { method, headers };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // an upload: the browser writes the multipart Content-Type and boundary
+  } else if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

@@ -5,6 +5,7 @@ import { canSend, canSendInitial, fillTemplate } from "./campaign.js";
 import { statusText } from "./convlist.js";
 import { get, post, put } from "./api.js";
 import { confirmDialog } from "./dialog.js";
+import { Attachments, mediaOf } from "./media.js";
 import { UNASSIGNED, slotKey } from "./slots.js";
 import { errorText, fmtTime, fullName, h, notice, fill } from "./ui.js";
 import { TypingWatch } from "./typing.js";
@@ -109,6 +110,8 @@ export class ConversationView {
     this.id = null;
     this.sending = false;
     this.drafts = drafts;
+    /** @type {Map<number, Attachments>} files attached to each conversation's next text */
+    this.attached = new Map();
     /** @type {Map<number, Record<string, string | null>>} answers chosen and not yet saved, by conversation */
     this.surveyPending = new Map();
     this.surveyQueue = Promise.resolve();
@@ -294,7 +297,7 @@ export class ConversationView {
           { class: `bubble bubble-${m.direction}`, dataset: { direction: m.direction } },
           m.direction === "note" ? h("span", { class: "note-label" }, "Note: ") : null,
           h("span", { class: "body" }, m.body),
-          (m.media_urls || []).map((u) => picture(u)),
+          mediaOf(m),
           deliveryError(m),
           h("span", { class: "meta" }, h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)), this.author(m)),
         ),
@@ -376,12 +379,15 @@ export class ConversationView {
       if (r) this.insertReply(r.body);
       picker.value = "";
     });
+    const attached = this.attachmentsOf(id);
     fill(this.composer, 
       h("label", { for: box.id, class: "sr-only" }, "Reply"),
       box,
+      attached.tray(),
       h(
         "div",
         { class: "composer-tools" },
+        attached.button(uid),
         this.replies.length ? [h("label", { for: picker.id, class: "sr-only" }, "Recommended replies"), picker] : null,
         this.admin
           ? h("button", { type: "button", title: "Kept in the thread, never sent to the contact", onclick: () => this.send(box.value, { note: true }) }, "Add note")
@@ -390,6 +396,19 @@ export class ConversationView {
       ),
       why,
     );
+  }
+
+  /** The files attached to conversation `id`'s next text (a change redraws the message box, keeping the draft). */
+  attachmentsOf(id) {
+    let attached = this.attached.get(id);
+    if (!attached) {
+      attached = new Attachments();
+      attached.onChange = () => {
+        if (this.id === id && this.conv) this.renderComposer(isOptedOut(this.conv));
+      };
+      this.attached.set(id, attached);
+    }
+    return attached;
   }
 
   /** Who wrote an outbound text or a note: the assigned sender, or a sweeper on their behalf. */
@@ -554,15 +573,26 @@ export class ConversationView {
   async send(body, extra = {}) {
     if (this.sending || this.id === null) return;
     const text = body === null ? null : body.trim();
-    if (text === "") {
+    // Pictures go with a typed reply (not with a note, never sent, nor a template).
+    const attached = text !== null && !extra.note ? this.attachmentsOf(this.id) : null;
+    const mediaIds = attached ? attached.ids() : [];
+    if (attached && attached.uploading) {
+      notice("The picture is still uploading; send it in a moment.", "error");
+      return;
+    }
+    if (text === "" && !mediaIds.length) {
       notice("Type a message first.", "error");
       return;
     }
     this.sending = true;
     const id = this.id;
+    /** @type {Record<string, any>} */
+    const payload = text === null ? { ...extra } : { body: text, ...extra };
+    if (mediaIds.length) payload.media_ids = mediaIds;
     try {
-      await post(`/api/conversations/${id}/messages`, text === null ? { ...extra } : { body: text, ...extra });
+      await post(`/api/conversations/${id}/messages`, payload);
       this.drafts.delete(id);
+      if (attached) attached.clear();
       // The user went on to another conversation meanwhile: the page does not move on for them.
       if (this.id !== id) return;
       await this.refresh();
@@ -611,14 +641,6 @@ export class ConversationView {
       notice(errorText(err), "error");
     }
   }
-}
-
-/** A picture the contact texted, shown as one (a link when it is not a picture after all). */
-function picture(url) {
-  const link = h("a", { href: url, class: "media", target: "_blank", rel: "noopener" });
-  const img = h("img", { src: url, alt: "Picture sent by the contact", loading: "lazy" });
-  img.addEventListener("error", () => fill(link, "Attachment"));
-  return fill(link, img);
 }
 
 /** The campaign's and the organization's recommended replies, campaign ones first. */
