@@ -14,9 +14,11 @@ from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world
 
-from .browsing import BROWSER, open_as
+from .browsing import BROWSER, PHONE, open_as
+from .test_accessibility import axe_violations, have_axe
 
 pytestmark = BROWSER
+__all__ = ["have_axe"]  # the fixture, used by name
 
 SAM = "sam@example.org"
 NIA = "+14155550199"
@@ -145,3 +147,31 @@ async def test_an_owner_looks_at_a_senders_inbox_page_by_page_and_live(
     world.api("POST", "/api/inbox/conversations", world.tokens[SAM], json={"phone": NIA})
     await expect(rows.first).to_contain_text(NIA)
     await expect(rows).to_have_count(52)
+
+
+async def test_the_export_and_details_dialogs_have_no_serious_accessibility_violation(
+    have_axe: None, live_server: ServerProcess, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=1
+    )
+    conversation = world.api("POST", "/api/inbox/conversations", world.tokens[SAM], json={"phone": NIA})
+    world.api(
+        "POST", f"/api/conversations/{conversation['id']}/messages", world.tokens[SAM], json={"body": "Hi"}
+    )
+    for viewport in ({"width": 1280, "height": 800}, PHONE):
+        page = await open_as(
+            browser, live_server.url, SAM, PASSWORD, "/inbox", viewport=viewport, bypass_csp=True
+        )
+        await page.locator("#inbox-list").get_by_role("button", name=NIA).click()
+        for opener, title in (("Export", "Export Messages"), ("Details", "Contact Details")):
+            await page.get_by_role("button", name=opener, exact=True).click()
+            dialog = page.get_by_role("dialog", name=title)
+            await expect(dialog).to_be_visible()
+            assert await axe_violations(page) == [], (viewport, title)
+            assert await page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            # Escape closes it and gives the focus back to the button that opened it.
+            await page.keyboard.press("Escape")
+            await expect(dialog).to_have_count(0)
+            await expect(page.get_by_role("button", name=opener, exact=True)).to_be_focused()
+        await page.context.close()

@@ -126,12 +126,12 @@ function renderConversation() {
     h("button", { type: "button", class: "back", onclick: () => document.body.classList.remove("show-thread") }, "Back to the list"),
     h("div", { class: "conv-title" }, h("h2", { id: "conv-name" }, label(c.contact)), h("span", { class: "conv-sub" }, c.contact.phone),
       organization.consent_required ? h("span", { class: "status", id: "consent-state" }, consentText(c.consent)) : null,
-      optedOut ? h("span", { class: "status", id: "opted-out-state" }, "Opted out") : null,
+      optedOut ? h("span", { class: "status", id: "opted-out-state" }, "Opted out") : null),
+    h("div", { class: "conv-actions" },
       h("button", { type: "button", id: "contact-details", onclick: (ev) => openContactDetails({
         contactId: c.contact.id, consentRequired: !!organization.consent_required, opener: ev.currentTarget,
         onSaved: () => Promise.all([loadList(), loadConversation()]),
-      }) }, "Details")),
-    h("div", { class: "conv-actions" },
+      }) }, "Details"),
       h("button", { type: "button", onclick: () => setArchived(c.id, !c.archived) }, c.archived ? "Unarchive" : "Archive"),
       h("button", { type: "button", onclick: (ev) => openExport({ id: c.id, token, opener: ev.currentTarget }) }, "Export"),
       isAdmin(user) ? h("button", { type: "button", class: "danger", onclick: (ev) => remove(c.id, ev.currentTarget) }, "Delete") : null));
