@@ -6,22 +6,44 @@ the newest of all (it was just started), so it comes first.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.outbox.notify import iso
 from persistence.queries.conversations import conversation_status
 from persistence.rules.errors import InvalidInput, PermissionDenied
+from persistence.rules.inbox_cursor import InboxCursor, encode_inbox_cursor
 from persistence.rules.phones import mask_phone
 from persistence.rules.text import storable
 from persistence.store.models import Contact, Conversation, Organization
 from persistence.store.scope import Actor, user_for
 
-__all__ = ["MAX_LIMIT", "inbox_row", "list_inbox"]
+__all__ = ["MAX_LIMIT", "InboxPage", "inbox_row", "list_inbox"]
 
 MAX_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPage:
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _after(cursor: InboxCursor) -> ColumnElement[bool]:
+    """Rows after the cursor's in the list's order (never-texted first, then newest, then id)."""
+    c = Conversation
+    if cursor.last_message_at is None:
+        return or_(and_(c.last_message_at.is_(None), c.id < cursor.id), c.last_message_at.is_not(None))
+    return and_(
+        c.last_message_at.is_not(None),
+        or_(
+            c.last_message_at < cursor.last_message_at,
+            and_(c.last_message_at == cursor.last_message_at, c.id < cursor.id),
+        ),
+    )
 
 
 def _escape_like(text: str) -> str:
@@ -55,12 +77,15 @@ async def list_inbox(
     archived: bool = False,
     search: str | None = None,
     limit: int = 50,
-) -> list[dict[str, Any]]:
+    cursor: InboxCursor | None = None,
+) -> InboxPage:
     """The inbox conversations of ``user`` (default: the caller; another's: sweepers only).
 
     ``search`` (contact name, or three or more digits of the phone) finds
     archived and open conversations alike, each with its ``archived`` flag;
     without it, ``archived`` picks which of the two the list shows.
+    ``cursor`` (the previous page's ``next_cursor``) gives the page after it;
+    ``next_cursor`` is ``None`` on the last page.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"'limit' must be between 1 and {MAX_LIMIT}.")
@@ -82,12 +107,14 @@ async def list_inbox(
         where.append(or_(*matches))
     else:
         where.append(c.archived.is_(archived))
+    if cursor is not None:
+        where.append(_after(cursor))
     stmt = (
         select(c, Contact)
         .join(Contact, Contact.id == c.contact_id)
         .where(*where)
         .order_by(c.last_message_at.is_(None).desc(), c.last_message_at.desc(), c.id.desc())
-        .limit(limit)
+        .limit(limit + 1)
     )
     rows = (await session.execute(stmt)).all()
     redact = bool(
@@ -95,4 +122,9 @@ async def list_inbox(
             select(Organization.redact_phones).where(Organization.id == actor.organization_id)
         )
     )
-    return [inbox_row(conversation, contact, redact=redact) for conversation, contact in rows]
+    page = [inbox_row(conversation, contact, redact=redact) for conversation, contact in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1][0]
+        next_cursor = encode_inbox_cursor(InboxCursor(last.last_message_at, last.id))
+    return InboxPage(page, next_cursor)

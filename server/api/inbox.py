@@ -23,10 +23,11 @@ from persistence.queries.conversation_export import export_conversation
 from persistence.queries.conversations import conversation_view
 from persistence.queries.inbox import MAX_LIMIT, list_inbox
 from persistence.rules.export_range import export_range
+from persistence.rules.inbox_cursor import InboxCursor, decode_inbox_cursor
 from persistence.store.types import utcnow
 
 from ..auth import authenticate
-from ..parsing import Bool, Choice, DateTime, Int, ListOf, Str, param, parse_body, parse_query
+from ..parsing import Bool, Choice, Cursor, DateTime, Int, ListOf, Str, param, parse_body, parse_query
 from ..routing import Operation, route
 from ..services import services
 from .accounts import path_id
@@ -64,6 +65,9 @@ class InboxQuery:
         description="Contact name, or digits of the phone; finds archived ones too.",
     )
     limit: int = param(Int(minimum=1, maximum=MAX_LIMIT), default=50)
+    cursor: InboxCursor | None = param(
+        Cursor(decode_inbox_cursor), code="invalid_cursor", description="The previous page's next_cursor."
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,10 +99,16 @@ async def list_route(request: Request) -> Response:
     actor = await authenticate(request)
     query = parse_query(request, InboxQuery)
     async with services(request).db.session() as session:
-        rows = await list_inbox(
-            session, actor, user=query.user, archived=query.archived, search=query.search, limit=query.limit
+        page = await list_inbox(
+            session,
+            actor,
+            user=query.user,
+            archived=query.archived,
+            search=query.search,
+            limit=query.limit,
+            cursor=query.cursor,
         )
-    return JSONResponse({"conversations": rows})
+    return JSONResponse({"conversations": page.rows, "next_cursor": page.next_cursor})
 
 
 async def _archive(request: Request, archived: bool) -> Response:
@@ -181,7 +191,14 @@ routes: list[BaseRoute] = [
             "Inbox conversations, newest first",
             query=InboxQuery,
             responses={
-                200: {"type": "object", "properties": {"conversations": {"type": "array", "items": _ROW}}}
+                200: {
+                    "type": "object",
+                    "required": ["conversations", "next_cursor"],
+                    "properties": {
+                        "conversations": {"type": "array", "items": _ROW},
+                        "next_cursor": {"type": ["string", "null"]},
+                    },
+                }
             },
         ),
     ),

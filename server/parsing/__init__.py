@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 
 from .body import MAX_DEPTH, MAX_JSON_BYTES, decode_json, is_json_media_type, read_json
+from .cursor import Cursor
 from .kinds import (
     INT64_MAX,
     INT64_MIN,
@@ -52,6 +53,7 @@ __all__ = [
     "AnyOf",
     "Bool",
     "Choice",
+    "Cursor",
     "DateTime",
     "Int",
     "Kind",

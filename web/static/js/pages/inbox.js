@@ -2,8 +2,11 @@
 import { api, get, isSweeper, post, query, requireSession } from "../api.js";
 import { followChannel } from "../boot.js";
 import { drafts } from "../conversation.js";
+import { consentText, openContactDetails } from "../contact_details.js";
 import { confirmDialog } from "../dialog.js";
-import { download } from "../forms.js";
+import { openExport } from "../inbox_export.js";
+import { PAGE, firstRows, nextRows } from "../inbox_pages.js";
+import { inboxUserPicker, viewedUser } from "../inbox_users.js";
 import { isAdmin, siteNav } from "../nav.js";
 import { debounce, errorText, fill, fmtTime, fullName, h, message, notice, reloader, topBar } from "../ui.js";
 
@@ -11,8 +14,10 @@ const { user, token } = await requireSession();
 document.body.prepend(topBar("Inbox"));
 const root = /** @type {HTMLElement} */ (document.getElementById("main"));
 
-/** @type {{ open: number | null, conv: any, rows: any[], selected: Set<number> }} */
-const state = { open: null, conv: null, rows: [], selected: new Set() };
+/** @type {{ open: number | null, conv: any, rows: any[], next: string | null, selected: Set<number> }} */
+const state = { open: null, conv: null, rows: [], next: null, selected: new Set() };
+// Whose inbox this is: the person's own, or the one a sweeper picked.
+const viewing = viewedUser(user);
 // The consent status shows only where the organization requires the consent message.
 const organization = await get("/api/organization").catch(() => ({ consent_required: false }));
 
@@ -20,14 +25,18 @@ const search = h("input", { type: "search", id: "inbox-search", autocomplete: "o
 const showArchived = h("input", { type: "checkbox", id: "inbox-archived" });
 const archiveSelected = h("button", { type: "button", id: "archive-selected", disabled: true }, "Archive selected");
 const listEl = h("ul", { class: "conv-list", id: "inbox-list", "aria-label": "Conversations" });
+const loadMore = h("button", { type: "button", id: "inbox-more", hidden: true }, "Load more");
 
 const head = h("header", { class: "conv-head" });
 const thread = h("ol", { class: "thread", "aria-label": "Messages", "aria-live": "polite" });
 const text = h("textarea", { id: "inbox-message", rows: 3, maxlength: 1600 });
 const send = h("button", { type: "submit", class: "primary" }, "Send");
+const optedOutNote = h("p", { class: "form-error", id: "inbox-opted-out", hidden: true },
+  "This contact has opted out: texts are not sent.");
 const composer = h(
   "form",
   { class: "composer", hidden: true },
+  optedOutNote,
   h("label", { for: text.id }, "Message"),
   text,
   h("div", { class: "composer-tools" }, send),
@@ -79,9 +88,16 @@ function renderList() {
   }));
 }
 
+function listParams() {
+  return { user: viewing === user.id ? null : viewing, search: search.value.trim(), archived: showArchived.checked ? "true" : null };
+}
+
 const loadList = reloader(async () => {
-  const page = await get(`/api/inbox${query({ search: search.value.trim(), archived: showArchived.checked ? "true" : null })}`);
-  state.rows = page.conversations;
+  // As many rows as the list shows: the ones "Load more" brought stay (all of them once it reached the end).
+  const page = await firstRows(listParams(), state.next === null && state.rows.length > PAGE ? Infinity : state.rows.length);
+  state.rows = page.rows;
+  state.next = page.next;
+  loadMore.hidden = !state.next;
   renderList();
   document.body.dataset.loaded = "true";
 }, (err) => message(listEl, errorText(err), "error"));
@@ -103,15 +119,21 @@ function renderConversation() {
     composer.hidden = true;
     return;
   }
-  const consent = c.consent && c.consent.sent_at ? `Consent sent ${fmtTime(c.consent.sent_at)}` : "No consent message yet";
+  const optedOut = !!(c.opt_out && c.opt_out.opted_out);
+  optedOutNote.hidden = !optedOut;
+  send.disabled = optedOut;
   fill(head,
     h("button", { type: "button", class: "back", onclick: () => document.body.classList.remove("show-thread") }, "Back to the list"),
     h("div", { class: "conv-title" }, h("h2", { id: "conv-name" }, label(c.contact)), h("span", { class: "conv-sub" }, c.contact.phone),
-      organization.consent_required ? h("span", { class: "status", id: "consent-state" }, consent) : null,
-      c.opt_out && c.opt_out.opted_out ? h("span", { class: "status" }, "Opted out") : null),
+      organization.consent_required ? h("span", { class: "status", id: "consent-state" }, consentText(c.consent)) : null,
+      optedOut ? h("span", { class: "status", id: "opted-out-state" }, "Opted out") : null),
     h("div", { class: "conv-actions" },
+      h("button", { type: "button", id: "contact-details", onclick: (ev) => openContactDetails({
+        contactId: c.contact.id, consentRequired: !!organization.consent_required, opener: ev.currentTarget,
+        onSaved: () => Promise.all([loadList(), loadConversation()]),
+      }) }, "Details"),
       h("button", { type: "button", onclick: () => setArchived(c.id, !c.archived) }, c.archived ? "Unarchive" : "Archive"),
-      h("button", { type: "button", onclick: () => exportWeek(c.id) }, "Export"),
+      h("button", { type: "button", onclick: (ev) => openExport({ id: c.id, token, opener: ev.currentTarget }) }, "Export"),
       isAdmin(user) ? h("button", { type: "button", class: "danger", onclick: (ev) => remove(c.id, ev.currentTarget) }, "Delete") : null));
   fill(thread, c.messages.length ? c.messages.map(bubble) : h("li", { class: "thread-empty" }, "No messages yet."));
   thread.scrollTop = thread.scrollHeight;
@@ -166,17 +188,10 @@ async function remove(id, opener) {
   }
 }
 
-async function exportWeek(id) {
-  const end = new Date();
-  const start = new Date(end.getTime() - 7 * 24 * 3600 * 1000);
-  const path = `/api/conversations/${id}/export${query({ format: "csv", start: start.toISOString(), end: end.toISOString() })}`;
-  await download(path, `conversation-${id}.csv`, token).catch((err) => notice(errorText(err), "error"));
-}
-
 composer.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const body = text.value.trim();
-  if (!body || state.open === null) return;
+  if (!body || state.open === null || send.disabled) return;
   send.disabled = true;
   try {
     await post(`/api/conversations/${state.open}/messages`, { body });
@@ -187,7 +202,7 @@ composer.addEventListener("submit", async (ev) => {
     // What the person typed stays in the box.
     notice(errorText(err), "error");
   } finally {
-    send.disabled = false;
+    send.disabled = !!(state.conv && state.conv.opt_out && state.conv.opt_out.opted_out);
   }
 });
 text.addEventListener("input", () => drafts.set(state.open, text.value));
@@ -233,8 +248,25 @@ newButton.addEventListener("click", () => {
   }
 });
 contactSearch.addEventListener("input", debounce(() => loadContacts(), 250));
-search.addEventListener("input", debounce(() => loadList(), 250));
-showArchived.addEventListener("change", () => loadList());
+// A new search or view starts again at the first page.
+search.addEventListener("input", debounce(() => { state.rows = []; loadList(); }, 250));
+showArchived.addEventListener("change", () => { state.rows = []; loadList(); });
+loadMore.addEventListener("click", async () => {
+  if (!state.next) return;
+  loadMore.disabled = true;
+  try {
+    const page = await nextRows(listParams(), state.next);
+    const shown = new Set(state.rows.map((r) => r.id));
+    state.rows.push(...page.rows.filter((r) => !shown.has(r.id)));
+    state.next = page.next;
+    loadMore.hidden = !state.next;
+    renderList();
+  } catch (err) {
+    notice(errorText(err), "error");
+  } finally {
+    loadMore.disabled = false;
+  }
+});
 archiveSelected.addEventListener("click", async () => {
   try {
     await post("/api/conversations/archive", { conversation_ids: [...state.selected] });
@@ -247,9 +279,10 @@ archiveSelected.addEventListener("click", async () => {
   }
 });
 
+const picker = await inboxUserPicker(user, viewing);
 fill(root,
   isSweeper(user) ? siteNav(user) : null,
-  h("div", { class: "messenger-head" }, h("h1", { id: "page-title" }, "Inbox"), newButton),
+  h("div", { class: "messenger-head" }, h("h1", { id: "page-title" }, "Inbox"), picker, viewing === user.id ? newButton : null),
   startForm,
   h("div", { class: "messenger inbox" },
     h("section", { class: "conv-list-pane", "aria-label": "Inbox conversations" },
@@ -257,12 +290,13 @@ fill(root,
         h("label", { for: search.id, class: "sr-only" }, "Search conversations"), search,
         h("label", { class: "checkbox", for: showArchived.id }, showArchived, " Archived"),
         archiveSelected),
-      listEl),
+      listEl,
+      loadMore),
     h("div", { class: "conv" }, main)));
 renderConversation();
 
 followChannel({
-  channel: `inbox:${user.id}`,
+  channel: `inbox:${viewing}`,
   token,
   reload: loadList,
   rereadCampaign: () => {},
