@@ -63,9 +63,7 @@ def upgrade() -> None:
         sa.Column("message_id", _ID, nullable=True),
         sa.Column("skip_reason", sa.String(length=40), nullable=True),
         sa.Column("created_at", _AT, nullable=False),
-        sa.CheckConstraint(
-            "state IN ('pending', 'sent', 'skipped')", name="ck_scheduled_messages_state"
-        ),
+        sa.CheckConstraint("state IN ('pending', 'sent', 'skipped')", name="ck_scheduled_messages_state"),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"]),
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"]),
         sa.ForeignKeyConstraint(["author_id"], ["users.id"]),
