@@ -1,4 +1,4 @@
-"""A text scheduled for later: listed, cancelled, sent on time by the scheduler, refused when it may not go."""
+"""A text scheduled for later: listed, cancelled, sent on time, refused when it may not go."""
 
 from __future__ import annotations
 
