@@ -84,7 +84,7 @@ async def test_scheduled_texts_go_once_each_though_an_instance_is_killed(spawn: 
     # before the kill, before its instance recorded it, may go twice (the send queue's
     # one window, persistence/commands/send_queue.py).
     assert len(bodies) - len(set(bodies)) <= 1
-    # On time: never early, and within seconds (a shared test machine is slow) though an instance died among them.
+    # On time: never early, and within seconds though an instance died among them.
     for x in arrivals:
         due = (start + timedelta(seconds=0.15 * int((x.field("Body") or "0").split()[-1]))).timestamp()
         assert due - 0.05 <= x.at < due + 8, (x.field("Body"), x.at - due)
