@@ -2,6 +2,7 @@
 import { api, get, isSweeper, post, query, requireSession } from "../api.js";
 import { followChannel } from "../boot.js";
 import { drafts } from "../conversation.js";
+import { inboxAutomation } from "../inbox_automation.js";
 import { confirmDialog } from "../dialog.js";
 import { download } from "../forms.js";
 import { isAdmin, siteNav } from "../nav.js";
@@ -23,14 +24,15 @@ const head = h("header", { class: "conv-head" });
 const thread = h("ol", { class: "thread", "aria-label": "Messages", "aria-live": "polite" });
 const text = h("textarea", { id: "inbox-message", rows: 3, maxlength: 1600 });
 const send = h("button", { type: "submit", class: "primary" }, "Send");
+const automation = inboxAutomation({ text, current: () => state.open, sent: () => loadList() });
 const composer = h(
   "form",
   { class: "composer", hidden: true },
   h("label", { for: text.id }, "Message"),
   text,
-  h("div", { class: "composer-tools" }, send),
+  h("div", { class: "composer-tools" }, ...automation.buttons, send),
 );
-const main = h("section", { class: "conv-main", "aria-label": "Conversation" }, head, thread, composer);
+const main = h("section", { class: "conv-main", "aria-label": "Conversation" }, head, thread, automation.panel, composer);
 
 // Starting a conversation: a phone number, or a contact from the address book.
 const phone = h("input", { type: "tel", id: "new-phone", autocomplete: "off", maxlength: 40 });
@@ -118,6 +120,7 @@ const loadConversation = reloader(async () => {
   if (state.open === null) return;
   state.conv = await get(`/api/conversations/${state.open}`);
   renderConversation();
+  automation.show(state.conv);
 }, (err) => notice(errorText(err), "error"));
 
 async function openConversation(id) {
@@ -264,7 +267,7 @@ followChannel({
   rereadCampaign: () => {},
   onEvent: (kind, data) => {
     loadList();
-    const id = kind === "message" ? data.conversation_id : data.id;
+    const id = kind === "message" || kind === "scheduled" ? data.conversation_id : data.id;
     if (id !== state.open) return;
     if (kind === "conversation_deleted") {
       state.open = null;
