@@ -14,14 +14,12 @@ from tests.support.worlds.accounts import Login, login
 from tests.support.worlds.messaging import build_sync
 
 NIA = "+14155550199"
-WELCOME = {
-    "name": "Welcome",
-    "steps": [
-        {"after_seconds": 1, "body": "Welcome to Texters United!"},
-        {"after_seconds": 3, "body": "Can you make a shift this week?"},
-        {"after_seconds": 3600, "body": "One last nudge: shifts are open."},
-    ],
-}
+STEPS: list[dict[str, Any]] = [
+    {"after_seconds": 1, "body": "Welcome to Texters United!"},
+    {"after_seconds": 3, "body": "Can you make a shift this week?"},
+    {"after_seconds": 3600, "body": "One last nudge: shifts are open."},
+]
+WELCOME: dict[str, Any] = {"name": "Welcome", "steps": STEPS}
 
 
 def _apply(client: TestClient, who: Login, cid: int, drip_id: int) -> Any:
@@ -54,7 +52,7 @@ def test_admins_make_drips_with_steps_in_ascending_order(client: TestClient, dat
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "steps_out_of_order"
     for bad in (
         {"name": "None", "steps": []},
-        {"name": " ", "steps": WELCOME["steps"]},
+        {"name": " ", "steps": STEPS},
         {"name": "Neg", "steps": [{"after_seconds": -1, "body": "x"}]},
         {"name": "Blank", "steps": [{"after_seconds": 1, "body": "  "}]},
         {"name": "Typo", "steps": [{"after_second": 1, "body": "x"}]},
@@ -78,7 +76,7 @@ def test_a_drip_sends_its_steps_until_the_contact_answers(client: TestClient, da
     assert applied.status_code == 201
     rows = applied.json()["scheduled"]
     assert [(r["drip_id"], r["drip_step"]) for r in rows] == [(drip_id, 1), (drip_id, 2), (drip_id, 3)]
-    assert _pending(client, sam, cid) == [s["body"] for s in WELCOME["steps"]]
+    assert _pending(client, sam, cid) == [s["body"] for s in STEPS]
 
     eventually(lambda: [s.body for s in simulator(client).sent] == ["Welcome to Texters United!"])
     # Nia answers before the second step: the steps not yet sent are deleted, nothing more goes.
