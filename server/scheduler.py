@@ -35,11 +35,12 @@ async def run_due(svc: Services) -> int:
     """Queue every scheduled text due now (at most a batch); how many rows were handled."""
     handled = 0
     now = utcnow()
+    failed: set[int] = set()
     while handled < _BATCH:
         row_id: int | None = None
         try:
             async with svc.db.transaction() as session:
-                row = await claim_due(session, now)
+                row = await claim_due(session, now, passing=failed)
                 if row is None:
                     break
                 row_id = row.id
@@ -49,6 +50,12 @@ async def run_due(svc: Services) -> int:
             assert row_id is not None
             async with svc.db.transaction() as session:
                 await skip_scheduled(session, row_id, refused.code)
+        except Exception:
+            if row_id is None:  # no row claimed: the database itself failed
+                raise
+            # Rolled back, the row stays pending: the next round tries it again.
+            logger.exception("queueing scheduled text %s failed", row_id)
+            failed.add(row_id)
         handled += 1
     if handled:
         svc.wake_queue()

@@ -19,6 +19,7 @@ refused transaction rolled back.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -34,12 +35,21 @@ from persistence.store.scope import Actor
 __all__ = ["claim_due", "send_scheduled", "skip_scheduled"]
 
 
-async def claim_due(session: AsyncSession, now: datetime) -> ScheduledMessage | None:
-    """The oldest pending text due by ``now``, locked for this transaction; None when none is."""
+async def claim_due(
+    session: AsyncSession, now: datetime, *, passing: Collection[int] = ()
+) -> ScheduledMessage | None:
+    """The oldest pending text due by ``now``, locked for this transaction; None when none is.
+
+    ``passing``: rows this round already failed on, left for the next round so that
+    one row that cannot be handled does not hold up the others.
+    """
+    stmt = select(ScheduledMessage).where(
+        ScheduledMessage.state == "pending", ScheduledMessage.send_at <= now
+    )
+    if passing:
+        stmt = stmt.where(ScheduledMessage.id.not_in(passing))
     return await session.scalar(
-        select(ScheduledMessage)
-        .where(ScheduledMessage.state == "pending", ScheduledMessage.send_at <= now)
-        .order_by(ScheduledMessage.send_at, ScheduledMessage.id)
+        stmt.order_by(ScheduledMessage.send_at, ScheduledMessage.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     )

@@ -92,3 +92,33 @@ async def test_scheduled_texts_go_once_each_though_an_instance_is_killed(spawn: 
     assert {(x.field("To"), x.field("Body")) for x in arrivals} == {
         (f"+1415555{n:04d}", f"Reminder {n}") for n in range(COUNT)
     }
+
+
+async def test_texts_due_while_every_instance_was_down_go_at_the_next_start(
+    spawn: Spawn, pg_url: str
+) -> None:
+    fake = FakeTwilio()
+    with running(fake):
+        env = {"SHIFTLINE_TWILIO_API_URL": fake.url, "SHIFTLINE_SEND_POLL_SECONDS": "0.1"}
+        a = spawn("a", **env)
+        await a.ready()
+        team = await http_team(a.url, pg_url)
+        async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
+            conversations = (await _inbox(http, team))[:10]
+            send_at = (datetime.now(UTC) + timedelta(seconds=3)).isoformat()
+            for n, cid in enumerate(conversations):
+                response = await http.post(
+                    f"/api/conversations/{cid}/messages",
+                    headers=team.owner.headers,
+                    json={"body": f"Reminder {n}", "send_at": send_at},
+                )
+                assert response.status_code == 201, response.text
+        a.kill()  # the only instance, before any is due
+        await asyncio.sleep(4.0)
+        assert fake.accepted == []
+        b = spawn("b", **env)
+        await b.ready()
+        await until(lambda: len(fake.accepted) >= 10, 30)
+        await asyncio.sleep(2.0)  # nothing more comes
+        bodies = sorted(x.field("Body") or "" for x in fake.accepted)
+    assert bodies == sorted(f"Reminder {n}" for n in range(10))
