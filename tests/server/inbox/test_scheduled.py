@@ -8,10 +8,11 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from persistence.rules.channels import inbox_channel
 from tests.server.test_opt_out_message import simulator, text_in, thread
 from tests.server.test_texting import eventually
-from tests.support.worlds.accounts import Login, login
-from tests.support.worlds.messaging import build_sync
+from tests.support.worlds.accounts import Login, login, sync
+from tests.support.worlds.messaging import build_sync, events_of
 
 NIA = "+14155550199"
 
@@ -69,6 +70,16 @@ def test_a_scheduled_text_waits_is_listed_and_goes_on_time(client: TestClient, d
     assert client.delete(f"/api/scheduled/{later_id}", headers=sam.headers).status_code == 404
     sent = client.delete(f"/api/scheduled/{soon.json()['scheduled']['id']}", headers=sam.headers)
     assert sent.status_code == 409 and sent.json()["error"]["code"] == "not_pending"
+
+    # Each change was a `scheduled` event on Sam's inbox channel, for open pages to follow.
+    events = sync(database_url, lambda db: events_of(db, inbox_channel(sam.user_id)))
+    changes = [(d["scheduled"]["body"], d["scheduled"]["state"]) for k, d in events if k == "scheduled"]  # type: ignore[index]
+    assert changes == [
+        ("Doors open at 9", "pending"),
+        ("Reminder: the meeting starts now", "pending"),
+        ("Reminder: the meeting starts now", "sent"),
+        ("Doors open at 9", "cancelled"),
+    ]
 
 
 def test_scheduling_is_refused_in_the_past_in_campaigns_to_opted_out_contacts_and_to_others(
