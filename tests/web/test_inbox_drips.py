@@ -48,6 +48,17 @@ async def test_a_sender_picks_a_canned_response_and_applies_a_drip_that_a_reply_
     await box.press("Shift+Enter")
     await expect(page.locator(".bubble-outbound")).to_contain_text("next meeting is Tuesday")
 
+    # A text scheduled for later leaves the box, waits in the thread's list, and can be cancelled.
+    await box.fill("Reminder: bring a friend")
+    await page.get_by_role("button", name="Schedule", exact=True).click()
+    await expect(page.get_by_role("dialog").get_by_label("Send at")).not_to_have_value("")
+    await page.get_by_role("dialog").get_by_role("button", name="Schedule text").click()
+    scheduled = page.get_by_label("Scheduled texts")
+    await expect(scheduled).to_contain_text("Reminder: bring a friend")
+    await expect(box).to_have_value("")
+    await scheduled.get_by_role("button", name="Cancel").click()
+    await expect(page.get_by_role("region", name="Scheduled")).to_be_hidden()
+
     # The drip dialog previews each step with its time, then schedules them.
     await page.get_by_role("button", name="Apply a drip").click()
     dialog = page.get_by_role("dialog")
@@ -55,7 +66,6 @@ async def test_a_sender_picks_a_canned_response_and_applies_a_drip_that_a_reply_
     await expect(dialog.get_by_label("Preview")).to_contain_text("in 3 days")
     await page.screenshot(path=screenshots / "inbox-drip.png", full_page=True)
     await dialog.get_by_role("button", name="Apply Campaign").click()
-    scheduled = page.get_by_label("Scheduled texts")
     await expect(scheduled.locator("li")).to_have_count(2)
     await expect(scheduled).to_contain_text("Drip step 1")
 
