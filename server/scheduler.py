@@ -16,7 +16,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from persistence.commands.scheduler import claim_due, send_scheduled, skip_scheduled
+from persistence.commands.scheduler import any_due, claim_due, send_scheduled, skip_scheduled
 from persistence.rules.errors import DomainError
 from persistence.store.types import utcnow
 
@@ -36,6 +36,9 @@ async def run_due(svc: Services) -> int:
     handled = 0
     now = utcnow()
     failed: set[int] = set()
+    async with svc.db.session() as session:
+        if not await any_due(session, now):
+            return 0
     while handled < _BATCH:
         row_id: int | None = None
         try:

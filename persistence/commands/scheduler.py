@@ -32,7 +32,17 @@ from persistence.rules.errors import PermissionDenied
 from persistence.store.models import Conversation, ScheduledMessage, User
 from persistence.store.scope import Actor
 
-__all__ = ["claim_due", "send_scheduled", "skip_scheduled"]
+__all__ = ["any_due", "claim_due", "send_scheduled", "skip_scheduled"]
+
+
+async def any_due(session: AsyncSession, now: datetime) -> bool:
+    """Whether some text is due: a plain read, so an idle round takes no write lock."""
+    found = await session.scalar(
+        select(ScheduledMessage.id)
+        .where(ScheduledMessage.state == "pending", ScheduledMessage.send_at <= now)
+        .limit(1)
+    )
+    return found is not None
 
 
 async def claim_due(
