@@ -13,9 +13,11 @@ from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world, signed_inbound
 
-from .browsing import BROWSER, open_as
+from .browsing import BROWSER, PHONE, open_as
+from .test_accessibility import axe_violations, have_axe
 
 pytestmark = BROWSER
+__all__ = ["have_axe"]  # a fixture, used by name
 
 SAM = "sam@example.org"
 NIA = "+14155550199"
@@ -104,3 +106,38 @@ async def test_an_admin_makes_a_drip_with_steps_and_intervals(
     await page.get_by_role("button", name="Save drip").click()
     await expect(page.get_by_role("alert")).to_contain_text("ascending order")
     await expect(page.get_by_label("Name", exact=True)).to_have_value("Backwards")
+
+
+async def test_the_drips_page_and_the_composer_dialogs_pass_axe_on_a_desktop_and_a_phone(
+    have_axe: None, live_server: ServerProcess, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(build_world, live_server.url, database_url, senders={SAM: "Sam Sender"})
+    world.api("POST", "/api/replies", json={"title": "Meeting", "body": CANNED})
+    world.api("POST", "/api/drips", json={"name": "Welcome", "steps": [{"after_seconds": 60, "body": "Hi"}]})
+    failures: dict[str, list[str]] = {}
+    for viewport in ({"width": 1280, "height": 800}, PHONE):
+        where = f"at {viewport['width']}px"
+        page = await open_as(
+            browser,
+            live_server.url,
+            "owner@example.org",
+            PASSWORD,
+            "/drips",
+            viewport=viewport,
+            bypass_csp=True,
+        )
+        await expect(page.locator("#drips li.card")).to_contain_text("Welcome")
+        failures[f"/drips {where}"] = await axe_violations(page)
+        await page.goto("/inbox")
+        await page.get_by_role("button", name="New Conversation").click()
+        await page.get_by_label("Send to Phone Number:").fill(NIA)
+        await page.get_by_role("button", name="Start Conversation").click()
+        await expect(page.locator("#conv-name")).to_have_text(NIA)
+        for button in ("Apply a drip", "Insert a canned response"):
+            await page.get_by_role("button", name=button).click()
+            await expect(page.get_by_role("dialog")).to_be_visible()
+            failures[f"{button} {where}"] = await axe_violations(page)
+            await page.keyboard.press("Escape")
+            await expect(page.get_by_role("button", name=button)).to_be_focused()
+        await page.context.close()
+    assert not any(failures.values()), failures
