@@ -77,6 +77,13 @@ async def test_a_sender_picks_a_canned_response_and_applies_a_drip_that_a_reply_
     await expect(page.locator(".bubble-inbound")).to_contain_text("Who is this?")
     await expect(page.get_by_role("region", name="Scheduled")).to_be_hidden()
 
+    # Where the organization turned drips off, the composer does not offer them.
+    world.api("PATCH", "/api/organization", json={"allow_drips": False})
+    await page.reload()
+    await page.locator("#inbox-list").get_by_role("button", name=NIA).click()
+    await expect(page.get_by_role("button", name="Insert a canned response")).to_be_visible()
+    await expect(page.get_by_role("button", name="Apply a drip")).to_have_count(0)
+
 
 async def test_an_admin_makes_a_drip_with_steps_and_intervals(
     live_server: ServerProcess, database_url: str, browser: Any

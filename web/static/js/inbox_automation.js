@@ -51,6 +51,12 @@ export function inboxAutomation({ text, current, sent }) {
   const panel = h("section", { class: "scheduled", hidden: true, "aria-label": "Scheduled" }, h("h3", {}, "Scheduled"), list);
   /** @type {any} */
   let conv = null;
+  // Where the organization turned drips off, the button is not offered at all.
+  let dripsOn = true;
+  get("/api/organization").then((o) => {
+    dripsOn = o.allow_drips !== false;
+    drip.hidden = drip.hidden || !dripsOn;
+  }, () => {});
 
   function fillText(body) {
     text.value = body;
@@ -155,7 +161,8 @@ export function inboxAutomation({ text, current, sent }) {
   async function refresh() {
     const id = current();
     const inbox = conv && conv.campaign_id == null;
-    for (const b of [drip, schedule]) b.hidden = !inbox;
+    schedule.hidden = !inbox;
+    drip.hidden = !inbox || !dripsOn;
     if (id === null || !inbox) {
       panel.hidden = true;
       return;
