@@ -1,9 +1,7 @@
 """Drips: a named list of texts, each sent a set time after the drip is applied.
 
-Each step's ``after_seconds`` counts from the moment the drip is applied, not
-from the step before: steps of 1, 3 and 5 days send one day, three days and
-five days from now. So the steps must be in ascending order (equal times are
-allowed and keep their order). Applying a drip copies its steps into
+Each step's ``after_seconds`` counts from the moment the drip is applied
+(``persistence/rules/schedule.py``). Applying a drip copies its steps into
 scheduled texts; changing or deleting the drip later leaves those alone. An
 inbound text from the contact deletes the steps not yet sent
 (``persistence/commands/inbound.py``).
@@ -12,16 +10,16 @@ inbound text from the contact deletes the steps not yet sent
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.commands.messaging import check_body
-from persistence.commands.scheduled import MAX_AHEAD, automatic_target, emit_scheduled
+from persistence.commands.scheduled import automatic_target, emit_scheduled
 from persistence.outbox.notify import iso
 from persistence.rules.errors import InvalidInput, NotFound, PermissionDenied
+from persistence.rules.schedule import MAX_STEPS, check_step_times, step_times
 from persistence.rules.text import storable
 from persistence.store.models import Drip, Organization, ScheduledMessage
 from persistence.store.scope import Actor, require_admin
@@ -40,7 +38,6 @@ __all__ = [
     "list_drips",
 ]
 
-MAX_STEPS = 20
 MAX_NAME_CHARS = 200
 
 
@@ -60,23 +57,9 @@ def drip_data(drip: Drip) -> dict[str, Any]:
 
 
 def check_steps(steps: list[Step]) -> list[Step]:
-    """The steps with their bodies trimmed, or 422 (pure): 1..MAX_STEPS, ascending, within MAX_AHEAD."""
-    if not 1 <= len(steps) <= MAX_STEPS:
-        raise InvalidInput(f"A drip has 1 to {MAX_STEPS} steps.", code="invalid_steps")
-    checked = []
-    previous = 0
-    for number, step in enumerate(steps, start=1):
-        if step.after_seconds < previous:
-            raise InvalidInput(
-                f"Step {number} comes before step {number - 1}: each step's 'after_seconds' counts "
-                "from when the drip is applied, so they go in ascending order.",
-                code="steps_out_of_order",
-            )
-        if step.after_seconds > MAX_AHEAD.total_seconds():
-            raise InvalidInput(f"A step may be at most {MAX_AHEAD.days} days ahead.", code="send_at_too_far")
-        previous = step.after_seconds
-        checked.append(Step(step.after_seconds, check_body(step.body)))
-    return checked
+    """The steps with their bodies checked and trimmed, or 422 (see persistence/rules/schedule.py)."""
+    check_step_times([s.after_seconds for s in steps])
+    return [Step(s.after_seconds, check_body(s.body)) for s in steps]
 
 
 async def drips_allowed(session: AsyncSession, organization_id: int) -> bool:
@@ -142,13 +125,14 @@ async def apply_drip(
     drip = await _drip(session, actor, drip_id)
     conversation, _contact = await automatic_target(session, actor, conversation_id)
     now = utcnow()
+    times = step_times([int(step["after_seconds"]) for step in drip.steps], now)
     rows = [
         ScheduledMessage(
             organization_id=actor.organization_id,
             conversation_id=conversation.id,
             author_id=actor.user_id,
             body=step["body"],
-            send_at=now + timedelta(seconds=int(step["after_seconds"])),
+            send_at=times[number - 1],
             drip_id=drip.id,
             drip_step=number,
             state="pending",

@@ -10,7 +10,7 @@ conversation's channels, so an open thread shows it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -20,25 +20,21 @@ from persistence.commands.messaging import check_body
 from persistence.commands.opt_out_message import is_opted_out
 from persistence.outbox.notify import conversation_channels, iso
 from persistence.outbox.record import emit
-from persistence.rules.errors import Conflict, InvalidInput, NotFound
+from persistence.rules.errors import Conflict, NotFound
+from persistence.rules.schedule import check_send_at
 from persistence.store.models import Contact, Conversation, ScheduledMessage
 from persistence.store.scope import Actor, conversation_for
 from persistence.store.types import utcnow
 
 __all__ = [
-    "MAX_AHEAD",
     "automatic_target",
     "cancel_scheduled",
-    "check_send_at",
     "drop_drip_steps",
     "emit_scheduled",
     "list_scheduled",
     "schedule_message",
     "scheduled_data",
 ]
-
-# How far ahead a text may be scheduled (a drip's last step included).
-MAX_AHEAD = timedelta(days=366)
 
 
 def scheduled_data(row: ScheduledMessage, *, state: str | None = None) -> dict[str, Any]:
@@ -87,15 +83,6 @@ async def automatic_target(
     if conversation.opted_out or await is_opted_out(session, actor.organization_id, contact.phone):
         raise Conflict("This contact has opted out; nothing was scheduled.", code="opted_out")
     return conversation, contact
-
-
-def check_send_at(send_at: datetime, now: datetime) -> datetime:
-    """``send_at`` if it is in the future and at most MAX_AHEAD away, else 422 (pure)."""
-    if send_at <= now:
-        raise InvalidInput("'send_at' is in the past; pick a later time.", code="send_at_past")
-    if send_at - now > MAX_AHEAD:
-        raise InvalidInput(f"'send_at' may be at most {MAX_AHEAD.days} days ahead.", code="send_at_too_far")
-    return send_at
 
 
 async def schedule_message(

@@ -26,6 +26,7 @@ from persistence.commands.drips import (
     list_drips,
 )
 from persistence.commands.scheduled import cancel_scheduled, list_scheduled, scheduled_data
+from persistence.rules.schedule import MAX_AHEAD
 
 from ..auth import authenticate
 from ..parsing import Int, ListOf, Nested, Str, param, parse_body
@@ -46,7 +47,7 @@ __all__ = [
     "scheduled_route",
 ]
 
-_YEAR = 366 * 24 * 3600
+_YEAR = int(MAX_AHEAD.total_seconds())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
