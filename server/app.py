@@ -15,7 +15,7 @@ from persistence.store.database import Database
 from persistence.store.migrate import upgrade
 from persistence.store.secrets import signing_secret
 
-from . import api, auto_rebalance, dispatcher, log_redaction, openapi, pages, practice
+from . import api, auto_rebalance, dispatcher, log_redaction, openapi, pages, practice, scheduler
 from .errors import exception_handlers
 from .live import runtime as live
 from .login_throttle import LoginThrottle
@@ -63,11 +63,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 svc.secret = await signing_secret(session)
         try:
             # The send queue stops first, so no text it sends finds practice gone.
+            # The scheduler stops before the send queue: the texts it queues are the queue's.
             async with (
                 live.running(svc),
                 auto_rebalance.running(svc),
                 practice.running(svc),
                 dispatcher.running(svc),
+                scheduler.running(svc),
             ):
                 yield
         finally:

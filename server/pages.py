@@ -112,6 +112,7 @@ routes: list[BaseRoute] = [
     _shell("/organization", "organization", "Organization settings"),
     _shell("/opt-outs", "opt_outs", "Opt-outs"),
     _shell("/inbox", "inbox", "Inbox"),
+    _shell("/drips", "drips", "Drips"),
     _shell("/campaigns/{cid:int}/messenger/{sender}", "admin_messenger", "Admin Messenger"),
     _shell("/send/{cid:int}", "messenger", "Messenger"),
     _shell("/lookup/{conversation_id:int}", "phone_lookup", "Phone Number Lookup"),

@@ -19,7 +19,7 @@ from persistence.outbox.notify import conversation_channels
 from persistence.outbox.record import emit
 from persistence.rules.channels import slot_row
 from persistence.rules.errors import PermissionDenied
-from persistence.store.models import Message, Organization, SurveyAnswer
+from persistence.store.models import Message, Organization, ScheduledMessage, SurveyAnswer
 from persistence.store.scope import Actor, conversation_for, require_admin
 
 __all__ = ["delete_conversation"]
@@ -48,6 +48,8 @@ async def delete_conversation(session: AsyncSession, actor: Actor, conversation_
         session, conversation, {slot_row(conversation.assigned_to): -contribution_of(conversation)}
     )
     await session.execute(delete(SurveyAnswer).where(SurveyAnswer.conversation_id == conversation.id))
+    # Its scheduled texts go with it (the sent ones point at its messages).
+    await session.execute(delete(ScheduledMessage).where(ScheduledMessage.conversation_id == conversation.id))
     await session.execute(delete(Message).where(Message.conversation_id == conversation.id))
     await session.delete(conversation)
     await session.flush()

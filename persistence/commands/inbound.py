@@ -24,6 +24,7 @@ from persistence.commands.messaging import (
 )
 from persistence.commands.opt_out_message import is_opted_out, queue_opt_out_message
 from persistence.commands.optouts import lock_phone_conversations, set_opt_out
+from persistence.commands.scheduled import drop_drip_steps
 from persistence.outbox.notify import emit_conversation, iso
 from persistence.rules.keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, Keyword, keyword
 from persistence.rules.phones import normalize_phone
@@ -174,6 +175,8 @@ async def receive_inbound(session: AsyncSession, sms: InboundSms) -> InboundResu
         target.needs_reply = True
         # The earliest unanswered text is how long the contact has been waiting.
         target.needs_reply_since = target.needs_reply_since or now
+    # The contact wrote: drips stop, in every conversation with this phone.
+    await drop_drip_steps(session, conversations)
     message = Message(
         organization_id=sms.organization_id,
         conversation_id=target.id,

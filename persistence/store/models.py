@@ -37,6 +37,7 @@ from persistence.store.types import IdType, JSONType, UTCDateTime, utcnow
 __all__ = [
     "DIRECTIONS",
     "ROLES",
+    "SCHEDULED_STATES",
     "SWEEPER_ROLES",
     "AuditEntry",
     "Base",
@@ -50,6 +51,7 @@ __all__ = [
     "Conversation",
     "ConversationCount",
     "DeliveryReceipt",
+    "Drip",
     "Event",
     "InstanceSecret",
     "Media",
@@ -58,6 +60,7 @@ __all__ = [
     "Organization",
     "PresenceState",
     "RecommendedReply",
+    "ScheduledMessage",
     "SendPace",
     "SurveyAnswer",
     "SurveyQuestion",
@@ -109,6 +112,8 @@ class Organization(Base):
     # Sent before the first text to a phone that has not had it (docs/inbox.md).
     consent_message: Mapped[str | None] = mapped_column(Text)
     consent_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Off: no drip may be applied, and pending drip steps are skipped (403 drips_disabled).
+    allow_drips: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class User(Base):
@@ -515,3 +520,58 @@ class BroadcastAck(Base):
     broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     acked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+SCHEDULED_STATES = ("pending", "sent", "skipped")
+
+
+class Drip(Base):
+    """A drip: texts sent at set times after it is applied to an inbox conversation.
+
+    ``steps`` is ``[{"after_seconds", "body"}, ...]``, each counted from the
+    moment the drip is applied, in ascending order (docs/inbox.md).
+    """
+
+    __tablename__ = "drips"
+    __table_args__ = (Index("ix_drips_organization", "organization_id", "id"),)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScheduledMessage(Base):
+    """A text to send at ``send_at``: the job of the scheduler (persistence/commands/scheduler.py).
+
+    ``pending`` until the scheduler queues it as a message (``sent``, with
+    ``message_id``) or finds it may not go any more (``skipped``, with the
+    reason); both happen in one transaction with the change they record.
+    ``drip_step`` is set for a drip's step: an inbound text deletes those.
+    """
+
+    __tablename__ = "scheduled_messages"
+    __table_args__ = (
+        CheckConstraint(_in("state", SCHEDULED_STATES), name="ck_scheduled_messages_state"),
+        Index(
+            "ix_scheduled_messages_due",
+            "send_at",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+        Index("ix_scheduled_messages_conversation", "conversation_id", "send_at"),
+    )
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    drip_id: Mapped[int | None] = mapped_column(IdType)
+    drip_step: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    skip_reason: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

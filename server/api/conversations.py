@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from starlette.requests import Request
@@ -16,14 +17,16 @@ from starlette.routing import BaseRoute
 
 from persistence.commands.messaging import message_data, send_message
 from persistence.commands.optouts import change_opt_out
+from persistence.commands.scheduled import schedule_message, scheduled_data
 from persistence.commands.surveys import record_answers
 from persistence.outbox.notify import conversation_data
 from persistence.queries.conversations import SenderFilter, conversation_view, list_conversations
+from persistence.rules.errors import InvalidInput
 from persistence.rules.media import MAX_MEDIA_PER_MESSAGE
 
 from ..auth import authenticate
 from ..media_links import with_links
-from ..parsing import Bool, Int, ListOf, MapOf, Nullable, Str, param, parse_body, parse_query
+from ..parsing import Bool, DateTime, Int, ListOf, MapOf, Nullable, Str, param, parse_body, parse_query
 from ..routing import SENDER_FILTER, Operation, route
 from ..services import services
 from .accounts import path_id
@@ -65,6 +68,9 @@ class SendBody:
     media_ids: list[int] | None = param(
         Nullable(ListOf(Int(minimum=1), max_items=MAX_MEDIA_PER_MESSAGE)),
         description="Files uploaded with POST /api/media: an MMS (then 'body' may be left out).",
+    )
+    send_at: datetime | None = param(
+        Nullable(DateTime()), description="Send later, at this time (inbox conversations; see docs/inbox.md)."
     )
 
 
@@ -110,6 +116,8 @@ async def send_route(request: Request) -> Response:
     # No request body at all means the same as {}: send the initial message.
     body = await parse_body(request, SendBody, empty={})
     svc = services(request)
+    if body.send_at is not None:
+        return await _schedule(request, body, body.send_at)
     async with svc.db.transaction() as session:
         out = await send_message(
             session,
@@ -130,6 +138,20 @@ async def send_route(request: Request) -> Response:
         },
         status_code=201,
     )
+
+
+async def _schedule(request: Request, body: SendBody, send_at: datetime) -> Response:
+    """A text to send later: the scheduler queues it at ``send_at``."""
+    if body.follow_up or body.note or body.body is None:
+        raise InvalidInput(
+            "A scheduled text is a 'body' of its own, not a note or follow-up.", code="invalid_input"
+        )
+    actor = await authenticate(request)
+    async with services(request).db.transaction() as session:
+        row = await schedule_message(
+            session, actor, path_id(request, "conversation_id"), body=body.body, send_at=send_at
+        )
+    return JSONResponse({"kind": "scheduled", "scheduled": scheduled_data(row)}, status_code=201)
 
 
 async def _opt(request: Request, opted_out: bool) -> Response:
@@ -184,8 +206,14 @@ _PAGE = {
 }
 _SENT = {
     "type": "object",
-    "required": ["kind", "message", "conversation"],
-    "properties": {"kind": {"type": "string"}, "message": _OBJECT, "conversation": _CONVERSATION},
+    # A text sent now has "message" and "conversation"; one scheduled ("kind": "scheduled") "scheduled".
+    "required": ["kind"],
+    "properties": {
+        "kind": {"type": "string"},
+        "message": _OBJECT,
+        "conversation": _CONVERSATION,
+        "scheduled": _OBJECT,
+    },
 }
 _OPT = {
     "type": "object",

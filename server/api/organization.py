@@ -91,6 +91,9 @@ class OrganizationBody:
     consent_required: bool | None = param(
         Nullable(Bool()), description="Send the consent message before a phone's first inbox text."
     )
+    allow_drips: bool | None = param(
+        Nullable(Bool()), description="Drips may be applied to inbox conversations (off: 403 drips_disabled)."
+    )
 
 
 _PROVIDER = {
@@ -116,6 +119,7 @@ _ORGANIZATION = {
         "allow_delete",
         "consent_message",
         "consent_required",
+        "allow_drips",
     ],
     "properties": {
         "id": {"type": "integer"},
@@ -129,6 +133,7 @@ _ORGANIZATION = {
         "allow_delete": {"type": "boolean"},
         "consent_message": {"type": ["string", "null"]},
         "consent_required": {"type": "boolean"},
+        "allow_drips": {"type": "boolean"},
     },
 }
 _QUEUE = {
@@ -167,6 +172,7 @@ def organization_json(org: Organization) -> dict[str, Any]:
         "allow_delete": org.allow_delete,
         "consent_message": org.consent_message,
         "consent_required": org.consent_required,
+        "allow_drips": org.allow_drips,
     }
 
 
@@ -240,6 +246,8 @@ async def patch_route(request: Request) -> Response:
             org.consent_message = consent
         if body.consent_required is not None:
             org.consent_required = body.consent_required
+        if body.allow_drips is not None:
+            org.allow_drips = body.allow_drips
         if org.consent_required and not org.consent_message:
             raise InvalidInput(
                 "Consent is required but there is no consent message: set 'consent_message'.",

@@ -28,6 +28,7 @@ def test_admin_turns_on_redaction_and_numbers_are_masked(client: TestClient, dat
         "allow_delete": True,
         "consent_message": None,
         "consent_required": False,
+        "allow_drips": True,
     }
     url = f"/api/campaigns/{world.campaign_id}/conversations"
     assert (

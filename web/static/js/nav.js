@@ -28,6 +28,7 @@ export function siteNav(user, here = location.pathname) {
     link("/campaigns", "Campaigns", here),
     link("/inbox", "Inbox", here),
     link("/replies", "Recommended replies", here),
+    link("/drips", "Drips", here),
     isAdmin(user) ? link("/users", "Users", here) : null,
     isAdmin(user) ? link("/organization", "Organization settings", here) : null,
     isAdmin(user) ? link("/opt-outs", "Opt-outs", here) : null,

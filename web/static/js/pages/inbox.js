@@ -3,6 +3,7 @@ import { api, get, isSweeper, post, query, requireSession } from "../api.js";
 import { followChannel } from "../boot.js";
 import { drafts } from "../conversation.js";
 import { consentText, openContactDetails } from "../contact_details.js";
+import { inboxAutomation } from "../inbox_automation.js";
 import { confirmDialog } from "../dialog.js";
 import { openExport } from "../inbox_export.js";
 import { PAGE, firstRows, nextRows } from "../inbox_pages.js";
@@ -33,15 +34,16 @@ const text = h("textarea", { id: "inbox-message", rows: 3, maxlength: 1600 });
 const send = h("button", { type: "submit", class: "primary" }, "Send");
 const optedOutNote = h("p", { class: "form-error", id: "inbox-opted-out", hidden: true },
   "This contact has opted out: texts are not sent.");
+const automation = inboxAutomation({ text, current: () => state.open, sent: () => loadList() });
 const composer = h(
   "form",
   { class: "composer", hidden: true },
   optedOutNote,
   h("label", { for: text.id }, "Message"),
   text,
-  h("div", { class: "composer-tools" }, send),
+  h("div", { class: "composer-tools" }, ...automation.buttons, send),
 );
-const main = h("section", { class: "conv-main", "aria-label": "Conversation" }, head, thread, composer);
+const main = h("section", { class: "conv-main", "aria-label": "Conversation" }, head, thread, automation.panel, composer);
 
 // Starting a conversation: a phone number, or a contact from the address book.
 const phone = h("input", { type: "tel", id: "new-phone", autocomplete: "off", maxlength: 40 });
@@ -144,6 +146,7 @@ const loadConversation = reloader(async () => {
   if (state.open === null) return;
   state.conv = await get(`/api/conversations/${state.open}`);
   renderConversation();
+  automation.show(state.conv);
 }, (err) => notice(errorText(err), "error"));
 
 async function openConversation(id) {
@@ -302,7 +305,7 @@ followChannel({
   rereadCampaign: () => {},
   onEvent: (kind, data) => {
     loadList();
-    const id = kind === "message" ? data.conversation_id : data.id;
+    const id = kind === "message" || kind === "scheduled" ? data.conversation_id : data.id;
     if (id !== state.open) return;
     if (kind === "conversation_deleted") {
       state.open = null;
