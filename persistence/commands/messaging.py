@@ -19,23 +19,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from persistence.outbox.notify import emit_conversation, emit_counts, iso
 from persistence.outbox.record import emit
 from persistence.rules.campaign import WINDOW_PASSED_MESSAGE, refusal, window_state
 from persistence.rules.channels import campaign_channel, sender_channel, slot_row
-from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
+from persistence.rules.errors import Conflict, InvalidInput, Locked, NotFound, PermissionDenied
 from persistence.rules.segments import plain_punctuation, segments
 from persistence.rules.status import Counts, contribution
 from persistence.rules.text import storable
 from persistence.rules.texting_hours import TextingHours, check_hours
 from persistence.store.counters import apply_deltas
 from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
-from persistence.store.scope import Actor, conversation_for
+from persistence.store.scope import Actor
 from persistence.store.types import utcnow
 
 __all__ = [
@@ -54,7 +55,22 @@ __all__ = [
 MAX_BODY_CHARS = 1600
 
 
-def fill_template(template: str, *, sender: User | None, contact: Contact) -> str:
+class Named(Protocol):
+    """Whoever a template names: a user, a contact, or their names read alone."""
+
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    first_name: str
+    last_name: str
+
+
+def fill_template(template: str, *, sender: Named | None, contact: Named) -> str:
     """The campaign template with the contract's placeholders filled in (pure)."""
     values = {
         "%SenderFirstName%": sender.first_name if sender else "",
@@ -140,8 +156,8 @@ class Outbound:
 def _compose(
     campaign: Campaign,
     conversation: Conversation,
-    contact: Contact,
-    sender: User | None,
+    contact: Named,
+    sender: Named | None,
     body: str | None,
     *,
     follow_up: bool,
@@ -174,6 +190,45 @@ def _compose(
     return "reply", body
 
 
+# Everything a send checks, in one statement built once: the conversation
+# (locked: the row lock serializes this send with a concurrent reassign or
+# opt-out) and its campaign as objects, the rest as plain columns. Each read
+# apart was a round trip of its own, with the transaction open.
+_Signer = aliased(User)
+_SEND_CONTEXT = (
+    select(
+        Conversation,
+        Campaign,
+        Contact.phone,
+        Contact.first_name,
+        Contact.last_name,
+        _Signer.first_name,
+        _Signer.last_name,
+        Organization.sending_number,
+        Organization.plain_punctuation,
+        exists()
+        .where(OptOut.organization_id == Organization.id, OptOut.phone == Contact.phone)
+        .label("opted_out_number"),
+    )
+    .join(Campaign, Campaign.id == Conversation.campaign_id)
+    .join(Organization, Organization.id == Campaign.organization_id)
+    .join(Contact, Contact.id == Conversation.contact_id)
+    # The contact has been talking to the assigned sender: a sweeper sending on
+    # their behalf still signs with the assigned sender's name (the pages' preview does too).
+    .outerjoin(
+        _Signer,
+        and_(
+            _Signer.id == func.coalesce(Conversation.assigned_to, bindparam("actor")),
+            _Signer.organization_id == Organization.id,
+        ),
+    )
+    .where(
+        Conversation.id == bindparam("conversation"), Campaign.organization_id == bindparam("organization")
+    )
+    .with_for_update(of=Conversation)
+)
+
+
 async def send_message(
     session: AsyncSession,
     actor: Actor,
@@ -198,9 +253,18 @@ async def send_message(
     """
     if note and follow_up:
         raise InvalidInput("A message is either a note or a follow-up, not both.", code="invalid_input")
-    # The row lock serializes this send with a concurrent reassign or opt-out.
-    conversation, campaign = await conversation_for(session, actor, conversation_id, for_update=True)
-    contact = await session.get_one(Contact, conversation.contact_id)
+    found = (
+        await session.execute(
+            _SEND_CONTEXT,
+            {"conversation": conversation_id, "actor": actor.user_id, "organization": actor.organization_id},
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"No conversation {conversation_id}.")
+    conversation, campaign, phone, contact_first, contact_last, signer_first, signer_last = found[:7]
+    org_number, plain, opted_out_number = found[7:]
+    if not actor.is_sweeper and conversation.assigned_to != actor.user_id:
+        raise PermissionDenied("This conversation is not assigned to you.")
     if note:
         if not actor.is_sweeper:
             raise PermissionDenied("Only owners, admins and moderators may add notes.")
@@ -211,34 +275,17 @@ async def send_message(
     refused = refusal(campaign.status)
     if refused is not None:
         raise refused
-    opted_out = conversation.opted_out or (
-        await session.scalar(
-            select(OptOut.phone).where(
-                OptOut.organization_id == actor.organization_id, OptOut.phone == contact.phone
-            )
-        )
-        is not None
-    )
-    if opted_out:
+    if conversation.opted_out or opted_out_number:
         raise Conflict("This contact has opted out; nothing was sent.", code="opted_out")
 
     now = utcnow()
-    # The contact has been talking to the assigned sender: a sweeper sending on
-    # their behalf still signs with the assigned sender's name (the pages' preview does too).
-    signer_id = conversation.assigned_to if conversation.assigned_to is not None else actor.user_id
-    sender = await session.get(User, signer_id)
+    contact = _Name(contact_first, contact_last)
+    sender = None if signer_first is None else _Name(signer_first, signer_last)
     kind, text = _compose(campaign, conversation, contact, sender, body, follow_up=follow_up, now=now)
     # Replies to a contact who wrote may go at any hour; any other text only in the contact's hours.
     answering = kind == "reply" and conversation.has_replied
     hours = None if answering else TextingHours.from_json(campaign.texting_hours)
-    check_hours(hours, contact.phone, now)
-    org_number, plain = (
-        await session.execute(
-            select(Organization.sending_number, Organization.plain_punctuation).where(
-                Organization.id == actor.organization_id
-            )
-        )
-    ).one()
+    check_hours(hours, phone, now)
     text = check_body(plain_punctuation(text) if plain else text)
     before = contribution_of(conversation)
     if kind == "initial":
@@ -250,7 +297,7 @@ async def send_message(
     conversation.needs_reply = False
     conversation.needs_reply_since = None
     deltas = slot_delta(conversation, before)
-    out = await _write(session, actor, conversation, text, kind, to=contact.phone, from_=org_number, now=now)
+    out = await _write(session, actor, conversation, text, kind, to=phone, from_=org_number, now=now)
     if deltas:
         await apply_deltas(session, conversation.campaign_id, deltas)
         emit_counts(session, conversation.campaign_id, deltas)
