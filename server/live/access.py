@@ -7,7 +7,8 @@ reconnects after an instance died, each check would otherwise take a pooled
 connection and a round trip of its own. So the instance remembers which
 organization owns each campaign (that never changes) and which senders it has
 seen to be senders of a campaign, and asks the database only about what it
-does not know, for many checks in one query (:class:`Batcher`).
+does not know, for many checks in one query (:class:`Batcher`). The user a
+connecting client's token names is read in batches too, but never kept.
 
 A remembered sender is forgotten when their access is revoked (on every
 instance, through the broker: :meth:`Access.forget`), and after
@@ -18,8 +19,11 @@ from __future__ import annotations
 
 import time
 
+from sqlalchemy import select
+
 from persistence.rules.channels import ChannelName, parse_channel
 from persistence.store.database import Database
+from persistence.store.models import User
 from persistence.store.scope import Actor, campaign_owners, sender_memberships
 
 from .batching import Batcher
@@ -40,6 +44,12 @@ class Access:
         self._members: dict[tuple[int, int], float] = {}  # (campaign, sender) -> known until
         self._generation = 0  # bumped by every forget: answers read before it are not kept
         self._lookups: Batcher[tuple[int, int | None], tuple[int | None, bool]] = Batcher(self._read)
+        self._users: Batcher[int, User | None] = Batcher(self._read_users)
+
+    async def user(self, user_id: int) -> User | None:
+        """The user a connecting client's token names, read with other connections' (never kept:
+        a deactivated user must not connect again)."""
+        return await self._users.get(user_id)
 
     async def authorize(self, actor: Actor, channel: str) -> ChannelName:
         """The parsed channel if ``actor`` may subscribe to it.
@@ -84,6 +94,7 @@ class Access:
 
     async def close(self) -> None:
         await self._lookups.close()
+        await self._users.close()
 
     def _remember(self, campaign_id: int, owner: int | None, member: int | None, generation: int) -> None:
         if owner is not None:
@@ -94,6 +105,11 @@ class Access:
             if len(self._members) >= _LIMIT:
                 self._members.clear()
             self._members[(campaign_id, member)] = time.monotonic() + MEMBER_TTL
+
+    async def _read_users(self, user_ids: list[int]) -> dict[int, User | None]:
+        async with self.db.session() as session:
+            found = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(user_ids)))}
+        return {user_id: found.get(user_id) for user_id in user_ids}
 
     async def _read(
         self, keys: list[tuple[int, int | None]]
