@@ -41,6 +41,7 @@ from persistence.store.types import utcnow
 
 __all__ = [
     "MAX_BODY_CHARS",
+    "Named",
     "Outbound",
     "check_body",
     "contribution_of",
