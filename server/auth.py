@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -56,17 +58,23 @@ async def actor_for_token(svc: Services, token: str) -> Actor:
     return actor
 
 
-async def actor_and_expiry(svc: Services, token: str) -> tuple[Actor, int]:
+async def actor_and_expiry(
+    svc: Services, token: str, *, user_of: Callable[[int], Awaitable[User | None]] | None = None
+) -> tuple[Actor, int]:
     """The active user a token names and when the token expires (Unix seconds), or 401.
 
-    A live connection uses the expiry to close itself when the token does.
+    A live connection uses the expiry to close itself when the token does, and
+    passes ``user_of`` to read the user with other connections' (batched).
     """
     try:
         claims = read_claims(svc.secret, token)
     except InvalidToken as exc:
         raise ApiError(401, "unauthorized", str(exc)) from None
-    async with svc.db.session() as session:
-        user = await session.scalar(select(User).where(User.id == claims.user_id))
+    if user_of is not None:
+        user = await user_of(claims.user_id)
+    else:
+        async with svc.db.session() as session:
+            user = await session.scalar(select(User).where(User.id == claims.user_id))
     if user is None or not user.active or user.organization_id != claims.organization_id:
         raise ApiError(401, "unauthorized", "The token's user no longer has access.")
     return Actor.of(user), claims.expires_at

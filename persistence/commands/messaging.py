@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from persistence.commands.consent import queue_consent
 from persistence.commands.media import attachments
@@ -30,7 +31,7 @@ from persistence.outbox.notify import conversation_channels, emit_conversation, 
 from persistence.outbox.record import emit
 from persistence.rules.campaign import WINDOW_PASSED_MESSAGE, refusal, window_state
 from persistence.rules.channels import slot_row
-from persistence.rules.errors import Conflict, InvalidInput, Locked, PermissionDenied
+from persistence.rules.errors import Conflict, InvalidInput, Locked, NotFound, PermissionDenied
 from persistence.rules.media import stored_media
 from persistence.rules.segments import plain_punctuation, segments
 from persistence.rules.status import Counts, contribution
@@ -38,11 +39,12 @@ from persistence.rules.text import storable
 from persistence.rules.texting_hours import TextingHours, check_hours
 from persistence.store.counters import apply_deltas
 from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
-from persistence.store.scope import Actor, conversation_for
+from persistence.store.scope import Actor
 from persistence.store.types import utcnow
 
 __all__ = [
     "MAX_BODY_CHARS",
+    "Named",
     "Outbound",
     "apply_conversation_deltas",
     "check_body",
@@ -58,7 +60,22 @@ __all__ = [
 MAX_BODY_CHARS = 1600
 
 
-def fill_template(template: str, *, sender: User | None, contact: Contact) -> str:
+class Named(Protocol):
+    """Whoever a template names: a user, a contact, or their names read alone."""
+
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    first_name: str
+    last_name: str
+
+
+def fill_template(template: str, *, sender: Named | None, contact: Named) -> str:
     """The campaign template with the contract's placeholders filled in (pure)."""
     values = {
         "%SenderFirstName%": sender.first_name if sender else "",
@@ -153,8 +170,8 @@ class Outbound:
 def _compose(
     campaign: Campaign | None,
     conversation: Conversation,
-    contact: Contact,
-    sender: User | None,
+    contact: Named,
+    sender: Named | None,
     body: str | None,
     *,
     follow_up: bool,
@@ -200,6 +217,44 @@ def _compose(
     return "reply", body
 
 
+# Everything a send checks, in one statement built once: the conversation
+# (locked: the row lock serializes this send with a concurrent reassign or
+# opt-out) and its campaign as objects, the rest as plain columns. Each read
+# apart was a round trip of its own, with the transaction open.
+_Signer = aliased(User)
+_SEND_CONTEXT = (
+    select(
+        Conversation,
+        Campaign,
+        Contact.phone,
+        Contact.first_name,
+        Contact.last_name,
+        _Signer.first_name,
+        _Signer.last_name,
+        Organization.sending_number,
+        Organization.plain_punctuation,
+        exists()
+        .where(OptOut.organization_id == Organization.id, OptOut.phone == Contact.phone)
+        .label("opted_out_number"),
+    )
+    .join(Contact, Contact.id == Conversation.contact_id)
+    .join(Organization, Organization.id == Contact.organization_id)
+    # An inbox conversation has no campaign.
+    .outerjoin(Campaign, Campaign.id == Conversation.campaign_id)
+    # The contact has been talking to the assigned sender: a sweeper sending on
+    # their behalf still signs with the assigned sender's name (the pages' preview does too).
+    .outerjoin(
+        _Signer,
+        and_(
+            _Signer.id == func.coalesce(Conversation.assigned_to, bindparam("actor")),
+            _Signer.organization_id == Organization.id,
+        ),
+    )
+    .where(Conversation.id == bindparam("conversation"), Contact.organization_id == bindparam("organization"))
+    .with_for_update(of=Conversation)
+)
+
+
 async def send_message(
     session: AsyncSession,
     actor: Actor,
@@ -230,9 +285,18 @@ async def send_message(
         raise InvalidInput("A message is either a note or a follow-up, not both.", code="invalid_input")
     if note and media_ids:
         raise InvalidInput("A note is never sent, so it carries no media.", code="invalid_input")
-    # The row lock serializes this send with a concurrent reassign or opt-out.
-    conversation, campaign = await conversation_for(session, actor, conversation_id, for_update=True)
-    contact = await session.get_one(Contact, conversation.contact_id)
+    found = (
+        await session.execute(
+            _SEND_CONTEXT,
+            {"conversation": conversation_id, "actor": actor.user_id, "organization": actor.organization_id},
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"No conversation {conversation_id}.")
+    conversation, campaign, phone, contact_first, contact_last, signer_first, signer_last = found[:7]
+    org_number, plain, opted_out_number = found[7:]
+    if not actor.is_sweeper and conversation.assigned_to != actor.user_id:
+        raise PermissionDenied("This conversation is not assigned to you.")
     if note:
         if not actor.is_sweeper:
             raise PermissionDenied("Only owners, admins and moderators may add notes.")
@@ -243,22 +307,12 @@ async def send_message(
     refused = refusal(campaign.status) if campaign is not None else None
     if refused is not None:
         raise refused
-    opted_out = conversation.opted_out or (
-        await session.scalar(
-            select(OptOut.phone).where(
-                OptOut.organization_id == actor.organization_id, OptOut.phone == contact.phone
-            )
-        )
-        is not None
-    )
-    if opted_out:
+    if conversation.opted_out or opted_out_number:
         raise Conflict("This contact has opted out; nothing was sent.", code="opted_out")
 
     now = utcnow()
-    # The contact has been talking to the assigned sender: a sweeper sending on
-    # their behalf still signs with the assigned sender's name (the pages' preview does too).
-    signer_id = conversation.assigned_to if conversation.assigned_to is not None else actor.user_id
-    sender = await session.get(User, signer_id)
+    contact = _Name(contact_first, contact_last)
+    sender = None if signer_first is None else _Name(signer_first, signer_last)
     media = await attachments(session, actor, media_ids) if media_ids else []
     kind, text = _compose(
         campaign, conversation, contact, sender, body, follow_up=follow_up, has_media=bool(media), now=now
@@ -267,14 +321,7 @@ async def send_message(
     answering = kind == "reply" and conversation.has_replied
     # Texting hours are a campaign's; an inbox text is one person writing to another.
     hours = None if answering or campaign is None else TextingHours.from_json(campaign.texting_hours)
-    check_hours(hours, contact.phone, now)
-    org_number, plain = (
-        await session.execute(
-            select(Organization.sending_number, Organization.plain_punctuation).where(
-                Organization.id == actor.organization_id
-            )
-        )
-    ).one()
+    check_hours(hours, phone, now)
     text = check_body(plain_punctuation(text) if plain else text, may_be_empty=bool(media))
     before = contribution_of(conversation)
     if kind == "initial" or conversation.initial_sent_at is None:
@@ -288,11 +335,11 @@ async def send_message(
     deltas = slot_delta(conversation, before)
     consent = None
     if campaign is None:  # campaign texts stay one human action each: no automatic consent text
-        consent = await queue_consent(session, conversation, actor.organization_id, contact.phone, now=now)
+        consent = await queue_consent(session, conversation, actor.organization_id, phone, now=now)
         if consent is not None:
             emit_message(session, conversation, consent)
     out = await _write(
-        session, actor, conversation, text, kind, to=contact.phone, from_=org_number, now=now, media=media
+        session, actor, conversation, text, kind, to=phone, from_=org_number, now=now, media=media
     )
     await apply_conversation_deltas(session, conversation, deltas)
     emit_conversation(session, conversation)

@@ -87,10 +87,14 @@ async def carrier_actions(session: AsyncSession, message: Message, error_code: s
 
 
 async def apply_receipts(
-    session: AsyncSession, organization_id: int, provider_message_id: str
+    session: AsyncSession, organization_id: int, provider_message_id: str, *, locked: Message | None = None
 ) -> Message | None:
-    """Apply the unapplied receipts of one provider id, in arrival order; None if no message has it yet."""
-    message = await session.scalar(
+    """Apply the unapplied receipts of one provider id, in arrival order; None if no message has it yet.
+
+    ``locked``: the message, already locked by this transaction with that
+    provider id (saves reading it again).
+    """
+    message = locked or await session.scalar(
         select(Message)
         .where(Message.organization_id == organization_id, Message.provider_message_id == provider_message_id)
         .with_for_update()

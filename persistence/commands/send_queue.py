@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.commands.receipts import apply_receipts, carrier_actions, emit_delivery
@@ -145,6 +145,15 @@ async def claim_next(
     )
 
 
+_LOCKED_WITH_CONVERSATION = (
+    select(Message, Conversation)
+    .join(Conversation, Conversation.id == Message.conversation_id)
+    .where(Message.id == bindparam("m"))
+    .with_for_update(of=Message)
+    .execution_options(populate_existing=True)
+)
+
+
 async def _locked(session: AsyncSession, message_id: int) -> Message | None:
     return await session.scalar(
         select(Message)
@@ -156,16 +165,18 @@ async def _locked(session: AsyncSession, message_id: int) -> Message | None:
 
 async def record_sent(session: AsyncSession, message_id: int, provider_message_id: str) -> Message | None:
     """The provider took the text: ``sent``, its id stored, early receipts applied."""
-    message = await _locked(session, message_id)
-    if message is None:
+    # The conversation comes with the message (its event needs it): one round trip, not two.
+    row = (await session.execute(_LOCKED_WITH_CONVERSATION, {"m": message_id})).one_or_none()
+    if row is None:
         return None
+    message = row[0]
     message.provider_message_id = provider_message_id
     message.delivery_attempt_at = None
     if message.delivery_status == "queued":
         message.delivery_status = "sent"
         await emit_delivery(session, message)
     await session.flush()
-    await apply_receipts(session, message.organization_id, provider_message_id)
+    await apply_receipts(session, message.organization_id, provider_message_id, locked=message)
     return message
 
 

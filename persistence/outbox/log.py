@@ -7,10 +7,11 @@ runs set-based SQL; none commits by itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, literal, or_, select, text, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.rules.events import EventRecord
@@ -23,10 +24,14 @@ __all__ = [
     "history",
     "mark_published",
     "online_in_log",
+    "pages",
+    "positions",
     "prune",
     "read_after",
+    "replayable",
     "unpublished",
     "unpublished_lag",
+    "unpublished_query",
 ]
 
 _COLUMNS = (Event.id, Event.channel, Event.seq, Event.kind, Event.data, Event.created_at)
@@ -59,6 +64,51 @@ async def catch_up(
     condition = or_(*(and_(Event.channel == ch, Event.seq > last) for ch, last in lasts.items()))
     stmt = select(*_COLUMNS).where(condition).order_by(Event.channel, Event.seq).limit(limit)
     return _records((await session.execute(stmt)).all())
+
+
+async def positions(session: AsyncSession, channels: Collection[str]) -> dict[str, int]:
+    """Each channel's current seq (0 before its first event), in one query."""
+    stmt = select(ChannelSeq.channel, ChannelSeq.seq).where(ChannelSeq.channel.in_(sorted(channels)))
+    found = {str(c): int(s) for c, s in (await session.execute(stmt)).all()}
+    return {channel: found.get(channel, 0) for channel in channels}
+
+
+async def pages(
+    session: AsyncSession, wants: Sequence[tuple[str, int]], *, limit: int = 500
+) -> dict[tuple[str, int], list[EventRecord]]:
+    """For each (channel, after): up to ``limit`` events with ``seq > after``, in seq order.
+
+    One query for all of them: each part reads its own range of the
+    ``(channel, seq)`` index and stops at ``limit``, so a channel with a long
+    history cannot crowd out the others. At most 100 parts (SQLite's limit
+    on a compound SELECT is 500).
+    """
+    if not wants:
+        return {}
+    if len(wants) > 100:
+        raise ValueError("at most 100 (channel, after) pairs per query")
+    parts = [
+        select(literal(i).label("want"), *_COLUMNS)
+        .where(Event.channel == channel, Event.seq > after)
+        .order_by(Event.seq)
+        .limit(limit)
+        .subquery()
+        for i, (channel, after) in enumerate(wants)
+    ]
+    stmt = union_all(*(select(part) for part in parts)) if len(parts) > 1 else select(parts[0])
+    out: dict[tuple[str, int], list[EventRecord]] = {want: [] for want in wants}
+    rows = sorted((await session.execute(stmt)).all(), key=lambda row: (row[0], row[3]))
+    for row in rows:
+        out[wants[row[0]]].append(EventRecord(*row[1:]))
+    return out
+
+
+def replayable(since: int, current: int, first: Sequence[EventRecord]) -> bool:
+    """Whether every event after ``since`` can be sent, knowing the channel's current seq
+    and the first events after ``since`` that the log still has."""
+    if since > current or since < 0:
+        return False  # a seq the channel never had: the client's state is foreign
+    return since == current or (bool(first) and first[0].seq == since + 1)
 
 
 class History:
@@ -102,20 +152,31 @@ async def online_in_log(session: AsyncSession, *, since: datetime) -> list[tuple
     return sorted(key for key, online in state.items() if online)
 
 
+# Written word for word as the condition of the partial index
+# ix_events_unpublished. ``published IS false`` (PostgreSQL) or
+# ``published = 0`` (what SQLAlchemy writes for SQLite) mean the same, but
+# neither database then proves that the index covers the rows, and both read
+# the whole log: a day of events, every second, on every instance.
+_UNPUBLISHED = text("NOT events.published")
+
+
+def unpublished_query(dialect: str, *, older_than: datetime, limit: int = 1000) -> Select[Any]:
+    """The relay's statement (see :func:`unpublished`); it reads only unpublished rows."""
+    stmt = (
+        select(*_COLUMNS).where(_UNPUBLISHED, Event.created_at < older_than).order_by(Event.id).limit(limit)
+    )
+    if dialect == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return stmt
+
+
 async def unpublished(session: AsyncSession, *, older_than: datetime, limit: int = 1000) -> list[EventRecord]:
     """Committed events not yet marked published, oldest first.
 
     On PostgreSQL the rows stay locked (SKIP LOCKED) until the transaction
     ends, so two instances relaying at once take different rows.
     """
-    stmt = (
-        select(*_COLUMNS)
-        .where(Event.published.is_(False), Event.created_at < older_than)
-        .order_by(Event.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = unpublished_query(session.get_bind().dialect.name, older_than=older_than, limit=limit)
     return _records((await session.execute(stmt)).all())
 
 
@@ -128,9 +189,7 @@ async def mark_published(session: AsyncSession, ids: Sequence[int]) -> None:
 async def unpublished_lag(session: AsyncSession) -> tuple[int, float]:
     """(how many events wait for publication, age in seconds of the oldest)."""
     count, oldest = (
-        await session.execute(
-            select(func.count(), func.min(Event.created_at)).where(Event.published.is_(False))
-        )
+        await session.execute(select(func.count(), func.min(Event.created_at)).where(_UNPUBLISHED))
     ).one()
     if not count or oldest is None:
         return 0, 0.0

@@ -105,7 +105,7 @@ async def live_endpoint(ws: WebSocket) -> None:
             await _close(ws, CLOSE_UNAUTHORIZED, "authenticate with ?token= or an auth frame")
             return
     try:
-        actor, expires_at = await actor_and_expiry(svc, token)
+        actor, expires_at = await actor_and_expiry(svc, token, user_of=hub.access.user)
     except ApiError as exc:
         await _close(ws, CLOSE_UNAUTHORIZED, str(exc)[:120])
         return

@@ -19,13 +19,13 @@ from typing import Any
 import msgpack
 
 from channels import GAP, Broker, BrokerUnavailable, Subscription
-from persistence.outbox.log import catch_up, history, read_after
-from persistence.outbox.record import current_seq
+from persistence.outbox.log import catch_up, history, pages, positions, replayable
 from persistence.rules.channels import parse_channel
 from persistence.rules.events import EventRecord
 from persistence.store.database import Database
 
-from .access import authorize
+from .access import Access
+from .batching import Batcher
 from .connection import Connection, ConnSub
 from .metrics import Metrics
 from .presence_sync import PresenceSync
@@ -81,6 +81,30 @@ class Hub:
         self._catch_up_wake = asyncio.Event()
         # What each sweeper's connection last said it views: (channel, sender id).
         self._viewing: dict[Connection, tuple[str, int | None]] = {}
+        # A crowd that resubscribes at once (an instance died) asks in batches,
+        # a few queries at a time, instead of one pooled connection per question.
+        self.access = Access(db)
+        self._positions: Batcher[str, int] = Batcher(self._read_positions)
+        self._pages: Batcher[tuple[str, int], tuple[int, list[EventRecord]]] = Batcher(self._read_pages)
+
+    async def _read_positions(self, channels: list[str]) -> dict[str, int]:
+        async with self.db.session() as session:
+            return await positions(session, channels)
+
+    async def _read_pages(
+        self, wants: list[tuple[str, int]]
+    ) -> dict[tuple[str, int], tuple[int, list[EventRecord]]]:
+        """Each (channel, after)'s next page of the log, with the channel's current seq."""
+        async with self.db.session() as session:
+            read = await pages(session, wants, limit=_REPLAY_PAGE)
+            current = await positions(session, {channel for channel, _ in wants})
+        return {want: (current[want[0]], records) for want, records in read.items()}
+
+    async def close(self) -> None:
+        """Cancel the batched reads under way (the server is stopping)."""
+        await self.access.close()
+        await self._positions.close()
+        await self._pages.close()
 
     # -- running -----------------------------------------------------------
 
@@ -236,8 +260,7 @@ class Hub:
             await self._sub.add(name)
             # Read the position only once the broker listens: anything committed
             # later arrives through it, anything before is in the log.
-            async with self.db.session() as session:
-                start = await current_seq(session, name)
+            start = await self._positions.get(name)
         except BaseException as exc:
             if self.channels.get(name) is ch:
                 del self.channels[name]
@@ -293,7 +316,7 @@ class Hub:
                 f"At most {self.max_subscriptions} channels per connection.",
                 channel=channel,
             )
-        name = await authorize(self.db, conn.actor, channel)
+        name = await self.access.authorize(conn.actor, channel)
         self._detach(conn, channel)  # subscribing again restarts from the new `since`
         try:
             ch = await self._channel(channel)
@@ -313,18 +336,23 @@ class Hub:
             self._attach(conn, ch, ConnSub(conn, channel, ch.seq.last, presence=presence))
             conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.seq.last})
             return
-        async with self.db.session() as session:
-            hist = await history(session, channel)
-        if not hist.can_replay(since):
-            self._attach(conn, ch, ConnSub(conn, channel, ch.seq.last, presence=presence))
-            conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.seq.last})
-            conn.send_obj({"type": "resync", "channel": channel, "seq": ch.seq.last})
-            return
+        # Attached (holding live events back) before the log is read: what
+        # commits after the read arrives live, what committed before is read.
         sub = ConnSub(conn, channel, since, presence=presence)
         sub.buffer = []
         self._attach(conn, ch, sub)
+        current, first = await self._pages.get((channel, since))
+        if conn.subs.get(channel) is not sub or conn.dead:
+            return  # unsubscribed or closed meanwhile
+        if not replayable(since, current, first):
+            # The held events are below ch.seq.last: the client reloads a snapshot instead.
+            sub.buffer = None
+            sub.last = ch.seq.last
+            conn.send_obj({"type": "subscribed", "channel": channel, "seq": ch.seq.last})
+            conn.send_obj({"type": "resync", "channel": channel, "seq": ch.seq.last})
+            return
         conn.send_obj({"type": "subscribed", "channel": channel, "seq": max(ch.seq.last, since)})
-        await self._replay(sub)
+        await self._replay(sub, first)
 
     def _attach(self, conn: Connection, ch: HubChannel, sub: ConnSub) -> None:
         conn.subs[ch.name] = sub
@@ -333,13 +361,15 @@ class Hub:
         if sub.presence is not None:
             self.presence.join(sub.presence)
 
-    async def _replay(self, sub: ConnSub) -> None:
-        """Send the log after ``sub.last``, then what arrived meanwhile, then go live."""
+    async def _replay(self, sub: ConnSub, first: list[EventRecord]) -> None:
+        """Send the log after ``sub.last`` (``first``: its first page, read already),
+        then what arrived meanwhile, then go live."""
         conn = sub.conn
+        page: list[EventRecord] | None = first
         while True:
             while True:
-                async with self.db.session() as session:
-                    page = await read_after(session, sub.channel, sub.last, limit=_REPLAY_PAGE)
+                if page is None:
+                    _, page = await self._pages.get((sub.channel, sub.last))
                 for record in page:
                     if conn.subs.get(sub.channel) is not sub or conn.dead:
                         return  # unsubscribed or closed meanwhile
@@ -348,6 +378,8 @@ class Hub:
                     await conn.wait_room()
                 if len(page) < _REPLAY_PAGE:
                     break
+                page = None
+            page = None
             # Hand over to live delivery with no await between the last check and the switch.
             while True:
                 if sub.overflowed:
@@ -430,7 +462,7 @@ class Hub:
         Raises:
             ProtocolError: ``conn`` may not watch the campaign channel.
         """
-        name = await authorize(self.db, conn.actor, channel)
+        name = await self.access.authorize(conn.actor, channel)
         if name.user_id is not None:
             raise ProtocolError(
                 "invalid_channel", "'viewing' goes to a campaign:{id} channel.", channel=channel
@@ -473,6 +505,7 @@ class Hub:
                 sub.conn.send_obj(frame)
 
     def _revoke_local(self, user_id: int, campaign_id: int | None) -> None:
+        self.access.forget(user_id, campaign_id)
         for conn in list(self._by_user.get(user_id, ())):
             if campaign_id is None:
                 conn.kill(CLOSE_FORBIDDEN, "access revoked")

@@ -141,6 +141,7 @@ async def running(svc: Services) -> AsyncIterator[None]:
                 svc.live = None
                 for task in tasks:
                     task.cancel()
+                await hub.close()
         logger.info("live hub closed")
 
 

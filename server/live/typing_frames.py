@@ -17,7 +17,6 @@ from persistence.rules.errors import NotFound, PermissionDenied
 from persistence.store.models import User
 from persistence.store.scope import conversation_for
 
-from .access import authorize
 from .connection import Connection
 from .hub import Hub
 from .protocol import ProtocolError, Typing
@@ -32,7 +31,7 @@ async def typing(hub: Hub, conn: Connection, frame: Typing) -> None:
         ProtocolError: a channel ``conn`` may not watch, or a conversation not of
             that campaign or not theirs to see (``not_found``).
     """
-    name = await authorize(hub.db, conn.actor, frame.channel)
+    name = await hub.access.authorize(conn.actor, frame.channel)
     missing = ProtocolError("not_found", f"No conversation {frame.conversation_id}.", channel=frame.channel)
     async with hub.db.session() as session:
         try:

@@ -1,0 +1,141 @@
+"""A crowd that resubscribes at once (its instance died) is answered in a few batched queries.
+
+Each client still gets exactly what it missed, in order; a sender whose
+access was revoked is asked about again, not answered from memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, event
+
+from channels import create_broker
+from persistence.outbox.outbox import Outbox, Subscriber
+from persistence.outbox.record import emit
+from persistence.rules.channels import campaign_channel, sender_channel
+from persistence.store.database import Database
+from persistence.store.models import CampaignSender
+from persistence.store.scope import Actor
+from presence import create_tracker
+from server.live.hub import Hub
+from server.live.metrics import Metrics
+from server.live.presence_sync import PresenceSync
+from server.live.protocol import EventFrames, ProtocolError
+from tests.support.worlds.messaging import build
+
+CROWD = 40
+
+
+class Client:
+    """What the hub needs of a connection: it records the frames it is sent."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        self.subs: dict[str, Any] = {}
+        self.dead = False
+        self.frames: list[dict[str, Any]] = []
+
+    def send_obj(self, frame: dict[str, Any]) -> None:
+        self.frames.append(frame)
+
+    def send_event(self, frames: EventFrames) -> None:
+        r = frames.record
+        self.frames.append({"type": "event", "channel": r.channel, "seq": r.seq, "data": r.data})
+
+    async def wait_room(self) -> None:
+        return None
+
+    def kill(self, code: int, reason: str = "") -> None:
+        self.dead = True
+
+
+async def _running_hub(db: Database, stack: AsyncExitStack) -> Hub:
+    broker = await stack.enter_async_context(create_broker(None))
+    tracker = await stack.enter_async_context(create_tracker(None, "test"))
+    hub = Hub(db, broker, PresenceSync(db, tracker, interval=5), Metrics(), max_subscriptions=10)
+    for coro in (hub.listen(), hub.catch_up_loop()):
+        task = asyncio.create_task(coro)
+        stack.callback(task.cancel)
+    stack.push_async_callback(hub.close)
+    for _ in range(500):  # the hub subscribes to its control channel first
+        if hub._sub is not None:
+            break
+        await asyncio.sleep(0.01)
+    return hub
+
+
+async def test_forty_resubscriptions_at_once_take_a_few_queries_and_miss_nothing(db: Database) -> None:
+    world = await build(db)
+    cid = world.campaign_id
+    # Forty channels of the campaign, each with three events; the clients saw the first.
+    channels = [sender_channel(cid, 1000 + i) for i in range(CROWD - 1)] + [campaign_channel(cid)]
+    with Outbox.of(db).subscribed(Subscriber(events=_ignore)):
+        async with db.transaction() as session:
+            for channel in channels:
+                for n in range(3):
+                    emit(session, channel, "stats", {"n": n})
+
+    async with AsyncExitStack() as stack:
+        hub = await _running_hub(db, stack)
+        statements: list[str] = []
+        engines = {db.engine.sync_engine, db.read_engine.sync_engine}  # one on PostgreSQL, two on SQLite
+
+        def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", _count)
+
+        clients = [Client(world.owner) for _ in channels]
+        async with asyncio.timeout(30):
+            await asyncio.gather(
+                *(hub.subscribe(c, ch, since=1) for c, ch in zip(clients, channels, strict=True))  # type: ignore[arg-type]
+            )
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", _count)
+
+        for client, channel in zip(clients, channels, strict=True):
+            assert [(f["type"], f.get("seq")) for f in client.frames] == [
+                ("subscribed", 3),
+                ("event", 2),
+                ("event", 3),
+            ], channel
+        # One by one this was five statements a subscription (access, position,
+        # history twice, the log): 200. Batched: a few for the whole crowd.
+        assert len(statements) <= 12, statements
+
+
+async def test_a_revoked_sender_is_asked_about_again(db: Database) -> None:
+    world = await build(db)
+    sam = world.senders["Sam"]
+    channel = sender_channel(world.campaign_id, sam.user_id)
+    async with AsyncExitStack() as stack:
+        hub = await _running_hub(db, stack)
+        first = Client(sam)
+        hub.add(first)  # type: ignore[arg-type]
+        await hub.subscribe(first, channel, since=None)  # type: ignore[arg-type]
+        assert first.frames[0]["type"] == "subscribed"
+
+        await _remove_sender(db, world.campaign_id, sam.user_id)
+        hub._revoke_local(sam.user_id, world.campaign_id)
+        assert any(f.get("code") == "access_revoked" for f in first.frames)
+        with pytest.raises(ProtocolError) as refused:
+            await hub.subscribe(Client(sam), channel, since=None)  # type: ignore[arg-type]
+        assert refused.value.code == "forbidden"
+
+
+async def _remove_sender(db: Database, campaign_id: int, user_id: int) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            delete(CampaignSender).where(
+                CampaignSender.campaign_id == campaign_id, CampaignSender.user_id == user_id
+            )
+        )
+
+
+async def _ignore(records: Any) -> None:
+    return None
