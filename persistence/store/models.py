@@ -31,10 +31,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from persistence.rules.campaign import CAMPAIGN_STATES
+from persistence.store.list_keys import list_indexes
 from persistence.store.types import IdType, JSONType, UTCDateTime, utcnow
 
 __all__ = [
     "DIRECTIONS",
+    "LIST_INDEXES",
     "ROLES",
     "SWEEPER_ROLES",
     "AuditEntry",
@@ -416,3 +418,7 @@ class BroadcastAck(Base):
     broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     acked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The Admin Messenger's sort orders, as indexes (built from the expressions the lists sort by).
+LIST_INDEXES = list_indexes(Conversation, Contact)
