@@ -21,6 +21,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -120,7 +121,11 @@ class User(Base):
 
 class Campaign(Base):
     __tablename__ = "campaigns"
-    __table_args__ = (CheckConstraint(_in("status", CAMPAIGN_STATES), name="ck_campaigns_status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", CAMPAIGN_STATES), name="ck_campaigns_status"),
+        # Referenced by contacts: a contact's campaign is of the contact's organization.
+        UniqueConstraint("id", "organization_id", name="uq_campaigns_id_organization"),
+    )
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -161,10 +166,19 @@ class Contact(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "phone", name="uq_contacts_campaign_phone"),
         Index("ix_contacts_org_phone", "organization_id", "phone"),
+        # One foreign key per contact, not two: an upload of a million checks
+        # each row against it (the campaign's organization is the contact's).
+        ForeignKeyConstraint(
+            ["campaign_id", "organization_id"],
+            ["campaigns.id", "campaigns.organization_id"],
+            name="fk_contacts_campaign",
+        ),
+        # Referenced by conversations.
+        UniqueConstraint("id", "campaign_id", name="uq_contacts_id_campaign"),
     )
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    organization_id: Mapped[int] = mapped_column(IdType)
+    campaign_id: Mapped[int] = mapped_column(IdType)
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(20))
@@ -181,10 +195,16 @@ class Conversation(Base):
         ),
         Index("ix_conversations_slot_recent", "campaign_id", "assigned_to", "last_message_at"),
         Index("ix_conversations_slot_initial", "campaign_id", "assigned_to", "initial_sent_at", "id"),
+        # One foreign key for the contact and the campaign (the contact's own).
+        ForeignKeyConstraint(
+            ["contact_id", "campaign_id"],
+            ["contacts.id", "contacts.campaign_id"],
+            name="fk_conversations_contact",
+        ),
     )
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), unique=True)
+    campaign_id: Mapped[int] = mapped_column(IdType)
+    contact_id: Mapped[int] = mapped_column(IdType, unique=True)
     # NULL: the Unassigned pool.
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     initial_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

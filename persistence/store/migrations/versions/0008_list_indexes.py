@@ -1,4 +1,4 @@
-"""list indexes: the Admin Messenger's sort orders held by indexes
+"""list indexes: the Admin Messenger's sort orders held by indexes; one foreign key per uploaded row
 
 Revision ID: 0008_list_indexes
 Revises: 0006_shift
@@ -11,6 +11,13 @@ and last name (A-Z), and, partial on the Responses, Follow-ups and Opt Outs
 tabs (which a fresh upload never enters), conversations by the needs-reply,
 recent and follow-up orders. The epoch that stands for a missing time is
 written inline, as each dialect stores it.
+
+Each contact was checked against two foreign keys (organization, campaign)
+and each conversation against two (campaign, contact): half the time of a
+million-row upload. Now a contact references its campaign and organization
+together, ``(campaign_id, organization_id)``, and a conversation its contact
+and campaign together, ``(contact_id, campaign_id)``: two checks instead of
+four, and the pairs are now also held consistent.
 """
 
 from __future__ import annotations
@@ -79,8 +86,45 @@ def _definitions(dialect: str) -> list[tuple[str, str, list[str], str | None]]:
     ]
 
 
+# SQLite's foreign keys were created unnamed: name them as reflected, to drop them.
+_NAMES = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
+
+
+def _foreign_keys(dialect: str) -> None:
+    """One composite foreign key per contact and per conversation instead of two each."""
+    postgres = dialect == "postgresql"
+    with op.batch_alter_table("campaigns") as batch_op:
+        batch_op.create_unique_constraint("uq_campaigns_id_organization", ["id", "organization_id"])
+    with op.batch_alter_table("contacts", naming_convention=_NAMES) as batch_op:
+        batch_op.drop_constraint(
+            "contacts_campaign_id_fkey" if postgres else "fk_contacts_campaign_id_campaigns",
+            type_="foreignkey",
+        )
+        batch_op.drop_constraint(
+            "contacts_organization_id_fkey" if postgres else "fk_contacts_organization_id_organizations",
+            type_="foreignkey",
+        )
+        batch_op.create_foreign_key(
+            "fk_contacts_campaign", "campaigns", ["campaign_id", "organization_id"], ["id", "organization_id"]
+        )
+        batch_op.create_unique_constraint("uq_contacts_id_campaign", ["id", "campaign_id"])
+    with op.batch_alter_table("conversations", naming_convention=_NAMES) as batch_op:
+        batch_op.drop_constraint(
+            "conversations_campaign_id_fkey" if postgres else "fk_conversations_campaign_id_campaigns",
+            type_="foreignkey",
+        )
+        batch_op.drop_constraint(
+            "conversations_contact_id_fkey" if postgres else "fk_conversations_contact_id_contacts",
+            type_="foreignkey",
+        )
+        batch_op.create_foreign_key(
+            "fk_conversations_contact", "contacts", ["contact_id", "campaign_id"], ["id", "campaign_id"]
+        )
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
+    _foreign_keys(dialect)
     for name, table, columns, where in _definitions(dialect):
         predicate = sa.text(where) if where else None
         op.create_index(
@@ -96,3 +140,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name, table, _columns, _where in reversed(_definitions(op.get_bind().dialect.name)):
         op.drop_index(name, table_name=table)
+    with op.batch_alter_table("conversations") as batch_op:
+        batch_op.drop_constraint("fk_conversations_contact", type_="foreignkey")
+        batch_op.create_foreign_key(None, "contacts", ["contact_id"], ["id"])
+        batch_op.create_foreign_key(None, "campaigns", ["campaign_id"], ["id"])
+    with op.batch_alter_table("contacts") as batch_op:
+        batch_op.drop_constraint("uq_contacts_id_campaign", type_="unique")
+        batch_op.drop_constraint("fk_contacts_campaign", type_="foreignkey")
+        batch_op.create_foreign_key(None, "organizations", ["organization_id"], ["id"])
+        batch_op.create_foreign_key(None, "campaigns", ["campaign_id"], ["id"])
+    with op.batch_alter_table("campaigns") as batch_op:
+        batch_op.drop_constraint("uq_campaigns_id_organization", type_="unique")
