@@ -27,11 +27,13 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
+from typing import Any
 
 import asyncpg
 import httpx
 import psutil
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
 
 from persistence.commands.accounts import create_organization, create_user
 from persistence.outbox.outbox import open_database
@@ -43,7 +45,7 @@ from server.settings import Settings
 
 from .scratch import dsn, scratch_database
 
-__all__ = ["contacts_csv", "copy_baseline", "main", "rss_growth", "run"]
+__all__ = ["contacts_csv", "copy_baseline", "main", "rss_growth", "run", "statement_times"]
 
 _PASSWORD = "benchmark-password"
 
@@ -185,15 +187,39 @@ async def run(url: str, contacts: int, campaign_size: int) -> list[str]:
     return report
 
 
+def statement_times() -> dict[str, list[float]]:
+    """Count and total wall time of every SQL statement the process runs, by its first 110 characters.
+
+    The profile of docs/benchmarks.md: where an upload's time goes in the database.
+    """
+    times: dict[str, list[float]] = {}
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _started(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def _ended(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        took = time.perf_counter() - conn.info["bench_started"].pop()
+        entry = times.setdefault(" ".join(statement.split())[:110], [0.0, 0.0])
+        entry[0] += 1
+        entry[1] += took
+
+    return times
+
+
 async def _main(args: argparse.Namespace) -> None:
     name = make_url(args.database_url).database
     scratch = scratch_database(args.database_url, name=name) if args.create_database else nullcontext()
+    times = statement_times() if args.statements else {}
     async with scratch:
         lines = await run(args.database_url, args.contacts, args.campaign_size)
     print("| step | time | rate | baseline (same rows) | ratio |")
     print("|---|---|---|---|---|")
     for line in lines:
         print(line)
+    for statement, (count, total) in sorted(times.items(), key=lambda kv: -kv[1][1])[:10]:
+        print(f"{total:8.2f} s {count:6.0f}x  {statement}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -208,6 +234,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--campaign-size", type=int, default=1_000_000)
+    parser.add_argument(
+        "--statements", action="store_true", help="also print the SQL statements that took the most time"
+    )
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgresql"):
         sys.exit("the benchmark runs on PostgreSQL: pass --database-url postgresql://...")

@@ -80,7 +80,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[*api.routes, *openapi.routes(api.routes, _version()), *live.routes, *pages.routes],
         # An unknown page address gets a page that says so; the API keeps its JSON errors.
         exception_handlers={**exception_handlers, 404: pages.not_found},
-        middleware=[Middleware(SecurityHeaders)],
+        # LiveFirst outermost but for the server-error layer: see server/live/runtime.py.
+        middleware=[Middleware(live.LiveFirst), Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )
     app.state.services = svc

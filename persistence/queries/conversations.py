@@ -11,10 +11,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,10 +27,10 @@ from persistence.rules.errors import InvalidInput, PermissionDenied
 from persistence.rules.phones import mask_phone
 from persistence.rules.status import derive_status
 from persistence.rules.text import storable
-from persistence.store.models import Contact, Conversation, Message, OptOut, Organization, User
+from persistence.store.list_keys import follow_up_keys, name_keys, recent_keys, reply_keys, slot_keys
+from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
 from persistence.store.scope import Actor, campaign_for, conversation_for
-from persistence.store.status_sql import needs_reply
-from persistence.store.types import UTCDateTime, utcnow
+from persistence.store.types import utcnow
 
 from .tabs import tab_filter
 
@@ -43,12 +43,12 @@ __all__ = [
     "conversation_status",
     "conversation_view",
     "list_conversations",
+    "page_query",
 ]
 
 TABS = ("initial", "responses", "follow_ups", "opt_outs")
 SORTS = ("needs_reply", "recent", "az")
 MAX_LIMIT = 500
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 SenderFilter = int | Literal["unassigned"] | None
 _Kind = Literal["int", "dt", "str"]
@@ -61,35 +61,27 @@ class Page:
     next_cursor: str | None
 
 
-def _dt(column: Any) -> ColumnElement[Any]:
-    # Keyset keys must never be NULL: NULL compares as unknown and would stop paging.
-    return func.coalesce(column, literal(_EPOCH, UTCDateTime()))
+def _typed(keys: list[tuple[ColumnElement[Any], bool]], kinds: str) -> list[_Key]:
+    kind_of: dict[str, _Kind] = {"i": "int", "d": "dt", "s": "str"}
+    return [(expr, desc, kind_of[k]) for (expr, desc), k in zip(keys, kinds, strict=True)]
 
 
-def _keys(tab: str | None, sort: str) -> list[_Key]:
+def _keys(tab: str | None, sort: str, slot: bool) -> list[_Key]:
+    # The expressions the indexes of persistence.store.list_keys are made of;
+    # a slot's (one sender's, the pool's) own list is read through the slot
+    # indexes, except for the needs-reply order, which they hold.
     c = Conversation
-    ident: ColumnElement[Any] = c.id.expression
     if tab == "initial":
-        return [(ident, False, "int")]  # upload order
+        return [(c.id.expression, False, "int")]  # upload order
     if tab == "follow_ups":
-        return [(_dt(c.initial_sent_at), False, "dt"), (ident, False, "int")]
-    if sort == "recent":
-        return [(_dt(c.last_message_at), True, "dt"), (ident, True, "int")]
-    if sort == "az":
-        # By the name as the lists show it: first name first.
-        return [
-            (func.lower(Contact.first_name), False, "str"),
-            (func.lower(Contact.last_name), False, "str"),
-            (ident, False, "int"),
-        ]
-    waiting = case((needs_reply(), 0), else_=1)
-    # Waiting contacts first, longest-waiting first; then the most recent.
-    return [
-        (waiting, False, "int"),
-        (_dt(c.needs_reply_since), False, "dt"),
-        (_dt(c.last_message_at), True, "dt"),
-        (ident, False, "int"),
-    ]
+        keys, kinds = follow_up_keys(c), "di"
+    elif sort == "recent":
+        keys, kinds = recent_keys(c), "di"
+    elif sort == "az":
+        keys, kinds = name_keys(Contact), "ssi"
+    else:
+        return _typed(reply_keys(c), "iddi")
+    return _typed(slot_keys(keys) if slot else keys, kinds)
 
 
 def _encode(signature: str, values: list[Any]) -> str:
@@ -128,13 +120,25 @@ def _decode(cursor: str, signature: str, keys: list[_Key]) -> list[Any]:
 
 
 def _after(keys: list[_Key], values: list[Any]) -> ColumnElement[bool]:
-    """Rows strictly after ``values`` in the keys' order (mixed directions allowed)."""
+    """Rows strictly after ``values`` in the keys' order (mixed directions allowed).
+
+    The leading keys that share a direction are also bounded as one row value,
+    which an index on them seeks to instead of reading every earlier row.
+    """
     clauses: list[ColumnElement[bool]] = []
     for i, (expr, desc, _kind) in enumerate(keys):
         equal = [keys[j][0] == values[j] for j in range(i)]
         step = expr < values[i] if desc else expr > values[i]
         clauses.append(and_(*equal, step))
-    return or_(*clauses)
+    first = keys[0][1]
+    same = 1
+    while same < len(keys) and keys[same][1] == first:
+        same += 1
+    if same == len(keys):
+        left, right = tuple_(*(k[0] for k in keys)), tuple_(*values)
+        return left < right if first else left > right
+    prefix, bound = tuple_(*(k[0] for k in keys[:same])), tuple_(*values[:same])
+    return and_(prefix <= bound if first else prefix >= bound, or_(*clauses))
 
 
 def _escape_like(text: str) -> str:
@@ -144,6 +148,56 @@ def _escape_like(text: str) -> str:
 async def _redacts(session: AsyncSession, organization_id: int) -> bool:
     value = await session.scalar(select(Organization.redact_phones).where(Organization.id == organization_id))
     return bool(value)
+
+
+def page_query(
+    campaign: Campaign,
+    *,
+    sender: SenderFilter,
+    tab: str | None,
+    search: str | None,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Select[Any, *tuple[Any, ...]], list[_Key], str]:
+    """The SELECT of one page's ids and sort keys (one row more than ``limit``), its keys, its signature."""
+    c = Conversation
+    where: list[ColumnElement[bool]] = [c.campaign_id == campaign.id, tab_filter(tab, campaign, utcnow())]
+    if sender == UNASSIGNED_KEY:
+        where.append(c.assigned_to.is_(None))
+    elif sender is not None:
+        where.append(c.assigned_to == sender)
+    needs_contact = False
+    if search is not None and not storable(search):
+        raise InvalidInput("'search' has characters that cannot be searched for.")
+    if search and search.strip():
+        needle = f"%{_escape_like(search.strip().lower())}%"
+        where.append(func.lower(Contact.first_name + " " + Contact.last_name).like(needle, escape="\\"))
+        needs_contact = True
+    else:
+        # Archived conversations leave the lists; a search still finds them.
+        where.append(c.archived.is_(False))
+    keys = _keys(tab, sort, sender is not None)
+    if sort == "az" and tab not in ("initial", "follow_ups"):
+        needs_contact = True
+    if needs_contact:
+        # Implied by the join, but said so the name index (campaign, names) applies.
+        where.append(Contact.campaign_id == campaign.id)
+    # "2": A-Z ends on the contact id now; an older cursor is refused, not misread.
+    signature = f"{campaign.id}:{tab}:{sort}:2"
+    if cursor:
+        where.append(_after(keys, _decode(cursor, signature, keys)))
+    # Pick the page's ids first, joining contacts only when a filter or key
+    # needs them: on a big campaign the join then touches one page of rows.
+    picked = select(c.id.label("picked_id"), *(expr.label(f"k{i}") for i, (expr, _d, _k) in enumerate(keys)))
+    if needs_contact:
+        picked = picked.join(Contact, Contact.id == c.contact_id)
+    page = (
+        picked.where(*where)
+        .order_by(*(expr.desc() if desc else expr.asc() for expr, desc, _kind in keys))
+        .limit(limit + 1)
+    )
+    return page, keys, signature
 
 
 async def list_conversations(
@@ -173,39 +227,17 @@ async def list_conversations(
         if sender not in (None, actor.user_id):
             raise PermissionDenied("Senders may only list their own conversations.")
         sender = actor.user_id
-    c = Conversation
-    where: list[ColumnElement[bool]] = [c.campaign_id == campaign.id, tab_filter(tab, campaign, utcnow())]
-    if sender == UNASSIGNED_KEY:
-        where.append(c.assigned_to.is_(None))
-    elif sender is not None:
-        where.append(c.assigned_to == sender)
-    needs_contact = False
-    if search is not None and not storable(search):
-        raise InvalidInput("'search' has characters that cannot be searched for.")
-    if search and search.strip():
-        needle = f"%{_escape_like(search.strip().lower())}%"
-        where.append(func.lower(Contact.first_name + " " + Contact.last_name).like(needle, escape="\\"))
-        needs_contact = True
-    else:
-        # Archived conversations leave the lists; a search still finds them.
-        where.append(c.archived.is_(False))
-    sort = sort or "needs_reply"
-    keys = _keys(tab, sort)
-    needs_contact = needs_contact or (sort == "az" and tab not in ("initial", "follow_ups"))
-    signature = f"{campaign.id}:{tab}:{sort}"
-    if cursor:
-        where.append(_after(keys, _decode(cursor, signature, keys)))
-    # Pick the page's ids first, joining contacts only when a filter or key
-    # needs them: on a big campaign the join then touches one page of rows.
-    picked = select(c.id.label("picked_id"), *(expr.label(f"k{i}") for i, (expr, _d, _k) in enumerate(keys)))
-    if needs_contact:
-        picked = picked.join(Contact, Contact.id == c.contact_id)
-    page = (
-        picked.where(*where)
-        .order_by(*(expr.desc() if desc else expr.asc() for expr, desc, _kind in keys))
-        .limit(limit + 1)
-        .subquery("page")
+    picked, keys, signature = page_query(
+        campaign,
+        sender=sender,
+        tab=tab,
+        search=search,
+        sort=sort or "needs_reply",
+        limit=limit,
+        cursor=cursor,
     )
+    page = picked.subquery("page")
+    c = Conversation
     page_keys = [page.c[f"k{i}"] for i in range(len(keys))]
     stmt = (
         select(c, Contact.first_name, Contact.last_name, Contact.phone, *page_keys)

@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from persistence.rules.campaign import window_state
 from persistence.rules.channels import UNASSIGNED_KEY
 from persistence.rules.errors import PermissionDenied
+from persistence.store.list_keys import follow_ups, opted_out, responses
 from persistence.store.models import Campaign, Conversation
 from persistence.store.scope import Actor, campaign_for
 from persistence.store.types import utcnow
@@ -33,16 +34,14 @@ def tab_filter(tab: str | None, campaign: Campaign, now: datetime) -> ColumnElem
             return false()
         return and_(c.initial_sent_at.is_(None), ~c.opted_out)
     if tab == "responses":
-        return and_(c.has_replied, ~c.opted_out)
+        return responses(c)
     if tab == "follow_ups":
         if not (campaign.follow_up_message or "").strip():
             return false()
         # Sent, never answered, follow-up not yet sent: once it goes out the row leaves the tab.
-        return and_(
-            c.initial_sent_at.is_not(None), ~c.has_replied, ~c.opted_out, c.follow_up_sent_at.is_(None)
-        )
+        return follow_ups(c)
     if tab == "opt_outs":
-        return c.opted_out.expression
+        return opted_out(c)
     return or_(c.opted_out, c.initial_sent_at.is_(None), c.has_replied)
 
 

@@ -32,10 +32,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 from persistence.rules.campaign import CAMPAIGN_STATES
+from persistence.store.list_keys import list_indexes
 from persistence.store.types import IdType, JSONType, UTCDateTime, utcnow
 
 __all__ = [
     "DIRECTIONS",
+    "LIST_INDEXES",
     "ROLES",
     "SCHEDULED_STATES",
     "SWEEPER_ROLES",
@@ -575,3 +577,7 @@ class ScheduledMessage(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     skip_reason: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The Admin Messenger's sort orders, as indexes (built from the expressions the lists sort by).
+LIST_INDEXES = list_indexes(Conversation, Contact)

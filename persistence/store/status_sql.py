@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from persistence.rules.reassignment import PICK_BUCKETS
 from persistence.rules.status import Status
+from persistence.store.list_keys import green_dot
 from persistence.store.models import Conversation
 
 __all__ = ["is_status", "needs_reply", "not_started", "pick_order"]
@@ -23,7 +24,7 @@ __all__ = ["is_status", "needs_reply", "not_started", "pick_order"]
 
 def needs_reply(c: Any = Conversation) -> ColumnElement[bool]:
     """The green dot: the contact wrote last and is not opted out."""
-    return and_(c.needs_reply.is_(True), c.opted_out.is_(False))
+    return green_dot(c)
 
 
 def not_started(c: Any = Conversation) -> ColumnElement[bool]:

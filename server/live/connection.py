@@ -29,7 +29,7 @@ from persistence.store.scope import Actor
 from .metrics import Metrics
 from .protocol import CLOSE_SLOW_CONSUMER, EventFrames, WireFormat, encode, event_frame, ws_frame
 
-__all__ = ["ConnSub", "Connection"]
+__all__ = ["ConnSub", "Connection", "shed_handshake"]
 
 logger = logging.getLogger("shiftline.live")
 
@@ -51,6 +51,30 @@ def _fast_path(ws: WebSocket) -> tuple[Any, Any]:
     ):
         return None, None
     return proto, transport
+
+
+def shed_handshake(ws: WebSocket) -> None:
+    """Let go of what only the opening handshake needed, for the connection's lifetime.
+
+    uvicorn keeps the handshake's request and response objects and the scope's
+    header list for as long as the socket is open (about 5 KB a connection);
+    once the client is authenticated nothing reads them again (the endpoint
+    took the token and subprotocol, and logs name the connection, not its
+    headers).
+    """
+    proto = getattr(ws._receive, "__self__", None)
+    for name in ("request", "response"):
+        message = getattr(proto, name, None)
+        if message is not None:
+            # websockets' parser keeps the request too (a local of its frame): empty its headers.
+            clear = getattr(getattr(message, "headers", None), "clear", None)
+            if callable(clear):
+                clear()
+            setattr(proto, name, None)
+    ws.scope["headers"] = []
+    ws.scope["query_string"] = b""  # it held the token
+    for cached in ("_headers", "_query_params", "_url"):
+        ws.__dict__.pop(cached, None)
 
 
 def _utf8(text: object) -> bool:

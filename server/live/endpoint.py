@@ -20,7 +20,7 @@ from ..auth import actor_and_expiry
 from ..errors import ApiError
 from ..outage import database_unreachable
 from ..services import services
-from .connection import Connection
+from .connection import Connection, shed_handshake
 from .hub import Hub
 from .protocol import (
     CLOSE_INTERNAL_ERROR,
@@ -114,6 +114,7 @@ async def live_endpoint(ws: WebSocket) -> None:
             raise
         await _close(ws, CLOSE_TRY_AGAIN, "the database is out of reach; retry shortly")
         return
+    shed_handshake(ws)
     conn = Connection(ws, fmt, actor, hub.metrics, queue_limit=settings.live_queue_limit)
     hub.add(conn)
     task = asyncio.current_task()

@@ -1,9 +1,10 @@
 """The Admin Messenger and the export on a big campaign (PostgreSQL).
 
-Also the benchmark of docs/benchmarks.md ("Admin Messenger and export"):
+Also the export benchmark of docs/benchmarks.md ("Admin Messenger and export";
+the lists alone: ``python -m loadtests.bench_lists``, which shares its rows):
 
     SHIFTLINE_BENCH_CONVERSATIONS=1000000 .venv/bin/pytest \\
-        tests/persistence/test_listing_scale.py -k postgres -s --timeout 1800
+        tests/persistence/queries/test_listing_scale.py -k postgres -s --timeout 1800
 
 prints the table; by default it runs on 20,000 conversations as a plain test.
 """
@@ -14,11 +15,11 @@ import os
 import resource
 import statistics
 import time
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
 
+from loadtests.bench_lists import CASES, FILL
 from persistence.queries.conversations import list_conversations
 from persistence.queries.export import export_csv
 from persistence.store.database import Database
@@ -26,49 +27,6 @@ from persistence.store.models import Message
 from persistence.store.scope import Actor
 
 N = int(os.environ.get("SHIFTLINE_BENCH_CONVERSATIONS", "20000"))
-
-# 1,000 senders with ~N/1,100 conversations each, a tenth unassigned; two thirds
-# texted, a fifth replied, a tenth waiting for a reply, one in fifty opted out.
-FILL = [
-    "INSERT INTO organizations (id, name, redact_phones, created_at) VALUES (1, 'Bench', false, now())",
-    """INSERT INTO users (id, organization_id, email, password_hash, first_name, last_name, role, active,
-       created_at) SELECT g, 1, 'u' || g || '@bench.example', 'x', 'U', 'S',
-       CASE WHEN g = 1 THEN 'owner' ELSE 'sender' END, true, now() FROM generate_series(1, 1001) g""",
-    """INSERT INTO campaigns (id, organization_id, title, initial_message, follow_up_message, self_assign,
-       status, created_at) VALUES (1, 1, 'Bench', 'Hi', 'Still there?', false, 'active', now())""",
-    """INSERT INTO contacts (id, organization_id, campaign_id, first_name, last_name, phone, extra)
-       SELECT g, 1, 1, 'First' || g, 'Last' || (g::bigint * 7919 % :n), '+1415' || lpad(g::text, 7, '0'),
-       '{}'::jsonb FROM generate_series(1, :n) g""",
-    """INSERT INTO conversations (id, campaign_id, contact_id, assigned_to, initial_sent_at, last_outbound_at,
-       last_message_at, has_replied, needs_reply, needs_reply_since, opted_out, archived)
-       SELECT g, 1, g, CASE WHEN g % 10 = 0 THEN NULL ELSE 2 + g % 1000 END,
-         CASE WHEN g % 3 = 0 THEN NULL ELSE now() - g * interval '1 second' END,
-         CASE WHEN g % 3 = 0 THEN NULL ELSE now() - g * interval '1 second' END,
-         CASE WHEN g % 3 = 0 THEN NULL ELSE now() - g * interval '1 second' END,
-         g % 5 = 1, g % 10 = 1, CASE WHEN g % 10 = 1 THEN now() - g * interval '1 second' END,
-         g % 50 = 7, false
-       FROM generate_series(1, :n) g""",
-    """INSERT INTO messages (organization_id, conversation_id, direction, body, media_urls, created_at)
-       SELECT 1, g, 'outbound', 'Hi, this is Sam with Texters United. Can you vote Tuesday?', '[]'::jsonb,
-       now() FROM generate_series(1, :n) g WHERE g % 3 <> 0""",
-    """INSERT INTO messages (organization_id, conversation_id, direction, body, media_urls, created_at)
-       SELECT 1, g, 'inbound', 'Yes!', '[]'::jsonb, now() FROM generate_series(1, :n) g WHERE g % 5 = 1""",
-]
-
-CASES: list[tuple[str, dict[str, Any]]] = [
-    ("one sender, Responses, needs_reply", {"sender": 3, "tab": "responses"}),
-    ("one sender, Responses, recent", {"sender": 3, "tab": "responses", "sort": "recent"}),
-    ("one sender, Responses, az", {"sender": 3, "tab": "responses", "sort": "az"}),
-    ("one sender, Initial", {"sender": 3, "tab": "initial"}),
-    ("one sender, Follow-ups", {"sender": 3, "tab": "follow_ups"}),
-    ("one sender, Opt Outs", {"sender": 3, "tab": "opt_outs"}),
-    ("one sender, search", {"sender": 3, "search": "first1"}),
-    ("Unassigned, Initial", {"sender": "unassigned", "tab": "initial"}),
-    ("Unassigned, Responses", {"sender": "unassigned", "tab": "responses"}),
-    ("whole campaign, Responses", {"tab": "responses"}),
-    ("whole campaign, Responses, az", {"tab": "responses", "sort": "az"}),
-    ("whole campaign, no tab", {}),
-]
 
 
 async def test_lists_and_export_on_a_big_campaign(db: Database, backend: str) -> None:

@@ -1,0 +1,137 @@
+"""Each list of the Admin Messenger is read in the order of an index, not sorted.
+
+The lists' ORDER BY and the expression indexes of ``persistence.store.list_keys``
+are built from the same expressions; these plans show the database agrees that
+they match (PostgreSQL with sorting priced out, SQLite's query plan), on the
+first page and on a later one (keyset bound as an index condition).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import Select, literal, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from persistence.queries.conversations import _encode, page_query
+from persistence.store.database import Database
+from persistence.store.models import Campaign
+from tests.support.worlds.messaging import add_campaign, build
+
+CONTACTS = tuple((f"Name{i:03d}", f"Family{(i * 37) % 300:03d}", f"+1415555{i:04d}") for i in range(300))
+
+# (list, its query, the index that must give its order)
+LISTS: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "campaign, Responses, needs reply",
+        {"tab": "responses", "sort": "needs_reply"},
+        "ix_conversations_responses",
+    ),
+    (
+        "campaign, Responses, recent",
+        {"tab": "responses", "sort": "recent"},
+        "ix_conversations_responses_recent",
+    ),
+    ("campaign, Responses, A-Z", {"tab": "responses", "sort": "az"}, "ix_contacts_campaign_name"),
+    ("campaign, no tab, A-Z", {"tab": None, "sort": "az"}, "ix_contacts_campaign_name"),
+    (
+        "campaign, Opt Outs, needs reply",
+        {"tab": "opt_outs", "sort": "needs_reply"},
+        "ix_conversations_opt_outs",
+    ),
+    ("campaign, Follow-ups", {"tab": "follow_ups", "sort": "needs_reply"}, "ix_conversations_follow_ups"),
+    (
+        "pool, Responses, needs reply",
+        {"tab": "responses", "sort": "needs_reply", "sender": "unassigned"},
+        "ix_conversations_pool_responses",
+    ),
+]
+
+
+async def _campaign(db: Database) -> Campaign:
+    world = await build(db)
+    assign = [None if i % 4 == 0 else "Sam" if i % 2 else "Sue" for i in range(len(CONTACTS))]
+    campaign_id, _ids = await add_campaign(db, world, contacts=CONTACTS, assign=assign)
+    async with db.engine.begin() as conn:
+        # Two thirds texted, a fifth answered (some waiting), one in ten opted out.
+        await conn.execute(
+            text(
+                "UPDATE conversations SET initial_sent_at = CURRENT_TIMESTAMP, "
+                "last_message_at = CURRENT_TIMESTAMP, has_replied = (id % 5 = 1), "
+                "needs_reply = (id % 10 = 1), opted_out = (id % 10 = 7) "
+                "WHERE campaign_id = :c AND id % 3 <> 0"
+            ),
+            {"c": campaign_id},
+        )
+        await conn.execute(text("ANALYZE"))
+    async with db.session() as session:
+        return await session.get_one(Campaign, campaign_id)
+
+
+async def _plan(conn: AsyncConnection, query: Select[Any], index: str) -> tuple[str, str]:
+    """(the plan as text, how it orders): PostgreSQL's JSON plan, or SQLite's with ``INDEXED BY index``.
+
+    SQLite's planner may rightly sort a small table's rows instead; ``INDEXED
+    BY`` fails the statement if the index cannot serve it at all.
+    """
+    # As the lists send it: values as parameters, only the constants meant to be inline rendered inline.
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    sql = str(compiled)
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SET LOCAL enable_sort = off"))
+        await conn.execute(text("SET LOCAL enable_seqscan = off"))
+        # A generic plan, as a prepared statement gets after its first runs: no parameter is a constant.
+        await conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        await conn.exec_driver_sql(f"PREPARE listed AS {sql}")
+        values = ", ".join(
+            str(
+                literal(compiled.params[n], compiled.binds[n].type).compile(
+                    dialect=conn.dialect, compile_kwargs={"literal_binds": True}
+                )
+            )
+            for n in compiled.positiontup or ()
+        )
+        explain = (
+            f"EXPLAIN (FORMAT JSON) EXECUTE listed({values})"
+            if values
+            else "EXPLAIN (FORMAT JSON) EXECUTE listed"
+        )
+        plan = (await conn.exec_driver_sql(explain)).scalar()
+        await conn.exec_driver_sql("DEALLOCATE listed")
+        dumped = json.dumps(plan)
+        return dumped, "sorted" if '"Sort"' in dumped or "Incremental Sort" in dumped else "index order"
+    if index.startswith("ix_contacts"):
+        sql = sql.replace("JOIN contacts ON", f"JOIN contacts INDEXED BY {index} ON", 1)
+    else:
+        sql = sql.replace("FROM conversations ", f"FROM conversations INDEXED BY {index} ", 1)
+    rows = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)).all()
+    details = " | ".join(str(r[-1]) for r in rows)
+    return details, "sorted" if "TEMP B-TREE FOR ORDER BY" in details else "index order"
+
+
+@pytest.mark.parametrize(("label", "query", "index"), LISTS, ids=[c[0] for c in LISTS])
+async def test_a_list_page_is_read_in_index_order(
+    db: Database, label: str, query: dict[str, Any], index: str
+) -> None:
+    campaign = await _campaign(db)
+    first, _keys, signature = page_query(campaign, search=None, limit=5, cursor=None, **_args(query))
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(first)).all()
+        assert len(rows) == 6, label  # enough rows for a second page
+        plan, order = await _plan(conn, first, index)
+        assert index in plan, plan
+        assert order == "index order", plan
+        # The next page starts after the first's last row: still the index's order.
+        cursor = _encode(signature, list(rows[4][1:]))
+        second, _keys, _sig = page_query(campaign, search=None, limit=5, cursor=cursor, **_args(query))
+        plan, order = await _plan(conn, second, index)
+        assert index in plan, plan
+        assert order == "index order", plan
+        await conn.rollback()
+
+
+def _args(query: dict[str, Any]) -> dict[str, Any]:
+    return {"sender": None, **query}
