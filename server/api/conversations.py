@@ -146,6 +146,9 @@ async def _schedule(request: Request, body: SendBody, send_at: datetime) -> Resp
         raise InvalidInput(
             "A scheduled text is a 'body' of its own, not a note or follow-up.", code="invalid_input"
         )
+    if body.media_ids:
+        # Nothing sent is dropped silently: a picture is sent now or not at all.
+        raise InvalidInput("A scheduled text carries no media: send the picture now.", code="invalid_input")
     actor = await authenticate(request)
     async with services(request).db.transaction() as session:
         row = await schedule_message(
