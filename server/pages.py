@@ -23,7 +23,6 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import web
-
 from persistence.rules.export_range import MAX_EXPORT_RANGE
 
 from .errors import error_response

@@ -25,7 +25,9 @@ SOON = 3000
 async def test_a_sender_texts_a_picture_from_the_inbox_and_sees_the_neighbours_picture(
     live_server: ServerProcess, database_url: str, browser: Any, tmp_path: Path
 ) -> None:
-    await asyncio.to_thread(build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=1)
+    await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=1
+    )
     page = await open_as(browser, live_server.url, SAM, PASSWORD, "/inbox")
     await page.get_by_role("button", name="New Conversation").click()
     await page.get_by_label("Send to Phone Number:").fill(NIA)
