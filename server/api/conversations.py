@@ -70,7 +70,8 @@ class SendBody:
         description="Files uploaded with POST /api/media: an MMS (then 'body' may be left out).",
     )
     send_at: datetime | None = param(
-        Nullable(DateTime()), description="Send later, at this time (inbox conversations; see docs/inbox.md)."
+        Nullable(DateTime()),
+        description="Send later, at this time (inbox conversations, no media_ids; see docs/inbox.md).",
     )
 
 
