@@ -2,7 +2,7 @@
 
 Every page is the one HTML shell ``web/templates/shell.html`` with the page's
 title and JavaScript module filled in, and the configuration the scripts read
-(today the WebSocket close-code table) as JSON in
+(the WebSocket close-code table, the export dialog's longest range) as JSON in
 ``<script type="application/json" id="shiftline-config">``. The pages read and
 change everything through the public HTTP API and ``/ws``, exactly as any
 other client would. docs/web.md lists the addresses.
@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import web
+from persistence.rules.export_range import MAX_EXPORT_RANGE
 
 from .errors import error_response
 from .live.close_codes import client_table
@@ -50,7 +51,7 @@ _NO_CACHE = {"Cache-Control": "no-cache"}
 
 def page_config() -> dict[str, Any]:
     """What every page's scripts read from ``#shiftline-config`` (web/static/js/config.js)."""
-    return {"close_codes": client_table()}
+    return {"close_codes": client_table(), "export_max_days": MAX_EXPORT_RANGE.days}
 
 
 def _script_json(value: Any) -> str:

@@ -70,7 +70,8 @@ class SendBody:
         description="Files uploaded with POST /api/media: an MMS (then 'body' may be left out).",
     )
     send_at: datetime | None = param(
-        Nullable(DateTime()), description="Send later, at this time (inbox conversations; see docs/inbox.md)."
+        Nullable(DateTime()),
+        description="Send later, at this time (inbox conversations, no media_ids; see docs/inbox.md).",
     )
 
 
@@ -146,6 +147,9 @@ async def _schedule(request: Request, body: SendBody, send_at: datetime) -> Resp
         raise InvalidInput(
             "A scheduled text is a 'body' of its own, not a note or follow-up.", code="invalid_input"
         )
+    if body.media_ids:
+        # Nothing sent is dropped silently: a picture is sent now or not at all.
+        raise InvalidInput("A scheduled text carries no media: send the picture now.", code="invalid_input")
     actor = await authenticate(request)
     async with services(request).db.transaction() as session:
         row = await schedule_message(

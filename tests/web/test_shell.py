@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
+from persistence.rules.export_range import MAX_EXPORT_RANGE
 from server.live.close_codes import CLOSE_CODES, Action, client_table
 from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
@@ -36,7 +37,7 @@ UNKNOWN_CODES = [1008, 4401, 4403]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_every_page_is_the_one_shell_with_its_title_module_and_the_close_codes(
+def test_every_page_is_the_one_shell_with_its_title_module_close_codes_and_export_limit(
     live_server: ServerProcess,
 ) -> None:
     for path, (title, module) in PAGES.items():
@@ -46,7 +47,10 @@ def test_every_page_is_the_one_shell_with_its_title_module_and_the_close_codes(
         assert f'<body class="page-{module}">' in text, path
         found = CONFIG.search(text)
         assert found is not None, path
-        assert json.loads(found.group(1)) == {"close_codes": client_table()}, path
+        assert json.loads(found.group(1)) == {
+            "close_codes": client_table(),
+            "export_max_days": MAX_EXPORT_RANGE.days,
+        }, path
 
 
 async def _close_and_watch(page: Any, fake: FakeLive, code: int) -> str:

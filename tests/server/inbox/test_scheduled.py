@@ -9,6 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from persistence.rules.channels import inbox_channel
+from tests.server.test_media import png, upload
 from tests.server.test_opt_out_message import simulator, text_in, thread
 from tests.server.test_texting import eventually
 from tests.support.worlds.accounts import Login, login, sync
@@ -101,6 +102,15 @@ def test_scheduling_is_refused_in_the_past_in_campaigns_to_opted_out_contacts_an
         json={"body": "x", "note": True, "send_at": _at(60)},
     )
     assert note.status_code == 422
+    # A picture cannot wait: it is refused, never scheduled without it.
+    picture = upload(client, sam, png()).json()
+    with_media = client.post(
+        f"/api/conversations/{cid}/messages",
+        headers=sam.headers,
+        json={"body": "Here is the flyer", "media_ids": [picture["id"]], "send_at": _at(60)},
+    )
+    assert with_media.status_code == 422, with_media.text
+    assert "no media" in with_media.json()["error"]["message"]
 
     campaign = _schedule(client, sam, world.conversations[0], "Hello", 60)
     assert campaign.status_code == 409 and campaign.json()["error"]["code"] == "campaign_conversation"

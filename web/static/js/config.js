@@ -1,10 +1,11 @@
 // What the server puts in every page shell (server/pages.py): the close-code
-// table of the live connection, so no number is copied by hand into a script.
+// table of the live connection and the longest export range, so no number is
+// copied by hand into a script.
 
 /**
  * @typedef {"reconnect" | "login"} CloseAction
  * @typedef {{ name: string, meaning: string, action: CloseAction }} CloseCodeInfo
- * @typedef {{ close_codes: Record<string, CloseCodeInfo> }} PageConfig
+ * @typedef {{ close_codes: Record<string, CloseCodeInfo>, export_max_days?: number }} PageConfig
  */
 
 /** @type {PageConfig | null} */

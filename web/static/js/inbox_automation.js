@@ -40,10 +40,11 @@ export function after(seconds, from) {
 
 /**
  * Wire the helpers to the composer's text area.
- * @param {{ text: HTMLTextAreaElement, current: () => number | null, sent: () => void }} o
- *   `current` gives the open conversation's id; `sent` is called after a text was scheduled.
+ * @param {{ text: HTMLTextAreaElement, current: () => number | null, sent: () => void, attached?: () => number }} o
+ *   `current` gives the open conversation's id; `sent` is called after a text was scheduled;
+ *   `attached` counts the pictures attached to the next text.
  */
-export function inboxAutomation({ text, current, sent }) {
+export function inboxAutomation({ text, current, sent, attached = () => 0 }) {
   const canned = h("button", { type: "button", class: "icon-button", "aria-label": "Insert a canned response", title: "Insert a canned response" }, "⇄");
   const drip = h("button", { type: "button", class: "icon-button", "aria-label": "Apply a drip", title: "Apply a drip" }, "💧");
   const schedule = h("button", { type: "button", "aria-label": "Schedule", title: "Send this text later" }, "Schedule");
@@ -127,6 +128,11 @@ export function inboxAutomation({ text, current, sent }) {
   schedule.addEventListener("click", () => {
     const id = current();
     if (id === null) return;
+    // A scheduled text carries no media (the API refuses send_at with media_ids): say so rather than drop the picture.
+    if (attached() > 0) {
+      notice("A scheduled text cannot carry a picture: send it now, or remove the picture to schedule the text.", "error");
+      return;
+    }
     if (!text.value.trim()) {
       notice("Write the text first, then schedule it.", "error");
       text.focus();

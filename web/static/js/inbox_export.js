@@ -1,13 +1,17 @@
 // Export one conversation (seed 004): a dialog with start and end dates and
 // a format; the file downloads when the server has it ready.
 
+import { pageConfig } from "./config.js";
 import { showModal } from "./dialog.js";
 import { saveBlob } from "./forms.js";
 import { h, notice } from "./ui.js";
 
 const DAY_MS = 24 * 3600 * 1000;
-// The server's limit (persistence/rules/export_range.py): at most 7 days from start to end.
-export const MAX_DAYS = 7;
+
+/** The server's limit (persistence/rules/export_range.py), read from the page shell: at most this many days from start to end. */
+export function maxDays() {
+  return pageConfig().export_max_days || 0;
+}
 
 /** A yyyy-mm-dd value for a date input, in the person's own time zone. */
 function dateValue(d) {
@@ -28,16 +32,17 @@ function midnight(value) {
  * day (both days included), or the reason they cannot be exported.
  * @returns {{ start: Date, end: Date } | { error: string }}
  */
-export function exportRange(startValue, endValue) {
+export function exportRange(startValue, endValue, days = maxDays()) {
   const start = midnight(startValue);
   const endDay = midnight(endValue);
   if (!start || !endDay) return { error: "Choose a start and an end date." };
   if (endDay < start) return { error: "The end date is before the start date." };
   const end = new Date(endDay.getFullYear(), endDay.getMonth(), endDay.getDate() + 1);
-  if (end.getTime() - start.getTime() > MAX_DAYS * DAY_MS + 3600 * 1000) {
+  // Without the shell's number the server alone decides (it answers range_too_long).
+  if (days > 0 && end.getTime() - start.getTime() > days * DAY_MS + 3600 * 1000) {
     // (one hour of slack: a day of a daylight-saving change is 25 hours long)
-    const last = new Date(start.getFullYear(), start.getMonth(), start.getDate() + MAX_DAYS - 1);
-    return { error: `An export covers at most ${MAX_DAYS} days: choose an end date no later than ${dateValue(last)}.` };
+    const last = new Date(start.getFullYear(), start.getMonth(), start.getDate() + days - 1);
+    return { error: `An export covers at most ${days} days: choose an end date no later than ${dateValue(last)}.` };
   }
   return { start, end };
 }
@@ -51,9 +56,10 @@ let dialogs = 0;
 export function openExport({ id, token, opener = null }) {
   dialogs += 1;
   const key = `export-${dialogs}`;
+  const days = maxDays();
   const today = new Date();
   const startInput = h("input", { type: "date", id: `${key}-start`, required: true,
-    value: dateValue(new Date(today.getFullYear(), today.getMonth(), today.getDate() - (MAX_DAYS - 1))) });
+    value: dateValue(new Date(today.getFullYear(), today.getMonth(), today.getDate() - Math.max(days - 1, 0))) });
   const endInput = h("input", { type: "date", id: `${key}-end`, required: true, value: dateValue(today) });
   const csv = h("input", { type: "radio", name: `${key}-format`, id: `${key}-csv`, value: "csv", checked: true });
   const html = h("input", { type: "radio", name: `${key}-format`, id: `${key}-html`, value: "html" });
@@ -63,7 +69,7 @@ export function openExport({ id, token, opener = null }) {
   const cancel = h("button", { type: "button" }, "Cancel");
   const form = h("form", { class: "dialog-form", novalidate: true },
     h("h2", { id: `${key}-title` }, "Export Messages"),
-    h("p", { id: `${key}-hint` }, `Start and end dates must be within ${MAX_DAYS} days of each other.`),
+    h("p", { id: `${key}-hint` }, days ? `Start and end dates must be within ${days} days of each other.` : "Choose the days to export."),
     h("div", { class: "field" }, h("label", { for: startInput.id }, "Start date"), startInput),
     h("div", { class: "field" }, h("label", { for: endInput.id }, "End date"), endInput),
     h("fieldset", { class: "field" }, h("legend", {}, "Format"),
@@ -85,7 +91,7 @@ export function openExport({ id, token, opener = null }) {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     error.hidden = true;
-    const range = exportRange(startInput.value, endInput.value);
+    const range = exportRange(startInput.value, endInput.value, days);
     if ("error" in range) {
       showError(range.error);
       endInput.focus();

@@ -6,6 +6,7 @@ import { consentText, openContactDetails } from "../contact_details.js";
 import { inboxAutomation } from "../inbox_automation.js";
 import { confirmDialog } from "../dialog.js";
 import { openExport } from "../inbox_export.js";
+import { Attachments, mediaOf } from "../media.js";
 import { PAGE, firstRows, nextRows } from "../inbox_pages.js";
 import { inboxUserPicker, viewedUser } from "../inbox_users.js";
 import { isAdmin, siteNav } from "../nav.js";
@@ -34,14 +35,25 @@ const text = h("textarea", { id: "inbox-message", rows: 3, maxlength: 1600 });
 const send = h("button", { type: "submit", class: "primary" }, "Send");
 const optedOutNote = h("p", { class: "form-error", id: "inbox-opted-out", hidden: true },
   "This contact has opted out: texts are not sent.");
-const automation = inboxAutomation({ text, current: () => state.open, sent: () => loadList() });
+/** @type {Map<number, Attachments>} files attached to each conversation's next text */
+const attachments = new Map();
+// The camera button and the tray belong to the open conversation's attachments: redrawn in these slots.
+const attachSlot = h("span", { class: "attach-slot" });
+const traySlot = h("div", { class: "attach-tray" });
+const automation = inboxAutomation({
+  text,
+  current: () => state.open,
+  sent: () => loadList(),
+  attached: () => (state.open === null ? 0 : attachedTo(state.open).items.length),
+});
 const composer = h(
   "form",
   { class: "composer", hidden: true },
   optedOutNote,
   h("label", { for: text.id }, "Message"),
   text,
-  h("div", { class: "composer-tools" }, ...automation.buttons, send),
+  traySlot,
+  h("div", { class: "composer-tools" }, attachSlot, ...automation.buttons, send),
 );
 const main = h("section", { class: "conv-main", "aria-label": "Conversation" }, head, thread, automation.panel, composer);
 
@@ -104,12 +116,36 @@ const loadList = reloader(async () => {
   document.body.dataset.loaded = "true";
 }, (err) => message(listEl, errorText(err), "error"));
 
+/** The files attached to conversation `id`'s next text (kept when another conversation is opened). */
+function attachedTo(id) {
+  let attached = attachments.get(id);
+  if (!attached) {
+    attached = new Attachments();
+    attached.onChange = () => {
+      if (state.open === id) renderAttachments();
+    };
+    attachments.set(id, attached);
+  }
+  return attached;
+}
+
+function renderAttachments() {
+  if (state.open === null) return;
+  const attached = attachedTo(state.open);
+  // Keep the focus on the camera button when a change redraws it.
+  const focused = attachSlot.contains(document.activeElement);
+  fill(traySlot, attached.tray());
+  fill(attachSlot, ...attached.button(`inbox-${state.open}`));
+  if (focused) /** @type {HTMLElement | null} */ (attachSlot.querySelector("button"))?.focus();
+}
+
 function bubble(m) {
   const who = m.direction === "inbound" ? "" : m.automatic ? "Automatic · " : "";
   const status = m.delivery_status && m.direction === "outbound" ? ` · ${m.delivery_status}` : "";
   return h("li", { class: `bubble bubble-${m.direction}`, dataset: { id: String(m.id) } },
     m.direction === "note" ? h("span", { class: "note-label" }, "Note: ") : null,
     h("span", { class: "body" }, m.body),
+    mediaOf(m),
     h("span", { class: "meta" }, who, h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)), status));
 }
 
@@ -139,6 +175,7 @@ function renderConversation() {
       isAdmin(user) ? h("button", { type: "button", class: "danger", onclick: (ev) => remove(c.id, ev.currentTarget) }, "Delete") : null));
   fill(thread, c.messages.length ? c.messages.map(bubble) : h("li", { class: "thread-empty" }, "No messages yet."));
   thread.scrollTop = thread.scrollHeight;
+  renderAttachments();
   composer.hidden = false;
 }
 
@@ -194,15 +231,28 @@ async function remove(id, opener) {
 composer.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const body = text.value.trim();
-  if (!body || state.open === null || send.disabled) return;
+  if (state.open === null || send.disabled) return;
+  const id = state.open;
+  const attached = attachedTo(id);
+  if (attached.uploading) {
+    notice("The picture is still uploading; send it in a moment.", "error");
+    return;
+  }
+  // A picture may go alone.
+  const mediaIds = attached.ids();
+  if (!body && !mediaIds.length) return;
+  /** @type {Record<string, any>} */
+  const payload = { body };
+  if (mediaIds.length) payload.media_ids = mediaIds;
   send.disabled = true;
   try {
-    await post(`/api/conversations/${state.open}/messages`, { body });
-    text.value = "";
-    drafts.delete(state.open);
+    await post(`/api/conversations/${id}/messages`, payload);
+    drafts.delete(id);
+    attached.clear();
+    if (state.open === id) text.value = "";
     await Promise.all([loadConversation(), loadList()]);
   } catch (err) {
-    // What the person typed stays in the box.
+    // What the person typed, and what they attached, stay in the composer.
     notice(errorText(err), "error");
   } finally {
     send.disabled = !!(state.conv && state.conv.opt_out && state.conv.opt_out.opted_out);
