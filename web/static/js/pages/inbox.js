@@ -8,6 +8,7 @@ import { confirmDialog } from "../dialog.js";
 import { openExport } from "../inbox_export.js";
 import { PAGE, firstRows, nextRows } from "../inbox_pages.js";
 import { inboxUserPicker, viewedUser } from "../inbox_users.js";
+import { menuButton } from "../menu.js";
 import { isAdmin, siteNav } from "../nav.js";
 import { debounce, errorText, fill, fmtTime, fullName, h, message, notice, reloader, topBar } from "../ui.js";
 
@@ -134,9 +135,12 @@ function renderConversation() {
         contactId: c.contact.id, consentRequired: !!organization.consent_required, opener: ev.currentTarget,
         onSaved: () => Promise.all([loadList(), loadConversation()]),
       }) }, "Details"),
-      h("button", { type: "button", onclick: () => setArchived(c.id, !c.archived) }, c.archived ? "Unarchive" : "Archive"),
-      h("button", { type: "button", onclick: (ev) => openExport({ id: c.id, token, opener: ev.currentTarget }) }, "Export"),
-      isAdmin(user) ? h("button", { type: "button", class: "danger", onclick: (ev) => remove(c.id, ev.currentTarget) }, "Delete") : null));
+      // The conversation's actions in one "Action" menu (seed 004); deleting is for owners and admins.
+      menuButton({ content: "Action", id: "conv-action", menuId: "conv-action-menu", items: [
+        { label: c.archived ? "Unarchive" : "Archive", action: () => setArchived(c.id, !c.archived) },
+        { label: "Export", action: (opener) => openExport({ id: c.id, token, opener }) },
+        ...(isAdmin(user) ? [{ label: "Delete", danger: true, action: (opener) => remove(c.id, opener) }] : []),
+      ] }).el));
   fill(thread, c.messages.length ? c.messages.map(bubble) : h("li", { class: "thread-empty" }, "No messages yet."));
   thread.scrollTop = thread.scrollHeight;
   composer.hidden = false;
