@@ -114,9 +114,14 @@ function bubble(m) {
     h("span", { class: "meta" }, who, h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)), status));
 }
 
+// The conversation's actions in one "Action" menu (seed 004). It is made once and kept
+// across the header's re-renders, so a live update never closes it or takes its focus.
+const actions = menuButton({ content: "Action", id: "conv-action", menuId: "conv-action-menu", items: [] });
+
 function renderConversation() {
   const c = state.conv;
   if (!c) {
+    actions.close();
     fill(head);
     message(thread, "Choose a conversation, or start a new one.");
     composer.hidden = true;
@@ -125,6 +130,13 @@ function renderConversation() {
   const optedOut = !!(c.opt_out && c.opt_out.opted_out);
   optedOutNote.hidden = !optedOut;
   send.disabled = optedOut;
+  // Deleting is for owners and admins.
+  actions.setItems([
+    { label: c.archived ? "Unarchive" : "Archive", action: () => setArchived(c.id, !c.archived) },
+    { label: "Export", action: (opener) => openExport({ id: c.id, token, opener }) },
+    ...(isAdmin(user) ? [{ label: "Delete", danger: true, action: (opener) => remove(c.id, opener) }] : []),
+  ]);
+  const focused = document.activeElement instanceof HTMLElement && head.contains(document.activeElement) ? document.activeElement : null;
   fill(head,
     h("button", { type: "button", class: "back", onclick: () => document.body.classList.remove("show-thread") }, "Back to the list"),
     h("div", { class: "conv-title" }, h("h2", { id: "conv-name" }, label(c.contact)), h("span", { class: "conv-sub" }, c.contact.phone),
@@ -135,12 +147,10 @@ function renderConversation() {
         contactId: c.contact.id, consentRequired: !!organization.consent_required, opener: ev.currentTarget,
         onSaved: () => Promise.all([loadList(), loadConversation()]),
       }) }, "Details"),
-      // The conversation's actions in one "Action" menu (seed 004); deleting is for owners and admins.
-      menuButton({ content: "Action", id: "conv-action", menuId: "conv-action-menu", items: [
-        { label: c.archived ? "Unarchive" : "Archive", action: () => setArchived(c.id, !c.archived) },
-        { label: "Export", action: (opener) => openExport({ id: c.id, token, opener }) },
-        ...(isAdmin(user) ? [{ label: "Delete", danger: true, action: (opener) => remove(c.id, opener) }] : []),
-      ] }).el));
+      actions.el));
+  // A live re-render keeps the focus in the header: on the same element, or on the new one of the same id.
+  const again = focused && (focused.isConnected ? focused : focused.id ? document.getElementById(focused.id) : null);
+  if (again && again !== document.activeElement) again.focus();
   fill(thread, c.messages.length ? c.messages.map(bubble) : h("li", { class: "thread-empty" }, "No messages yet."));
   thread.scrollTop = thread.scrollHeight;
   composer.hidden = false;
