@@ -56,7 +56,25 @@ async def test_a_sender_texts_a_neighbour_from_the_inbox_and_sees_the_reply_live
     await page.locator("#inbox-list").get_by_role("button", name=NIA).click()
     await expect(page.get_by_label("Message", exact=True)).to_have_value("See you Tues")
 
-    await page.get_by_role("button", name="Archive", exact=True).click()
+    # The conversation's actions are in its Action menu (seed 004), and it works by keyboard.
+    action = page.get_by_role("button", name="Action", exact=True)
+    await action.focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("menuitem", name="Archive")).to_be_focused()
+    await expect(action).to_have_attribute("aria-expanded", "true")
+    # A sender archives and exports; deleting is for owners and admins.
+    await expect(page.get_by_role("menuitem")).to_have_text(["Archive", "Export"])
+    await page.keyboard.press("ArrowDown")
+    await expect(page.get_by_role("menuitem", name="Export")).to_be_focused()
+    await page.keyboard.press("ArrowDown")  # round to the first again
+    await expect(page.get_by_role("menuitem", name="Archive")).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("menu")).to_have_count(0)
+    await expect(action).to_be_focused()
+    await expect(action).to_have_attribute("aria-expanded", "false")
+
+    await action.click()
+    await page.get_by_role("menuitem", name="Archive").click()
     await expect(page.get_by_text("No conversations here.")).to_be_visible()
     await page.get_by_label("Archived").check()
     await expect(page.locator("#inbox-list")).to_contain_text(NIA)

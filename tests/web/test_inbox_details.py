@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.async_api import expect
 
 from tests.support.processes import ServerProcess
@@ -21,6 +22,7 @@ pytestmark = BROWSER
 __all__ = ["have_axe"]  # the fixture, used by name
 
 SAM = "sam@example.org"
+OWNER = "owner@example.org"
 NIA = "+14155550199"
 
 
@@ -40,8 +42,9 @@ async def test_a_sender_exports_a_week_of_a_conversation_and_an_eight_day_range_
         )
     page = await open_as(browser, live_server.url, SAM, PASSWORD, "/inbox")
     await page.locator("#inbox-list").get_by_role("button", name=NIA).click()
-    export = page.get_by_role("button", name="Export", exact=True)
-    await export.click()
+    action = page.get_by_role("button", name="Action", exact=True)
+    await action.click()
+    await page.get_by_role("menuitem", name="Export").click()
 
     dialog = page.get_by_role("dialog", name="Export Messages")
     await expect(dialog.get_by_label("Start date")).to_be_focused()
@@ -63,7 +66,44 @@ async def test_a_sender_exports_a_week_of_a_conversation_and_an_eight_day_range_
     content = saved.read_text()
     assert "Hi Nia, the meeting is on Tuesday" in content and "Bring a friend!" in content
     await expect(dialog).to_have_count(0)
-    await expect(export).to_be_focused()
+    # The focus goes back to the menu's button: the item is hidden with its menu.
+    await expect(action).to_be_focused()
+
+
+async def test_an_owner_deletes_a_conversation_from_its_action_menu_after_confirming(
+    live_server: ServerProcess, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=1
+    )
+    conversation = world.api("POST", "/api/inbox/conversations", json={"phone": NIA})
+    world.api("POST", f"/api/conversations/{conversation['id']}/messages", json={"body": "Hi Nia"})
+    page = await open_as(browser, live_server.url, OWNER, PASSWORD, "/inbox")
+    await page.locator("#inbox-list").get_by_role("button", name=NIA).click()
+    action = page.get_by_role("button", name="Action", exact=True)
+    await action.click()
+    await expect(page.get_by_role("menuitem")).to_have_text(["Archive", "Export", "Delete"])
+    await page.get_by_role("menuitem", name="Delete").click()
+
+    # Asked first, and told it cannot be undone; Cancel keeps everything.
+    dialog = page.get_by_role("dialog", name="Delete this conversation?")
+    await expect(dialog).to_contain_text("cannot be undone")
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_have_count(0)
+    await expect(action).to_be_focused()
+    await expect(page.locator(".bubble-outbound")).to_contain_text("Hi Nia")
+
+    await action.click()
+    await page.get_by_role("menuitem", name="Delete").click()
+    await dialog.get_by_role("button", name="Delete").click()
+    await expect(page.get_by_text("Conversation deleted.")).to_be_visible()
+    await expect(page.get_by_text("No conversations here.")).to_be_visible()
+    response = await asyncio.to_thread(
+        httpx.get,
+        f"{live_server.url}/api/conversations/{conversation['id']}",
+        headers={"Authorization": f"Bearer {world.owner_token}"},
+    )
+    assert response.status_code == 404
 
 
 async def test_a_sender_renames_a_contact_and_opts_them_out_from_the_details(
@@ -164,8 +204,11 @@ async def test_the_export_and_details_dialogs_have_no_serious_accessibility_viol
             browser, live_server.url, SAM, PASSWORD, "/inbox", viewport=viewport, bypass_csp=True
         )
         await page.locator("#inbox-list").get_by_role("button", name=NIA).click()
-        for opener, title in (("Export", "Export Messages"), ("Details", "Contact Details")):
+        openers = (("Action", "Export", "Export Messages"), ("Details", None, "Contact Details"))
+        for opener, item, title in openers:
             await page.get_by_role("button", name=opener, exact=True).click()
+            if item:
+                await page.get_by_role("menuitem", name=item).click()
             dialog = page.get_by_role("dialog", name=title)
             await expect(dialog).to_be_visible()
             assert await axe_violations(page) == [], (viewport, title)

@@ -6,6 +6,7 @@ import { CampaignBanners } from "../campaign.js";
 import { ConversationView, loadReplies } from "../conversation.js";
 import { ConversationList } from "../convlist.js";
 import { readPlace, restorePlace, writePlace } from "../place.js";
+import { menuButton } from "../menu.js";
 import { openReassign } from "../reassign.js";
 import { UNASSIGNED, slotKey, withUnassigned } from "../slots.js";
 import { filterRows, loadSort, nextSort, saveSort, sortRows } from "../sort.js";
@@ -78,12 +79,8 @@ const switcher = new SenderSwitcher({
 const switcherSearch = () => switcher.search.value;
 
 const nextButton = h("button", { type: "button", id: "next-sender" }, "Next Sender");
-const reassignButton = h(
-  "button",
-  { type: "button", class: "menu-button", id: "viewing-reassign", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": "viewing-reassign-menu" },
-  "Reassign",
-);
-const reassignMenu = h("ul", { class: "menu", role: "menu", id: "viewing-reassign-menu", "aria-label": "Reassign", hidden: true });
+// Its items follow the sender viewed (renderBar).
+const reassign = menuButton({ content: "Reassign", id: "viewing-reassign", menuId: "viewing-reassign-menu", className: "viewing-reassign", items: [] });
 
 function currentRow() {
   return state.rows.find((r) => slotKey(r.user_id) === sender) || null;
@@ -99,16 +96,14 @@ function renderBar() {
     ["reassign_some", "Reassign Some"],
     ["reassign_all", "Reassign All"],
   ].filter((item) => item !== null);
-  fill(
-    reassignMenu,
-    items.map(([action, label]) =>
-      h("li", { role: "none" }, h("button", { type: "button", role: "menuitem", tabindex: "-1", onclick: () => bulk(action) }, label)),
-    ),
-  );
+  reassign.setItems(items.map(([action, label]) => ({ label, action: (/** @type {HTMLButtonElement} */ opener) => bulk(action, opener) })));
 }
 
-async function bulk(action) {
-  closeReassignMenu();
+/**
+ * @param {string} action
+ * @param {HTMLButtonElement} opener
+ */
+async function bulk(action, opener) {
   const row = currentRow();
   await openReassign({
     cid,
@@ -117,35 +112,9 @@ async function bulk(action) {
     fromLabel: row ? rowLabel(row) : "",
     action,
     held: row ? row.assigned : null,
-    opener: reassignButton,
+    opener,
   });
 }
-
-function closeReassignMenu() {
-  reassignMenu.hidden = true;
-  reassignButton.setAttribute("aria-expanded", "false");
-}
-
-reassignButton.addEventListener("click", () => {
-  const open = reassignMenu.hidden;
-  reassignMenu.hidden = !open;
-  reassignButton.setAttribute("aria-expanded", String(open));
-  if (open) /** @type {HTMLElement} */ (reassignMenu.querySelector("button")).focus();
-});
-reassignMenu.addEventListener("keydown", (ev) => {
-  const items = /** @type {HTMLElement[]} */ ([...reassignMenu.querySelectorAll("button")]);
-  const i = items.indexOf(/** @type {HTMLElement} */ (document.activeElement));
-  if (ev.key === "Escape") {
-    closeReassignMenu();
-    reassignButton.focus();
-  } else if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
-    ev.preventDefault();
-    items[(i + (ev.key === "ArrowDown" ? 1 : -1) + items.length) % items.length].focus();
-  }
-});
-document.addEventListener("click", (ev) => {
-  if (!(ev.target instanceof Element && ev.target.closest(".viewing-reassign"))) closeReassignMenu();
-});
 
 function openConversation(id, push) {
   writePlace(address(), { tab: list.tab, conversation: id }, push);
@@ -268,7 +237,7 @@ async function main() {
     othersEl,
     h("span", { class: "viewing-tools" },
       nextButton,
-      h("span", { class: "menu-wrap viewing-reassign" }, reassignButton, reassignMenu),
+      reassign.el,
     ),
   );
   fill(/** @type {HTMLElement} */ (document.getElementById("main")),

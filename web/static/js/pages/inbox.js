@@ -9,6 +9,7 @@ import { openExport } from "../inbox_export.js";
 import { Attachments, mediaOf } from "../media.js";
 import { PAGE, firstRows, nextRows } from "../inbox_pages.js";
 import { inboxUserPicker, viewedUser } from "../inbox_users.js";
+import { menuButton } from "../menu.js";
 import { isAdmin, siteNav } from "../nav.js";
 import { debounce, errorText, fill, fmtTime, fullName, h, message, notice, reloader, topBar } from "../ui.js";
 
@@ -149,9 +150,14 @@ function bubble(m) {
     h("span", { class: "meta" }, who, h("time", { datetime: m.created_at || "" }, fmtTime(m.created_at)), status));
 }
 
+// The conversation's actions in one "Action" menu (seed 004). It is made once and kept
+// across the header's re-renders, so a live update never closes it or takes its focus.
+const actions = menuButton({ content: "Action", id: "conv-action", menuId: "conv-action-menu", items: [] });
+
 function renderConversation() {
   const c = state.conv;
   if (!c) {
+    actions.close();
     fill(head);
     message(thread, "Choose a conversation, or start a new one.");
     composer.hidden = true;
@@ -160,6 +166,13 @@ function renderConversation() {
   const optedOut = !!(c.opt_out && c.opt_out.opted_out);
   optedOutNote.hidden = !optedOut;
   send.disabled = optedOut;
+  // Deleting is for owners and admins.
+  actions.setItems([
+    { label: c.archived ? "Unarchive" : "Archive", action: () => setArchived(c.id, !c.archived) },
+    { label: "Export", action: (opener) => openExport({ id: c.id, token, opener }) },
+    ...(isAdmin(user) ? [{ label: "Delete", danger: true, action: (opener) => remove(c.id, opener) }] : []),
+  ]);
+  const focused = document.activeElement instanceof HTMLElement && head.contains(document.activeElement) ? document.activeElement : null;
   fill(head,
     h("button", { type: "button", class: "back", onclick: () => document.body.classList.remove("show-thread") }, "Back to the list"),
     h("div", { class: "conv-title" }, h("h2", { id: "conv-name" }, label(c.contact)), h("span", { class: "conv-sub" }, c.contact.phone),
@@ -170,9 +183,10 @@ function renderConversation() {
         contactId: c.contact.id, consentRequired: !!organization.consent_required, opener: ev.currentTarget,
         onSaved: () => Promise.all([loadList(), loadConversation()]),
       }) }, "Details"),
-      h("button", { type: "button", onclick: () => setArchived(c.id, !c.archived) }, c.archived ? "Unarchive" : "Archive"),
-      h("button", { type: "button", onclick: (ev) => openExport({ id: c.id, token, opener: ev.currentTarget }) }, "Export"),
-      isAdmin(user) ? h("button", { type: "button", class: "danger", onclick: (ev) => remove(c.id, ev.currentTarget) }, "Delete") : null));
+      actions.el));
+  // A live re-render keeps the focus in the header: on the same element, or on the new one of the same id.
+  const again = focused && (focused.isConnected ? focused : focused.id ? document.getElementById(focused.id) : null);
+  if (again && again !== document.activeElement) again.focus();
   fill(thread, c.messages.length ? c.messages.map(bubble) : h("li", { class: "thread-empty" }, "No messages yet."));
   thread.scrollTop = thread.scrollHeight;
   renderAttachments();

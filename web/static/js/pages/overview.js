@@ -2,6 +2,7 @@
 import { get, isSweeper, query, requireSession } from "../api.js";
 import { campaignRereader, followChannel } from "../boot.js";
 import { openReassign } from "../reassign.js";
+import { menuButton } from "../menu.js";
 import { slotKey, withUnassigned } from "../slots.js";
 import { SERVER_SORT_KEYS, filterRows, loadSort, nextSort, saveSort, sortRows } from "../sort.js";
 import { broadcastPanel, openRebalance, tickAge, viewers, viewingText } from "../shift.js";
@@ -219,95 +220,20 @@ function rowEl(row) {
 }
 
 function rowMenu(row, name) {
-  const id = `menu-${slotKey(row.user_id)}`;
-  const button = h(
-    "button",
-    { type: "button", class: "menu-button", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": id,
-      "aria-label": `Reassign menu for ${name}` },
-    "⋯",
-  );
-  const menu = h(
-    "ul",
-    { class: "menu", role: "menu", id, hidden: true },
-    [
-      // The Unassigned pool has nothing to unassign.
-      row.user_id === null ? null : ["unassign_all", "Unassign All"],
-      ["reassign_some", "Reassign Some"],
-      ["reassign_all", "Reassign All"],
-    ].filter((item) => item !== null).map(([action, label]) =>
-      h("li", { role: "none" }, h("button", {
-        type: "button", role: "menuitem", tabindex: "-1", dataset: { action },
-        onclick: () => {
-          close();
-          const current = state.rows.get(slotKey(row.user_id));
-          bulk(row.user_id === null ? null : [row.user_id], name, action, button, current ? current.assigned : null);
-        },
-      }, label)),
-    ),
-  );
-  const close = () => {
-    menu.hidden = true;
-    button.setAttribute("aria-expanded", "false");
-  };
-  button.addEventListener("click", () => {
-    const open = menu.hidden;
-    closeMenus();
-    menu.hidden = !open;
-    button.setAttribute("aria-expanded", String(open));
-    if (open) {
-      placeMenu(menu, button);
-      menu.querySelector("button").focus();
-    }
-  });
-  menu.addEventListener("keydown", (ev) => {
-    const items = [...menu.querySelectorAll("button")];
-    const i = items.indexOf(document.activeElement);
-    if (ev.key === "Escape") {
-      close();
-      button.focus();
-    } else if (ev.key === "ArrowDown") {
-      ev.preventDefault();
-      items[(i + 1) % items.length].focus();
-    } else if (ev.key === "ArrowUp") {
-      ev.preventDefault();
-      items[(i - 1 + items.length) % items.length].focus();
-    }
-  });
-  return h("div", { class: "menu-wrap" }, button, menu);
+  const items = [
+    // The Unassigned pool has nothing to unassign.
+    row.user_id === null ? null : ["unassign_all", "Unassign All"],
+    ["reassign_some", "Reassign Some"],
+    ["reassign_all", "Reassign All"],
+  ].filter((item) => item !== null).map(([action, label]) => ({
+    label,
+    action: (/** @type {HTMLButtonElement} */ opener) => {
+      const current = state.rows.get(slotKey(row.user_id));
+      bulk(row.user_id === null ? null : [row.user_id], name, action, opener, current ? current.assigned : null);
+    },
+  }));
+  return menuButton({ content: "⋯", label: `Reassign menu for ${name}`, menuId: `menu-${slotKey(row.user_id)}`, items }).el;
 }
-
-/**
- * Open a row menu over the page rather than inside the table card, which
- * would cut it off: below its button, or above it when the window has no
- * room below, and never past the window's edges (seed: every item visible).
- */
-function placeMenu(menu, button) {
-  const at = button.getBoundingClientRect();
-  const height = menu.offsetHeight;
-  const width = menu.offsetWidth;
-  const gap = 4;
-  const below = at.bottom + gap + height <= window.innerHeight;
-  const top = below ? at.bottom + gap : Math.max(gap, at.top - gap - height);
-  const left = Math.min(Math.max(gap, at.right - width), window.innerWidth - width - gap);
-  menu.style.top = `${Math.round(top)}px`;
-  menu.style.left = `${Math.round(left)}px`;
-}
-
-function closeMenus() {
-  for (const m of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".menu"))) m.hidden = true;
-}
-
-document.addEventListener("click", (ev) => {
-  if (!(ev.target instanceof Element && ev.target.closest(".menu-wrap"))) closeMenus();
-});
-// A menu placed over the page follows its button when the page scrolls or resizes.
-const replaceOpenMenu = () => {
-  const menu = /** @type {HTMLElement | null} */ (document.querySelector(".menu:not([hidden])"));
-  const button = menu && menu.parentElement && menu.parentElement.querySelector(".menu-button");
-  if (menu && button) placeMenu(menu, button);
-};
-window.addEventListener("resize", replaceOpenMenu);
-document.addEventListener("scroll", replaceOpenMenu, true);
 
 async function bulk(from, fromLabel, action, opener, held = null) {
   const senders = [...state.rows.values()].filter((r) => r.user_id !== null);
