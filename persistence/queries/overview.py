@@ -6,8 +6,8 @@ senders of the campaign left-joined to their counter rows (so a sender with no
 conversation still appears, with zeros). Conversations are never counted here.
 
 The shift columns take two grouped queries more, never one per row: the
-oldest waiting reply of each slot (``ix_conversations_slot_reply`` holds the
-waiting rows of a slot together, their wait in order), and each sender's
+oldest waiting reply of each slot (the partial ``ix_conversations_waiting``
+holds only the waiting rows of a slot, their wait in order), and each sender's
 last send and sends of the last ten minutes (``ix_messages_sender_recent``).
 """
 
@@ -17,14 +17,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from persistence.rules.channels import UNASSIGNED
+from persistence.store.list_keys import waiting_rows
 from persistence.store.models import CampaignSender, Conversation, ConversationCount, Message, User
 from persistence.store.scope import Actor, campaign_for, require_sweeper
-from persistence.store.status_sql import needs_reply as waiting
 from persistence.store.types import utcnow
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "OverviewQuery",
     "SenderRow",
     "Sort",
+    "oldest_waiting_query",
     "overview",
 ]
 
@@ -164,15 +165,23 @@ async def overview(session: AsyncSession, actor: Actor, campaign_id: int, query:
     )
 
 
-async def _oldest_waiting(session: AsyncSession, campaign_id: int) -> dict[int | None, datetime]:
-    """Each slot's longest-waiting reply (``None``: the pool), in one grouped query."""
+def oldest_waiting_query(campaign_id: int) -> Select[int | None, datetime | None]:
+    """Each slot's longest-waiting reply (``None``: the pool), as one grouped query.
+
+    Written with ``waiting_rows`` so the partial ``ix_conversations_waiting``
+    serves it: a few rows per slot, not the whole campaign.
+    """
     c = Conversation
-    stmt = (
+    return (
         select(c.assigned_to, func.min(c.needs_reply_since))
-        .where(c.campaign_id == campaign_id, waiting(c), c.needs_reply_since.is_not(None))
+        .where(c.campaign_id == campaign_id, waiting_rows(c), c.needs_reply_since.is_not(None))
         .group_by(c.assigned_to)
     )
-    return {slot: at for slot, at in (await session.execute(stmt)).all() if at is not None}
+
+
+async def _oldest_waiting(session: AsyncSession, campaign_id: int) -> dict[int | None, datetime]:
+    rows = (await session.execute(oldest_waiting_query(campaign_id))).all()
+    return {slot: at for slot, at in rows if at is not None}
 
 
 async def _pace(session: AsyncSession, campaign_id: int) -> dict[int | None, tuple[datetime | None, int]]:

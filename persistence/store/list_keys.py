@@ -34,6 +34,7 @@ __all__ = [
     "reply_keys",
     "responses",
     "slot_keys",
+    "waiting_rows",
 ]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,6 +48,16 @@ def epoch_or(column: Any) -> ColumnElement[Any]:
 def green_dot(c: Any) -> ColumnElement[bool]:
     """The contact wrote last and is not opted out (``rules.status``: needs_reply)."""
     return and_(c.needs_reply.is_(True), c.opted_out.is_(False))
+
+
+def waiting_rows(c: Any) -> ColumnElement[bool]:
+    """The green dot's rows, written as ``ix_conversations_waiting``'s predicate.
+
+    ``green_dot`` says ``needs_reply IS true``, which no partial index on
+    ``needs_reply`` matches; both columns are NOT NULL, so the two select the
+    same rows (``tests/persistence/store/test_waiting_index.py``).
+    """
+    return and_(c.needs_reply, ~c.opted_out)
 
 
 def responses(c: Any) -> ColumnElement[bool]:
@@ -144,4 +155,11 @@ def list_indexes(conversation: Any, contact: Any) -> list[Index]:
         _index("ix_conversations_follow_ups", [c.campaign_id], follow_up_keys(c), follow_ups(c)),
         _index("ix_conversations_opt_outs", [c.campaign_id], reply_keys(c), opted_out(c)),
         _index("ix_contacts_campaign_name", [contact.campaign_id], name_keys(contact)),
+        # The overview's oldest waiting reply of each slot: only the waiting rows, their wait in order.
+        _index(
+            "ix_conversations_waiting",
+            [c.campaign_id, c.assigned_to],
+            [(c.needs_reply_since.expression, False)],
+            waiting_rows(c),
+        ),
     ]
