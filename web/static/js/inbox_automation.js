@@ -3,6 +3,7 @@
 // and the conversation's scheduled texts with Cancel.
 import { api, get, items, post } from "./api.js";
 import { showModal } from "./dialog.js";
+import { icon } from "./icons.js";
 import { errorText, fill, fmtTime, h, notice } from "./ui.js";
 
 let seq = 0;
@@ -46,7 +47,7 @@ export function after(seconds, from) {
  */
 export function inboxAutomation({ text, current, sent, attached = () => 0 }) {
   const canned = h("button", { type: "button", class: "icon-button", "aria-label": "Insert a canned response", title: "Insert a canned response" }, "⇄");
-  const drip = h("button", { type: "button", class: "icon-button", "aria-label": "Apply a drip", title: "Apply a drip" }, "💧");
+  const drip = h("button", { type: "button", class: "icon-button", "aria-label": "Apply a drip", title: "Apply a drip" }, icon("drop"));
   const schedule = h("button", { type: "button", "aria-label": "Schedule", title: "Send this text later" }, "Schedule");
   const list = h("ul", { class: "scheduled-list", "aria-label": "Scheduled texts" });
   const panel = h("section", { class: "scheduled", hidden: true, "aria-label": "Scheduled" }, h("h3", {}, "Scheduled"), list);

@@ -2,6 +2,7 @@
 // camera button (choose a file, upload it, see it, remove it, send it).
 
 import { api } from "./api.js";
+import { icon } from "./icons.js";
 import { errorText, h, notice } from "./ui.js";
 
 // What POST /api/media takes (docs/media.md); checked here too, to save a long upload.
@@ -106,7 +107,7 @@ export class Attachments {
     const button = h(
       "button",
       { type: "button", class: "attach", "aria-label": "Attach a picture or video", title: "Attach a picture or video", onclick: () => input.click() },
-      h("span", { "aria-hidden": "true" }, "📷"),
+      icon("camera"),
     );
     return [input, button];
   }
