@@ -80,6 +80,38 @@ async def test_a_sender_texts_a_neighbour_from_the_inbox_and_sees_the_reply_live
     await expect(page.locator("#inbox-list")).to_contain_text(NIA)
 
 
+async def test_a_sender_archives_a_whole_page_of_conversations_with_select_all(
+    live_server: ServerProcess, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2
+    )
+    for phone in ("+14155550101", "+14155550102", "+14155550103"):
+        world.api("POST", "/api/inbox/conversations", world.tokens[SAM], json={"phone": phone})
+    page = await open_as(browser, live_server.url, SAM, PASSWORD, "/inbox")
+    rows = page.locator("#inbox-list li")
+    await expect(rows).to_have_count(3)
+    select_all = page.get_by_label("Select all")
+    archive = page.get_by_role("button", name="Archive selected")
+    await expect(archive).to_be_disabled()
+
+    # One ticked by hand: Select all shows the mix; ticking it takes every row.
+    await page.get_by_label("Select +14155550102").check()
+    assert await select_all.evaluate("box => box.indeterminate")
+    await select_all.check()
+    for phone in ("+14155550101", "+14155550102", "+14155550103"):
+        await expect(page.get_by_label(f"Select {phone}")).to_be_checked()
+    await select_all.uncheck()
+    await expect(archive).to_be_disabled()
+
+    await select_all.check()
+    await archive.click()
+    await expect(page.get_by_text("No conversations here.")).to_be_visible()
+    await expect(select_all).to_be_disabled()
+    listed = world.api("GET", "/api/inbox?archived=true", world.tokens[SAM])["conversations"]
+    assert len(listed) == 3 and all(row["archived"] for row in listed)
+
+
 async def test_the_inbox_works_on_a_phone(
     live_server: ServerProcess, database_url: str, browser: Any, screenshots: Path
 ) -> None:

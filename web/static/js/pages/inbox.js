@@ -27,6 +27,16 @@ const organization = await get("/api/organization").catch(() => ({ consent_requi
 const search = h("input", { type: "search", id: "inbox-search", autocomplete: "off", placeholder: "Search" });
 const showArchived = h("input", { type: "checkbox", id: "inbox-archived" });
 const archiveSelected = h("button", { type: "button", id: "archive-selected", disabled: true }, "Archive selected");
+const selectAll = h("input", { type: "checkbox", id: "inbox-select-all" });
+
+/** The bulk tools follow the selection: Archive selected, and Select all (mixed when some are). */
+function selectionChanged() {
+  const shown = state.rows.filter((r) => state.selected.has(r.id)).length;
+  selectAll.checked = shown > 0 && shown === state.rows.length;
+  selectAll.indeterminate = shown > 0 && shown < state.rows.length;
+  selectAll.disabled = state.rows.length === 0;
+  archiveSelected.disabled = state.selected.size === 0;
+}
 const listEl = h("ul", { class: "conv-list", id: "inbox-list", "aria-label": "Conversations" });
 const loadMore = h("button", { type: "button", id: "inbox-more", hidden: true }, "Load more");
 
@@ -78,6 +88,7 @@ function label(c) {
 }
 
 function renderList() {
+  selectionChanged();
   if (!state.rows.length) {
     message(listEl, search.value.trim() ? "No conversation matches." : "No conversations here.");
     return;
@@ -89,7 +100,7 @@ function renderList() {
       onchange: () => {
         if (box.checked) state.selected.add(r.id);
         else state.selected.delete(r.id);
-        archiveSelected.disabled = state.selected.size === 0;
+        selectionChanged();
       },
     });
     return h("li", { class: r.id === state.open ? "selected inbox-row" : "inbox-row", dataset: { id: String(r.id) } },
@@ -334,12 +345,19 @@ loadMore.addEventListener("click", async () => {
     loadMore.disabled = false;
   }
 });
+selectAll.addEventListener("change", () => {
+  for (const r of state.rows) {
+    if (selectAll.checked) state.selected.add(r.id);
+    else state.selected.delete(r.id);
+  }
+  renderList();
+});
 archiveSelected.addEventListener("click", async () => {
   try {
     await post("/api/conversations/archive", { conversation_ids: [...state.selected] });
     notice(`${state.selected.size} archived.`, "ok");
     state.selected.clear();
-    archiveSelected.disabled = true;
+    selectionChanged();
     await loadList();
   } catch (err) {
     notice(errorText(err), "error");
@@ -356,6 +374,7 @@ fill(root,
       h("div", { class: "list-tools" },
         h("label", { for: search.id, class: "sr-only" }, "Search conversations"), search,
         h("label", { class: "checkbox", for: showArchived.id }, showArchived, " Archived"),
+        h("label", { class: "checkbox", for: selectAll.id }, selectAll, " Select all"),
         archiveSelected),
       listEl,
       loadMore),
