@@ -20,6 +20,7 @@ pytestmark = BROWSER
 
 SAM, RITA = "sam@example.org", "rita@example.org"
 GOODBYE = "You\u2019re unsubscribed \u2014 reply START to come back."
+CONSENT = "Tenants United here: reply STOP any time to stop our texts."
 SERVICE_SID = "MG" + "fedcba9876543210" * 2
 
 
@@ -92,6 +93,22 @@ async def test_users_organization_replies_and_opt_outs_round_trip(
     await expect(page.get_by_text("Settings saved.")).to_be_visible()
     await page.reload()
     await expect(page.get_by_label("Messaging Service SID")).to_have_value(SERVICE_SID)
+
+    # The inbox settings: consent first (which needs a message), no deleting, no drips.
+    await expect(page.get_by_label("Allow deleting conversations")).to_be_checked()
+    await page.get_by_label("Require consent before the first text").check()
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("alert")).to_contain_text("no consent message")
+    await page.get_by_label("Consent message").fill(CONSENT)
+    await page.get_by_label("Allow deleting conversations").uncheck()
+    await page.get_by_label("Allow drips").uncheck()
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Settings saved.")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_label("Consent message")).to_have_value(CONSENT)
+    await expect(page.get_by_label("Require consent before the first text")).to_be_checked()
+    await expect(page.get_by_label("Allow deleting conversations")).not_to_be_checked()
+    await expect(page.get_by_label("Allow drips")).not_to_be_checked()
     await page.screenshot(path=screenshots / "organization.png", full_page=True)
     organization = await asyncio.to_thread(_organization, live_server.url, world.owner_token)
     assert organization["provider"] == {
@@ -101,6 +118,8 @@ async def test_users_organization_replies_and_opt_outs_round_trip(
     }
     assert (organization["opt_out_message"], organization["plain_punctuation"]) == (GOODBYE, True)
     assert organization["send_rate_per_second"] == 4
+    assert (organization["consent_message"], organization["consent_required"]) == (CONSENT, True)
+    assert (organization["allow_delete"], organization["allow_drips"]) == (False, False)
 
     # The campaign form: texting hours in a time zone, and practice mode.
     await page.goto(f"{live_server.url}/campaigns/{world.campaign_id}/setup")

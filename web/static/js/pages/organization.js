@@ -38,6 +38,30 @@ const SETTINGS = [
     help: "Curly quotes, dashes and ellipses become plain ones before a text is sent, so a pasted apostrophe does not triple its SMS segments.",
   },
   {
+    key: "consent_message",
+    label: "Consent message",
+    kind: "textarea",
+    help: "Sent before the first inbox text to a phone that has not had it, when required below.",
+  },
+  {
+    key: "consent_required",
+    label: "Require consent before the first text",
+    kind: "checkbox",
+    help: "The first inbox text to each phone is preceded by the consent message, and the inbox shows who has had it.",
+  },
+  {
+    key: "allow_delete",
+    label: "Allow deleting conversations",
+    kind: "checkbox",
+    help: "Owners and admins may delete a conversation and all its messages, which cannot be undone. Opt-outs stay.",
+  },
+  {
+    key: "allow_drips",
+    label: "Allow drips",
+    kind: "checkbox",
+    help: "Drips (texts sent at set times after they are applied) may be applied to inbox conversations.",
+  },
+  {
     key: "kind",
     label: "SMS provider",
     kind: "select",
@@ -101,7 +125,8 @@ function body() {
   const out = {};
   for (const s of shownSettings().filter((s) => !s.provider)) {
     const value = read(s);
-    out[s.key] = s.key === "opt_out_message" ? (String(value).trim() ? value : null) : value;
+    // An empty message means none.
+    out[s.key] = s.kind === "textarea" ? (String(value).trim() ? value : null) : value;
   }
   const fields = Object.fromEntries(shownSettings().filter((s) => s.provider).map((s) => [s.key, String(read(s)).trim()]));
   const before = shown && shown.provider ? shown.provider : {};
