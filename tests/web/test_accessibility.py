@@ -57,6 +57,8 @@ async def test_every_page_has_no_serious_accessibility_violation(
             ".conv h2",
         ),
         ("owner@example.org", f"/lookup/{conv}", "table"),
+        ("owner@example.org", "/organization", "#organization-form .buttons"),
+        ("owner@example.org", "/drips", "#drip-name"),
         ("owner@example.org", "/no/such/page", "h1"),
         ("owner@example.org", "/campaigns/999999", "h1"),
     ]
