@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from loadtests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running
+from server.dispatcher import PROVIDER_TIMEOUT
 from tests.live.test_send_queue import until
 from tests.support.processes import ServerProcess
 from tests.support.worlds.cluster import HttpTeam, http_team
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.slow
 
 Spawn = Callable[..., ServerProcess]
 COUNT = 30
+# The send queue's shortest lease on a claimed text (server/dispatcher.py).
+LEASE = PROVIDER_TIMEOUT + 1
 
 
 async def _inbox(http: httpx.AsyncClient, team: HttpTeam) -> list[int]:
@@ -44,14 +47,21 @@ async def _inbox(http: httpx.AsyncClient, team: HttpTeam) -> list[int]:
 async def test_scheduled_texts_go_once_each_though_an_instance_is_killed(spawn: Spawn, pg_url: str) -> None:
     fake = FakeTwilio()
     with running(fake):
-        env = {"SHIFTLINE_TWILIO_API_URL": fake.url, "SHIFTLINE_SEND_POLL_SECONDS": "0.1"}
+        # The shortest lease the send queue allows: a text the killed instance had
+        # claimed waits it out before the other instance sends it.
+        env = {
+            "SHIFTLINE_TWILIO_API_URL": fake.url,
+            "SHIFTLINE_SEND_POLL_SECONDS": "0.1",
+            "SHIFTLINE_SEND_LEASE_SECONDS": "1",
+        }
         a, b = spawn("a", **env), spawn("b", **env)
         await asyncio.gather(a.ready(), b.ready())
         team = await http_team(a.url, pg_url)
         async with httpx.AsyncClient(timeout=30) as http:
             http.base_url = httpx.URL(a.url)
             conversations = await _inbox(http, team)
-            start = datetime.now(UTC) + timedelta(seconds=2)
+            # Room to schedule all of them before the first is due, on a busy machine too.
+            start = datetime.now(UTC) + timedelta(seconds=3)
             # Due one every 0.15 s over four and a half seconds, scheduled through both instances.
             for n, cid in enumerate(conversations):
                 url = (a.url, b.url)[n % 2]
@@ -84,10 +94,15 @@ async def test_scheduled_texts_go_once_each_though_an_instance_is_killed(spawn: 
     # before the kill, before its instance recorded it, may go twice (the send queue's
     # one window, persistence/commands/send_queue.py).
     assert len(bodies) - len(set(bodies)) <= 1
-    # On time: never early, and within seconds though an instance died among them.
+    # On time: never early, and within seconds though an instance died among them;
+    # only a text the dead instance had claimed may wait out its lease first.
+    late = []
     for x in arrivals:
         due = (start + timedelta(seconds=0.15 * int((x.field("Body") or "0").split()[-1]))).timestamp()
-        assert due - 0.05 <= x.at < due + 8, (x.field("Body"), x.at - due)
+        assert due - 0.05 <= x.at < due + LEASE + 5, (x.field("Body"), x.at - due)
+        if x.at >= due + 8:
+            late.append(x.field("Body"))
+    assert len(late) <= 5, late  # the few in flight at the kill
     # Each went to its own contact: the text scheduled in a conversation went there.
     assert {(x.field("To"), x.field("Body")) for x in arrivals} == {
         (f"+1415555{n:04d}", f"Reminder {n}") for n in range(COUNT)
