@@ -63,6 +63,8 @@ async def actor_and_expiry(
 ) -> tuple[Actor, int]:
     """The active user a token names and when the token expires (Unix seconds), or 401.
 
+    The user comes from the process's actor cache when it remembers them
+    (server/actor_cache.py: forgotten on revocation), else from the database.
     A live connection uses the expiry to close itself when the token does, and
     passes ``user_of`` to read the user with other connections' (batched).
     """
@@ -70,14 +72,31 @@ async def actor_and_expiry(
         claims = read_claims(svc.secret, token)
     except InvalidToken as exc:
         raise ApiError(401, "unauthorized", str(exc)) from None
+    actor = await _active_user(svc, claims.user_id, user_of)
+    if actor is None or actor.organization_id != claims.organization_id:
+        raise ApiError(401, "unauthorized", "The token's user no longer has access.")
+    return actor, claims.expires_at
+
+
+async def _active_user(
+    svc: Services, user_id: int, user_of: Callable[[int], Awaitable[User | None]] | None
+) -> Actor | None:
+    """``user_id`` as an Actor if active: remembered, or read (and remembered while nothing is revoked)."""
+    cache = svc.actors
+    if cache is not None and (actor := cache.get(user_id)) is not None:
+        return actor
+    generation = cache.generation if cache is not None else 0
     if user_of is not None:
-        user = await user_of(claims.user_id)
+        user = await user_of(user_id)
     else:
         async with svc.db.session() as session:
-            user = await session.scalar(select(User).where(User.id == claims.user_id))
-    if user is None or not user.active or user.organization_id != claims.organization_id:
-        raise ApiError(401, "unauthorized", "The token's user no longer has access.")
-    return Actor.of(user), claims.expires_at
+            user = await session.scalar(select(User).where(User.id == user_id))
+    if user is None or not user.active:
+        return None
+    actor = Actor.of(user)
+    if cache is not None:
+        cache.remember(actor, generation)
+    return actor
 
 
 async def authenticate(conn: HTTPConnection) -> Actor:

@@ -17,6 +17,7 @@ from persistence.outbox.outbox import Outbox
 from persistence.store.database import Database
 from presence import PresenceUnavailable, Tracker
 
+from .actor_cache import ActorCache
 from .live.hub import Hub
 from .login_throttle import LoginThrottle
 from .media_store import MediaStore
@@ -65,6 +66,20 @@ class Services:
     practice: Practice | None = None
     # Where uploaded media bytes go: None keeps them in the database (server/media_store.py).
     media_store: MediaStore | None = None
+    # Token users remembered between requests; the live hub forgets revoked ones (see ``actors``).
+    actor_cache: ActorCache = field(default_factory=ActorCache)
+
+    @property
+    def actors(self) -> ActorCache | None:
+        """The actor cache while the live hub hears revocations through a healthy broker, else None.
+
+        With nothing to tell this process of a revocation (no hub: a command
+        line, a test of one command; the broker away), a remembered user could
+        outlive their access, so every request reads its user instead.
+        """
+        live = self.live
+        listening = live is not None and live.hub.listening and live.broker.healthy
+        return self.actor_cache if listening else None
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -4,7 +4,8 @@ Rules a user of a texting tool expects: nobody changes their own role or
 deactivates themselves (ask another owner or admin: an organization can never
 lock itself out), only an owner may touch an owner or make one, and a
 deactivated user can no longer log in; their tokens stop working at once
-(tokens are checked against the user on every request).
+(every instance forgets what it remembered of the user when told of the
+change: docs/campaigns.md).
 """
 
 from __future__ import annotations

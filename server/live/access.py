@@ -48,8 +48,8 @@ class Access:
         self._users: Batcher[int, User | None] = Batcher(self._read_users)
 
     async def user(self, user_id: int) -> User | None:
-        """The user a connecting client's token names, read with other connections' (never kept:
-        a deactivated user must not connect again)."""
+        """The user a connecting client's token names, read with other connections' (never kept
+        here: server/actor_cache.py keeps the answer and forgets it when access is revoked)."""
         return await self._users.get(user_id)
 
     async def authorize(self, actor: Actor, channel: str) -> ChannelName:

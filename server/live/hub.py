@@ -24,6 +24,7 @@ from persistence.rules.channels import parse_channel
 from persistence.rules.events import EventRecord
 from persistence.store.database import Database
 
+from ..actor_cache import ActorCache
 from .access import Access
 from .batching import Batcher
 from .connection import Connection, ConnSub
@@ -67,8 +68,12 @@ class Hub:
         metrics: Metrics,
         *,
         max_subscriptions: int,
+        actors: ActorCache | None = None,
     ) -> None:
         self.db = db
+        # Token users this process remembers (server/actor_cache.py): forgotten on
+        # every revocation this hub hears of, and wholesale after a broker gap.
+        self.actors = actors if actors is not None else ActorCache()
         self.broker = broker
         self.presence = presence
         self.metrics = metrics
@@ -100,6 +105,11 @@ class Hub:
             current = await positions(session, {channel for channel, _ in wants})
         return {want: (current[want[0]], records) for want, records in read.items()}
 
+    @property
+    def listening(self) -> bool:
+        """True while the hub receives the broker's messages (other instances' revocations among them)."""
+        return self._sub is not None
+
     async def close(self) -> None:
         """Cancel the batched reads under way (the server is stopping)."""
         await self.access.close()
@@ -116,6 +126,7 @@ class Hub:
                 async for message in sub:
                     try:
                         if message is GAP or message.channel == "":
+                            self.actors.clear()  # a revocation may be among the lost
                             self.request_catch_up(self.channels)
                         elif message.channel == CONTROL_CHANNEL:
                             self._control(message.payload)
@@ -506,6 +517,7 @@ class Hub:
 
     def _revoke_local(self, user_id: int, campaign_id: int | None) -> None:
         self.access.forget(user_id, campaign_id)
+        self.actors.forget(user_id)
         for conn in list(self._by_user.get(user_id, ())):
             if campaign_id is None:
                 conn.kill(CLOSE_FORBIDDEN, "access revoked")

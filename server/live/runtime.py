@@ -127,7 +127,15 @@ async def running(svc: Services) -> AsyncIterator[None]:
             stale = await presence.forget_stale(since=utcnow() - retention)
             if stale:
                 logger.info("reported %d senders offline left online by the previous run", stale)
-        hub = Hub(svc.db, broker, presence, metrics, max_subscriptions=settings.live_max_subscriptions)
+        svc.actor_cache.clear()  # nothing told it of revocations while no hub ran
+        hub = Hub(
+            svc.db,
+            broker,
+            presence,
+            metrics,
+            max_subscriptions=settings.live_max_subscriptions,
+            actors=svc.actor_cache,
+        )
         publisher = Publisher(
             svc.db, broker, hub, metrics, retention=timedelta(hours=settings.event_retention_hours)
         )

@@ -6,6 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.live import runtime as live
+from server.services import Services
 from tests.support.worlds.accounts import PASSWORD, Login, add_user, login, make_org
 
 
@@ -95,9 +96,11 @@ def test_a_deactivated_user_loses_access_at_once(
     client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     revoked: list[int] = []
+    revoke = live.revoke_access
 
-    async def record(svc: object, *, user_id: int, campaign_id: int | None = None) -> None:
+    async def record(svc: Services, *, user_id: int, campaign_id: int | None = None) -> None:
         revoked.append(user_id)
+        await revoke(svc, user_id=user_id, campaign_id=campaign_id)
 
     monkeypatch.setattr(live, "revoke_access", record)
     make_org(database_url)
@@ -115,6 +118,25 @@ def test_a_deactivated_user_loses_access_at_once(
 
     client.patch(f"/api/users/{sam.user_id}", headers=owner.headers, json={"active": True})
     assert login(client, "sam@example.org", "texting-is-fun").user_id == sam.user_id
+
+
+def test_a_sweeper_whose_role_is_lowered_stops_sweeping_with_their_next_request(
+    client: TestClient, database_url: str
+) -> None:
+    make_org(database_url)
+    owner = login(client, "owner@example.org")
+    mo = add_user(client, owner, "mo@example.org", role="moderator", first="Mo")
+    assert client.get("/api/users", headers=mo.headers).status_code == 200
+
+    lowered = client.patch(f"/api/users/{mo.user_id}", headers=owner.headers, json={"role": "sender"})
+    assert lowered.status_code == 200, lowered.text
+    refused = client.get("/api/users", headers=mo.headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "forbidden"
+    assert client.get("/api/campaigns", headers=mo.headers).status_code == 200  # still a sender
+
+    client.patch(f"/api/users/{mo.user_id}", headers=owner.headers, json={"role": "admin"})
+    assert client.get("/api/users", headers=mo.headers).status_code == 200
 
 
 def test_user_changes_follow_the_role_rules(client: TestClient, database_url: str) -> None:
