@@ -7,14 +7,11 @@ out) is listed nowhere except the Follow-ups tab; it stays in the export.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,12 +24,14 @@ from persistence.rules.errors import InvalidInput, PermissionDenied
 from persistence.rules.phones import mask_phone
 from persistence.rules.status import derive_status
 from persistence.rules.text import storable
-from persistence.store.list_keys import follow_up_keys, name_keys, recent_keys, reply_keys, slot_keys
+from persistence.store.list_keys import Keys, follow_up_keys, name_keys, recent_keys, reply_keys, slot_keys
 from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
 from persistence.store.scope import Actor, campaign_for, conversation_for
 from persistence.store.types import utcnow
 
+from .keyset import Key, after, columns, decode, encode, order_by, typed
 from .tabs import tab_filter
+from .untabbed import untabbed_page
 
 __all__ = [
     "MAX_LIMIT",
@@ -51,8 +50,6 @@ SORTS = ("needs_reply", "recent", "az")
 MAX_LIMIT = 500
 
 SenderFilter = int | Literal["unassigned"] | None
-_Kind = Literal["int", "dt", "str"]
-_Key = tuple[ColumnElement[Any], bool, _Kind]  # expression, descending, kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,84 +58,23 @@ class Page:
     next_cursor: str | None
 
 
-def _typed(keys: list[tuple[ColumnElement[Any], bool]], kinds: str) -> list[_Key]:
-    kind_of: dict[str, _Kind] = {"i": "int", "d": "dt", "s": "str"}
-    return [(expr, desc, kind_of[k]) for (expr, desc), k in zip(keys, kinds, strict=True)]
+def _order(tab: str | None, sort: str) -> tuple[Callable[[Any], Keys], str, bool]:
+    """A list's keys (a function of the row), their kinds, and whether a slot's list reads them as is.
 
-
-def _keys(tab: str | None, sort: str, slot: bool) -> list[_Key]:
-    # The expressions the indexes of persistence.store.list_keys are made of;
-    # a slot's (one sender's, the pool's) own list is read through the slot
-    # indexes, except for the needs-reply order, which they hold.
-    c = Conversation
-    if tab == "initial":
-        return [(c.id.expression, False, "int")]  # upload order
-    if tab == "follow_ups":
-        keys, kinds = follow_up_keys(c), "di"
-    elif sort == "recent":
-        keys, kinds = recent_keys(c), "di"
-    elif sort == "az":
-        keys, kinds = name_keys(Contact), "ssi"
-    else:
-        return _typed(reply_keys(c), "iddi")
-    return _typed(slot_keys(keys) if slot else keys, kinds)
-
-
-def _encode(signature: str, values: list[Any]) -> str:
-    plain = [iso(v) if isinstance(v, datetime) else v for v in values]
-    raw = json.dumps({"s": signature, "v": plain}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str, signature: str, keys: list[_Key]) -> list[Any]:
-    bad = InvalidInput(
-        "The cursor is not valid for this list; start again without it.", code="invalid_cursor"
-    )
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        values = data["v"]
-        if data["s"] != signature or not isinstance(values, list) or len(values) != len(keys):
-            raise bad
-        out: list[Any] = []
-        for value, (_expr, _desc, kind) in zip(values, keys, strict=True):
-            if kind == "dt":
-                moment = datetime.fromisoformat(value)
-                if moment.tzinfo is None:
-                    raise bad
-                out.append(moment)
-            elif kind == "int":
-                if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
-                    raise bad
-                out.append(value)
-            else:
-                if not isinstance(value, str) or not storable(value):
-                    raise bad
-                out.append(value)
-        return out
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
-        raise bad from None
-
-
-def _after(keys: list[_Key], values: list[Any]) -> ColumnElement[bool]:
-    """Rows strictly after ``values`` in the keys' order (mixed directions allowed).
-
-    The leading keys that share a direction are also bounded as one row value,
-    which an index on them seeks to instead of reading every earlier row.
+    The keys are the expressions the indexes of persistence.store.list_keys are
+    made of; a slot's (one sender's, the pool's) own list is read through the
+    slot indexes (``slot_keys``), except in upload and needs-reply order, which
+    they hold.
     """
-    clauses: list[ColumnElement[bool]] = []
-    for i, (expr, desc, _kind) in enumerate(keys):
-        equal = [keys[j][0] == values[j] for j in range(i)]
-        step = expr < values[i] if desc else expr > values[i]
-        clauses.append(and_(*equal, step))
-    first = keys[0][1]
-    same = 1
-    while same < len(keys) and keys[same][1] == first:
-        same += 1
-    if same == len(keys):
-        left, right = tuple_(*(k[0] for k in keys)), tuple_(*values)
-        return left < right if first else left > right
-    prefix, bound = tuple_(*(k[0] for k in keys[:same])), tuple_(*values[:same])
-    return and_(prefix <= bound if first else prefix >= bound, or_(*clauses))
+    if tab == "initial":
+        return (lambda c: [(c.id.expression, False)]), "i", True  # upload order
+    if tab == "follow_ups":
+        return follow_up_keys, "di", False
+    if sort == "recent":
+        return recent_keys, "di", False
+    if sort == "az":
+        return (lambda _c: name_keys(Contact)), "ssi", False
+    return reply_keys, "iddi", True
 
 
 def _escape_like(text: str) -> str:
@@ -159,44 +95,46 @@ def page_query(
     sort: str,
     limit: int,
     cursor: str | None,
-) -> tuple[Select[Any, *tuple[Any, ...]], list[_Key], str]:
+) -> tuple[Select[Any, *tuple[Any, ...]], list[Key], str]:
     """The SELECT of one page's ids and sort keys (one row more than ``limit``), its keys, its signature."""
     c = Conversation
+    if search is not None and not storable(search):
+        raise InvalidInput("'search' has characters that cannot be searched for.")
+    needle = (search or "").strip().lower()
+    keys_of, kinds, as_is = _order(tab, sort)
+    keys = typed(slot_keys(keys_of(c)) if sender is not None and not as_is else keys_of(c), kinds)
+    # "2": A-Z ends on the contact id now; an older cursor is refused, not misread.
+    signature = f"{campaign.id}:{tab}:{sort}:2"
+    values = decode(cursor, signature, keys) if cursor else None
+    if tab is None and sender is None and not needle and sort != "az":
+        # No index holds this list in these orders (it has every fresh upload): merge its parts'.
+        return untabbed_page(campaign.id, keys_of, kinds, values, limit), keys, signature
     where: list[ColumnElement[bool]] = [c.campaign_id == campaign.id, tab_filter(tab, campaign, utcnow())]
     if sender == UNASSIGNED_KEY:
         where.append(c.assigned_to.is_(None))
     elif sender is not None:
         where.append(c.assigned_to == sender)
     needs_contact = False
-    if search is not None and not storable(search):
-        raise InvalidInput("'search' has characters that cannot be searched for.")
-    if search and search.strip():
-        needle = f"%{_escape_like(search.strip().lower())}%"
-        where.append(func.lower(Contact.first_name + " " + Contact.last_name).like(needle, escape="\\"))
+    if needle:
+        pattern = f"%{_escape_like(needle)}%"
+        where.append(func.lower(Contact.first_name + " " + Contact.last_name).like(pattern, escape="\\"))
         needs_contact = True
     else:
         # Archived conversations leave the lists; a search still finds them.
         where.append(c.archived.is_(False))
-    keys = _keys(tab, sort, sender is not None)
     if sort == "az" and tab not in ("initial", "follow_ups"):
         needs_contact = True
     if needs_contact:
         # Implied by the join, but said so the name index (campaign, names) applies.
         where.append(Contact.campaign_id == campaign.id)
-    # "2": A-Z ends on the contact id now; an older cursor is refused, not misread.
-    signature = f"{campaign.id}:{tab}:{sort}:2"
-    if cursor:
-        where.append(_after(keys, _decode(cursor, signature, keys)))
+    if values is not None:
+        where.append(after(keys, values))
     # Pick the page's ids first, joining contacts only when a filter or key
     # needs them: on a big campaign the join then touches one page of rows.
-    picked = select(c.id.label("picked_id"), *(expr.label(f"k{i}") for i, (expr, _d, _k) in enumerate(keys)))
+    picked = select(c.id.label("picked_id"), *columns(keys))
     if needs_contact:
         picked = picked.join(Contact, Contact.id == c.contact_id)
-    page = (
-        picked.where(*where)
-        .order_by(*(expr.desc() if desc else expr.asc() for expr, desc, _kind in keys))
-        .limit(limit + 1)
-    )
+    page = picked.where(*where).order_by(*order_by([expr for expr, _d, _k in keys], keys)).limit(limit + 1)
     return page, keys, signature
 
 
@@ -243,9 +181,7 @@ async def list_conversations(
         select(c, Contact.first_name, Contact.last_name, Contact.phone, *page_keys)
         .join(page, page.c.picked_id == c.id)
         .join(Contact, Contact.id == c.contact_id)
-        .order_by(
-            *(key.desc() if desc else key.asc() for key, (_e, desc, _k) in zip(page_keys, keys, strict=True))
-        )
+        .order_by(*order_by(page_keys, keys))
     )
     result = (await session.execute(stmt)).all()
     redact = await _redacts(session, actor.organization_id)
@@ -253,7 +189,7 @@ async def list_conversations(
     next_cursor = None
     if len(result) > limit:
         last = result[limit - 1]
-        next_cursor = _encode(signature, list(last[4:]))
+        next_cursor = encode(signature, list(last[4:]))
     return Page(rows, next_cursor)
 
 

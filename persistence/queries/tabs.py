@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from persistence.rules.campaign import window_state
 from persistence.rules.channels import UNASSIGNED_KEY
 from persistence.rules.errors import PermissionDenied
-from persistence.store.list_keys import follow_ups, opted_out, responses
+from persistence.store.list_keys import follow_ups, listed, opted_out, responses
 from persistence.store.models import Campaign, Conversation
 from persistence.store.scope import Actor, campaign_for
 from persistence.store.types import utcnow
@@ -42,7 +42,7 @@ def tab_filter(tab: str | None, campaign: Campaign, now: datetime) -> ColumnElem
         return follow_ups(c)
     if tab == "opt_outs":
         return opted_out(c)
-    return or_(c.opted_out, c.initial_sent_at.is_(None), c.has_replied)
+    return listed(c)
 
 
 async def tab_counts(

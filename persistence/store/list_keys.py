@@ -6,7 +6,9 @@ SQLite read a page in index order instead of sorting every matching row of a
 campaign. Constants are rendered inline (never as bound parameters): an index
 on ``coalesce(x, $1)`` would match no query. The indexes on conversations are
 partial, on tabs a freshly uploaded conversation is never in (Responses,
-Follow-ups, Opt Outs), so an upload does not maintain them.
+Follow-ups, Opt Outs), so an upload does not maintain them; the freshly
+uploaded rows of the untabbed list share every sort key but the id, so that
+list reads them by primary key (``queries.untabbed``).
 ``tests/persistence/queries/test_list_indexes.py`` shows the plans use them.
 """
 
@@ -15,25 +17,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, and_, case, func, literal, literal_column
+from sqlalchemy import Index, Integer, and_, case, cast, false, func, literal, literal_column, null, or_
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from .types import UTCDateTime
 
 __all__ = [
     "EPOCH",
+    "FreshRow",
     "Keys",
     "epoch_or",
     "follow_up_keys",
     "follow_ups",
+    "fresh",
     "green_dot",
     "list_indexes",
+    "listed",
     "name_keys",
     "opted_out",
     "recent_keys",
     "reply_keys",
     "responses",
     "slot_keys",
+    "touched",
+    "untexted",
     "waiting_rows",
 ]
 
@@ -75,6 +82,46 @@ def opted_out(c: Any) -> ColumnElement[bool]:
     # IS TRUE, not the bare column: SQLite renders that as "= 1" in a query but
     # not in an index's WHERE, and would then never use the partial index.
     return c.opted_out.is_(True)  # type: ignore[no-any-return]
+
+
+def untexted(c: Any) -> ColumnElement[bool]:
+    """Never texted, never answered, not opted out: the untabbed list's rows in no tab but Initial."""
+    return and_(c.initial_sent_at.is_(None), ~c.has_replied, ~c.opted_out)
+
+
+def listed(c: Any) -> ColumnElement[bool]:
+    """The untabbed list: every conversation but the ones texted and never answered (nor opted out)."""
+    return or_(responses(c), opted_out(c), untexted(c))
+
+
+def _written(c: Any) -> ColumnElement[bool]:
+    # Set by a text or an answer (which also set initial_sent_at or has_replied); an upload leaves them so.
+    return or_(c.needs_reply.is_(True), c.needs_reply_since.is_not(None), c.last_message_at.is_not(None))
+
+
+def fresh(c: Any) -> ColumnElement[bool]:
+    """Untexted rows as an upload leaves them: every sort key but the id the same (``FreshRow``)."""
+    return and_(untexted(c), ~_written(c))
+
+
+def touched(c: Any) -> ColumnElement[bool]:
+    """Untexted rows that are not fresh; nothing writes them, but the lists must not lose one."""
+    return and_(untexted(c), _written(c))
+
+
+class FreshRow:
+    """A ``fresh`` row's columns as the sort keys read them: constants, but for the id.
+
+    The keys of ``FreshRow(c)`` are a fresh row's keys written without its
+    columns, so a list can tell where all fresh rows stand against a cursor
+    (``queries.keyset.last_key_after``) and read them in id order.
+    """
+
+    def __init__(self, conversation: Any) -> None:
+        self.id = conversation.id
+        self.opted_out = self.needs_reply = false()
+        # Typed, so coalesce(NULL, epoch) is a time on PostgreSQL too.
+        self.needs_reply_since = self.last_message_at = cast(null(), UTCDateTime())
 
 
 # (expression, descending) pairs, in ORDER BY order.
@@ -154,6 +201,14 @@ def list_indexes(conversation: Any, contact: Any) -> list[Index]:
         ),
         _index("ix_conversations_follow_ups", [c.campaign_id], follow_up_keys(c), follow_ups(c)),
         _index("ix_conversations_opt_outs", [c.campaign_id], reply_keys(c), opted_out(c)),
+        _index(
+            "ix_conversations_opt_outs_recent",
+            [c.campaign_id],
+            [(e, False) for e, _d in recent_keys(c)],
+            opted_out(c),
+        ),
+        # Rows no message writes: the untabbed list finds them without reading the fresh ones.
+        _index("ix_conversations_untexted_touched", [c.campaign_id], [], touched(c)),
         _index("ix_contacts_campaign_name", [contact.campaign_id], name_keys(contact)),
         # The overview's oldest waiting reply of each slot: only the waiting rows, their wait in order.
         _index(

@@ -3,7 +3,10 @@
 The lists' ORDER BY and the expression indexes of ``persistence.store.list_keys``
 are built from the same expressions; these plans show the database agrees that
 they match (PostgreSQL with sorting priced out, SQLite's query plan), on the
-first page and on a later one (keyset bound as an index condition).
+first page and on a later one (keyset bound as an index condition). The whole
+campaign's untabbed list merges its parts (``persistence.queries.untabbed``):
+each part is read in order from its own index, and only a page's worth of each
+is sorted.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import pytest
 from sqlalchemy import Select, literal, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from persistence.queries.conversations import _encode, page_query
+from persistence.queries.conversations import page_query
+from persistence.queries.keyset import encode
 from persistence.store.database import Database
 from persistence.store.models import Campaign
 from tests.support.worlds.messaging import add_campaign, build
@@ -125,7 +129,7 @@ async def test_a_list_page_is_read_in_index_order(
         assert index in plan, plan
         assert order == "index order", plan
         # The next page starts after the first's last row: still the index's order.
-        cursor = _encode(signature, list(rows[4][1:]))
+        cursor = encode(signature, list(rows[4][1:]))
         second, _keys, _sig = page_query(campaign, search=None, limit=5, cursor=cursor, **_args(query))
         plan, order = await _plan(conn, second, index)
         assert index in plan, plan
@@ -135,3 +139,144 @@ async def test_a_list_page_is_read_in_index_order(
 
 def _args(query: dict[str, Any]) -> dict[str, Any]:
     return {"sender": None, **query}
+
+
+# The untabbed list's parts, in the order the query names them: Responses, Opt
+# Outs, the untexted rows a message touched (none here: sorted, from their
+# partial index), and the fresh rows by primary key (None).
+UNTABBED: list[tuple[str, str, list[str | None]]] = [
+    (
+        "needs reply",
+        "needs_reply",
+        [
+            "ix_conversations_responses",
+            "ix_conversations_opt_outs",
+            "ix_conversations_untexted_touched",
+            None,
+        ],
+    ),
+    (
+        "recent",
+        "recent",
+        [
+            "ix_conversations_responses_recent",
+            "ix_conversations_opt_outs_recent",
+            "ix_conversations_untexted_touched",
+            None,
+        ],
+    ),
+]
+TOUCHED = "ix_conversations_untexted_touched"
+
+
+def _nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *(n for child in node.get("Plans", []) for n in _nodes(child))]
+
+
+def _indexes(node: dict[str, Any]) -> set[str]:
+    return {n["Index Name"] for n in _nodes(node) if "Index Name" in n}
+
+
+def _sorts(node: dict[str, Any]) -> bool:
+    return any(n["Node Type"] in ("Sort", "Incremental Sort") for n in _nodes(node))
+
+
+async def _postgres_parts(conn: AsyncConnection, query: Select[Any]) -> dict[str, bool]:
+    """Each part's index (the primary key's as None) and whether the part sorts its rows before its LIMIT.
+
+    Also checks that any other sort is of a part's LIMITed rows or of the
+    touched rows: never of the campaign.
+    """
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    await conn.execute(text("SET LOCAL enable_sort = off"))
+    await conn.execute(text("SET LOCAL enable_seqscan = off"))
+    await conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    await conn.exec_driver_sql(f"PREPARE listed AS {compiled}")
+    values = ", ".join(
+        str(
+            literal(compiled.params[n], compiled.binds[n].type).compile(
+                dialect=conn.dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        for n in compiled.positiontup or ()
+    )
+    plan: Any = (await conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) EXECUTE listed({values})")).scalar()
+    await conn.exec_driver_sql("DEALLOCATE listed")
+    root = plan[0]["Plan"]
+    scans = [n for n in _nodes(root) if n.get("Relation Name") == "conversations"]
+    assert all(n["Node Type"] != "Seq Scan" for n in scans), plan
+    parts = [
+        n
+        for n in _nodes(root)
+        if n["Node Type"] == "Limit"
+        and sum(m.get("Relation Name") == "conversations" for m in _nodes(n)) == 1
+    ]
+    for sort in (n for n in _nodes(root) if n["Node Type"] in ("Sort", "Incremental Sort")):
+        below = _nodes(sort)[1:]
+        assert any(n["Node Type"] == "Limit" for n in below) or TOUCHED in _indexes(sort), plan
+    found: dict[str, bool] = {}
+    for part in parts:
+        (name,) = _indexes(part) or {"conversations_pkey"}
+        found[name] = _sorts(part)
+    return {("" if name == "conversations_pkey" else name): sorted_ for name, sorted_ in found.items()}
+
+
+async def _sqlite_parts(
+    conn: AsyncConnection, query: Select[Any], indexes: list[str | None]
+) -> dict[str, bool]:
+    """As ``_postgres_parts``, from SQLite's plan, each part held to its index by ``INDEXED BY``."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    sql = str(compiled)
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    pieces = sql.split("FROM conversations \n")
+    assert len(pieces) == len(indexes) + 1, sql
+    sql = pieces[0] + "".join(
+        f"FROM conversations {'NOT INDEXED' if index is None else f'INDEXED BY {index}'} \n{piece}"
+        for index, piece in zip(indexes, pieces[1:], strict=True)
+    )
+    plan: list[Any] = list((await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)).all())
+    rows = [(int(r[0]), int(r[1]), str(r[3])) for r in plan]  # id, parent, detail
+    children: dict[int, list[str]] = {}
+    for node, parent, detail in rows:
+        children.setdefault(parent, []).append(detail)
+        children.setdefault(node, [])
+    details = " | ".join(r[-1] for r in rows)
+    found: dict[str, bool] = {}
+    for node, _parent, detail in rows:
+        if detail.startswith(("CO-ROUTINE part", "MATERIALIZE part")):
+            # The primary key's part: a SEARCH of a rowid range, or (first page) a SCAN in rowid order.
+            (read,) = [
+                d for d in children[node] if d.startswith(("SEARCH conversations", "SCAN conversations"))
+            ]
+            name = read.split("USING INDEX ")[1].split()[0] if "USING INDEX " in read else ""
+            assert name or "PRIMARY KEY" in read or read == "SCAN conversations", details
+            found[name] = "USE TEMP B-TREE FOR ORDER BY" in children[node]
+    # Any other sort is of a part's rows, after its LIMIT, for the merge.
+    for _node, parent, detail in rows:
+        if detail == "USE TEMP B-TREE FOR ORDER BY":
+            siblings = children[parent]
+            assert any(
+                s.startswith(("SCAN part", "CO-ROUTINE part", "MATERIALIZE part")) for s in siblings
+            ) or any(TOUCHED in s for s in siblings), details
+    return found
+
+
+@pytest.mark.parametrize(("label", "sort", "indexes"), UNTABBED, ids=[c[0] for c in UNTABBED])
+async def test_the_untabbed_list_merges_its_parts_each_read_in_index_order(
+    db: Database, label: str, sort: str, indexes: list[str | None]
+) -> None:
+    campaign = await _campaign(db)
+    args: dict[str, Any] = {"sender": None, "tab": None, "search": None, "sort": sort, "limit": 5}
+    first, _keys, signature = page_query(campaign, cursor=None, **args)
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(first)).all()
+        assert len(rows) == 6, label
+        later, _keys, _sig = page_query(campaign, cursor=encode(signature, list(rows[4][1:])), **args)
+        # Only the touched rows (none, as the app writes) are sorted before their part's LIMIT.
+        expected = {index or "": index == TOUCHED for index in indexes}
+        for page in (first, later):
+            if conn.dialect.name == "postgresql":
+                assert await _postgres_parts(conn, page) == expected, label
+            else:
+                assert await _sqlite_parts(conn, page, indexes) == expected, label
+        await conn.rollback()
