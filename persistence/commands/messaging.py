@@ -17,18 +17,20 @@ never change the conversation's status.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from persistence.commands.consent import queue_consent
 from persistence.commands.media import attachments
 from persistence.outbox.notify import conversation_channels, emit_conversation, emit_counts, iso
-from persistence.outbox.record import emit
+from persistence.outbox.record import emit, write_with_events
 from persistence.rules.campaign import WINDOW_PASSED_MESSAGE, refusal, window_state
 from persistence.rules.channels import slot_row
 from persistence.rules.errors import Conflict, InvalidInput, Locked, NotFound, PermissionDenied
@@ -37,10 +39,11 @@ from persistence.rules.segments import plain_punctuation, segments
 from persistence.rules.status import Counts, contribution
 from persistence.rules.text import storable
 from persistence.rules.texting_hours import TextingHours, check_hours
-from persistence.store.counters import apply_deltas
+from persistence.store.counters import apply_deltas, deltas_write
 from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization, User
 from persistence.store.scope import Actor
 from persistence.store.types import utcnow
+from persistence.store.write import Write
 
 __all__ = [
     "MAX_BODY_CHARS",
@@ -253,6 +256,50 @@ _SEND_CONTEXT = (
     .where(Conversation.id == bindparam("conversation"), Contact.organization_id == bindparam("organization"))
     .with_for_update(of=Conversation)
 )
+# On PostgreSQL the message's id is taken with the context, so that the
+# message, the conversation's columns, the counters and the events can all be
+# written in one statement (``record.write_with_events``); SQLite has no
+# sequence and inserts the message first.
+_SEND_CONTEXT_RESERVING = _SEND_CONTEXT.add_columns(func.nextval("messages_id_seq"))
+
+# What a text changes on its conversation, written from the object's values
+# (all of them, so that every send is one statement shape), and the message
+# itself: built once, on the tables (the ORM's machinery would only add cost).
+_SENT_COLUMNS = (
+    "initial_sent_at",
+    "follow_up_sent_at",
+    "last_outbound_at",
+    "last_message_at",
+    "needs_reply",
+    "needs_reply_since",
+)
+_conversations, _messages = cast(Table, Conversation.__table__), cast(Table, Message.__table__)
+_CONVERSATION_SENT = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("sent_conversation"))
+    .values({column: bindparam(f"sent_{column}") for column in _SENT_COLUMNS})
+)
+_MESSAGE_COLUMNS = (
+    "organization_id",
+    "conversation_id",
+    "direction",
+    "body",
+    "media_urls",
+    "media",
+    "sender_id",
+    "delivery_status",
+    "automatic",
+    "send_attempts",
+    "created_at",
+)
+_NEW_MESSAGE = (
+    insert(_messages)
+    .values({column: bindparam(f"new_{column}") for column in _MESSAGE_COLUMNS})
+    .returning(_messages.c.id)
+)
+_NEW_MESSAGE_WITH_ID = insert(_messages).values(
+    {column: bindparam(f"new_{column}") for column in ("id", *_MESSAGE_COLUMNS)}
+)
 
 
 async def send_message(
@@ -285,16 +332,18 @@ async def send_message(
         raise InvalidInput("A message is either a note or a follow-up, not both.", code="invalid_input")
     if note and media_ids:
         raise InvalidInput("A note is never sent, so it carries no media.", code="invalid_input")
+    reserving = session.get_bind().dialect.name == "postgresql"
     found = (
         await session.execute(
-            _SEND_CONTEXT,
+            _SEND_CONTEXT_RESERVING if reserving else _SEND_CONTEXT,
             {"conversation": conversation_id, "actor": actor.user_id, "organization": actor.organization_id},
         )
     ).one_or_none()
     if found is None:
         raise NotFound(f"No conversation {conversation_id}.")
     conversation, campaign, phone, contact_first, contact_last, signer_first, signer_last = found[:7]
-    org_number, plain, opted_out_number = found[7:]
+    org_number, plain, opted_out_number = found[7:10]
+    message_id: int | None = found[10] if reserving else None
     if not actor.is_sweeper and conversation.assigned_to != actor.user_id:
         raise PermissionDenied("This conversation is not assigned to you.")
     if note:
@@ -302,7 +351,9 @@ async def send_message(
             raise PermissionDenied("Only owners, admins and moderators may add notes.")
         if body is None:
             raise InvalidInput("A note needs a 'body'.", code="empty_body")
-        return await _write(session, actor, conversation, check_body(body), "note", to=None, from_=None)
+        return await _write(
+            session, actor, conversation, check_body(body), "note", to=None, from_=None, message_id=message_id
+        )
 
     refused = refusal(campaign.status) if campaign is not None else None
     if refused is not None:
@@ -324,25 +375,48 @@ async def send_message(
     check_hours(hours, phone, now)
     text = check_body(plain_punctuation(text) if plain else text, may_be_empty=bool(media))
     before = contribution_of(conversation)
+    changes: dict[str, Any] = {
+        "last_outbound_at": now,
+        "last_message_at": now,
+        "needs_reply": False,
+        "needs_reply_since": None,
+    }
     if kind == "initial" or conversation.initial_sent_at is None:
-        conversation.initial_sent_at = now
+        changes["initial_sent_at"] = now
     if kind == "follow_up":
-        conversation.follow_up_sent_at = now
-    conversation.last_outbound_at = now
-    conversation.last_message_at = now
-    conversation.needs_reply = False
-    conversation.needs_reply_since = None
+        changes["follow_up_sent_at"] = now
+    # The object takes the new values as stored: the statement below stores
+    # them, with the message, instead of the ORM's own UPDATE.
+    for column, value in changes.items():
+        set_committed_value(conversation, column, value)
+    sent = {f"sent_{column}": getattr(conversation, column) for column in _SENT_COLUMNS}
+    writes = [Write(_CONVERSATION_SENT, {"sent_conversation": conversation.id, **sent})]
     deltas = slot_delta(conversation, before)
     consent = None
     if campaign is None:  # campaign texts stay one human action each: no automatic consent text
         consent = await queue_consent(session, conversation, actor.organization_id, phone, now=now)
         if consent is not None:
             emit_message(session, conversation, consent)
-    out = await _write(
-        session, actor, conversation, text, kind, to=phone, from_=org_number, now=now, media=media
-    )
-    await apply_conversation_deltas(session, conversation, deltas)
+            # The consent text goes first, so the text itself takes an id after it.
+            message_id = None
+    if deltas and conversation.campaign_id is not None:
+        counters = deltas_write(session.get_bind().dialect.name, conversation.campaign_id, deltas)
+        writes += [counters] if counters is not None else []
+        emit_counts(session, conversation.campaign_id, deltas)
     emit_conversation(session, conversation)
+    out = await _write(
+        session,
+        actor,
+        conversation,
+        text,
+        kind,
+        to=phone,
+        from_=org_number,
+        now=now,
+        media=media,
+        message_id=message_id,
+        writes=writes,
+    )
     return Outbound(out.message, conversation, out.to, out.from_, kind, consent) if consent else out
 
 
@@ -366,19 +440,36 @@ async def _write(
     from_: str | None,
     now: datetime | None = None,
     media: list[dict[str, Any]] | None = None,
+    message_id: int | None = None,
+    writes: Sequence[Write] = (),
 ) -> Outbound:
-    message = Message(
-        organization_id=actor.organization_id,
-        conversation_id=conversation.id,
-        direction="note" if kind == "note" else "outbound",
-        body=text,
-        media_urls=[],
-        media=media or None,
-        sender_id=actor.user_id,
-        delivery_status=None if kind == "note" else "queued",
-        created_at=now or utcnow(),
-    )
-    session.add(message)
-    await session.flush()
+    """Write the message, ``writes`` and the events in as few round trips as the database allows.
+
+    ``message_id``: reserved with the context (PostgreSQL); without one the
+    message goes in first, for its id.
+    """
+    values: dict[str, Any] = {
+        "organization_id": actor.organization_id,
+        "conversation_id": conversation.id,
+        "direction": "note" if kind == "note" else "outbound",
+        "body": text,
+        "media_urls": [],
+        "media": media or None,
+        "sender_id": actor.user_id,
+        "delivery_status": None if kind == "note" else "queued",
+        "automatic": False,
+        "send_attempts": 0,
+        "created_at": now or utcnow(),
+    }
+    params = {f"new_{column}": value for column, value in values.items()}
+    if message_id is None:
+        message_id = await session.scalar(_NEW_MESSAGE, params)
+        inserts: list[Write] = []
+    else:
+        inserts = [Write(_NEW_MESSAGE_WITH_ID, {"new_id": message_id, **params})]
+    # Not added to the session: the statements store it; the answer and the
+    # events are built from it.
+    message = Message(id=message_id, **values)
     emit_message(session, conversation, message)
+    await write_with_events(session, *writes, *inserts)
     return Outbound(message, conversation, to, from_, kind)

@@ -19,13 +19,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from persistence.commands.messaging import emit_message
 from persistence.commands.receipts import apply_receipts, carrier_actions, emit_delivery
+from persistence.outbox.record import write_with_events
 from persistence.rules.delivery import MAX_TRIES, backoff_seconds, describe_error
-from persistence.store.models import Campaign, Contact, Conversation, Message, OptOut, Organization
+from persistence.store.models import (
+    Campaign,
+    Contact,
+    Conversation,
+    DeliveryReceipt,
+    Message,
+    OptOut,
+    Organization,
+)
+from persistence.store.write import Write
 
 __all__ = [
     "Claimed",
@@ -146,11 +159,35 @@ async def claim_next(
 
 
 _LOCKED_WITH_CONVERSATION = (
-    select(Message, Conversation)
+    select(
+        Message,
+        Conversation,
+        # Receipts that came before the provider's answer (rare): only then are they read.
+        exists()
+        .where(
+            DeliveryReceipt.organization_id == Message.organization_id,
+            DeliveryReceipt.provider_message_id == bindparam("sid"),
+            DeliveryReceipt.applied_at.is_(None),
+        )
+        .label("early_receipts"),
+    )
     .join(Conversation, Conversation.id == Message.conversation_id)
     .where(Message.id == bindparam("m"))
     .with_for_update(of=Message)
     .execution_options(populate_existing=True)
+)
+
+
+# What the provider's answer changes on the message, built once on the table.
+_messages = cast(Table, Message.__table__)
+_MESSAGE_SENT = (
+    update(_messages)
+    .where(_messages.c.id == bindparam("sent_message"))
+    .values(
+        provider_message_id=bindparam("sent_sid"),
+        delivery_attempt_at=None,
+        delivery_status=bindparam("sent_status"),
+    )
 )
 
 
@@ -166,17 +203,33 @@ async def _locked(session: AsyncSession, message_id: int) -> Message | None:
 async def record_sent(session: AsyncSession, message_id: int, provider_message_id: str) -> Message | None:
     """The provider took the text: ``sent``, its id stored, early receipts applied."""
     # The conversation comes with the message (its event needs it): one round trip, not two.
-    row = (await session.execute(_LOCKED_WITH_CONVERSATION, {"m": message_id})).one_or_none()
+    row = (
+        await session.execute(_LOCKED_WITH_CONVERSATION, {"m": message_id, "sid": provider_message_id})
+    ).one_or_none()
     if row is None:
         return None
-    message = row[0]
-    message.provider_message_id = provider_message_id
-    message.delivery_attempt_at = None
+    message, conversation, early_receipts = row
+    changes: dict[str, Any] = {"provider_message_id": provider_message_id, "delivery_attempt_at": None}
     if message.delivery_status == "queued":
-        message.delivery_status = "sent"
-        await emit_delivery(session, message)
-    await session.flush()
-    await apply_receipts(session, message.organization_id, provider_message_id, locked=message)
+        changes["delivery_status"] = "sent"
+    # The object takes the values as stored: one statement stores them with the event.
+    for column, value in changes.items():
+        set_committed_value(message, column, value)
+    if "delivery_status" in changes:
+        emit_message(session, conversation, message)
+    await write_with_events(
+        session,
+        Write(
+            _MESSAGE_SENT,
+            {
+                "sent_message": message.id,
+                "sent_sid": provider_message_id,
+                "sent_status": message.delivery_status,
+            },
+        ),
+    )
+    if early_receipts:
+        await apply_receipts(session, message.organization_id, provider_message_id, locked=message)
     return message
 
 

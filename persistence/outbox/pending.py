@@ -31,6 +31,9 @@ class Pending:
 
     events: list[QueuedEvent] = field(default_factory=list)
     counts: CountMarks = field(default_factory=dict)
+    # Written before commit (``record.write_with_events``), with their channels.
+    written: list[EventRecord] = field(default_factory=list)
+    written_channels: set[str] = field(default_factory=set)
     # After commit: the events as written and numbered.
     committed: list[EventRecord] = field(default_factory=list)
 

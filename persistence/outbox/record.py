@@ -18,20 +18,25 @@ a time anyway and allocates here.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, bindparam, insert, select
+from sqlalchemy import BigInteger, Table, bindparam, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine.interfaces import BindTyping, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.expression import any_
 
 from persistence.outbox.pending import pending
 from persistence.rules.events import EventRecord
 from persistence.store.models import ChannelSeq, Event
 from persistence.store.types import utcnow
+from persistence.store.write import Write
 
 __all__ = [
     "committed",
@@ -40,6 +45,7 @@ __all__ = [
     "flush_events",
     "lock_channel",
     "numbered",
+    "write_with_events",
 ]
 
 
@@ -83,8 +89,31 @@ async def lock_channel(session: AsyncSession, channel: str) -> None:
     await _allocate(session, {channel: 0})
 
 
+async def write_with_events(session: AsyncSession, *writes: Write) -> None:
+    """Run ``writes`` and write the events queued so far, in one round trip on PostgreSQL.
+
+    A hot command (a send) hands over its row changes instead of executing
+    them one by one: on PostgreSQL they ride as data-modifying CTEs of the
+    events' INSERT, so the whole change is one statement; elsewhere they run
+    in order before it. The writes return nothing, give every column with a
+    default its value (no default runs inside a CTE), and no two of them may
+    change the same row (PostgreSQL applies only one change per row and
+    statement). Events queued later in the transaction are written at commit.
+    """
+    todo = pending(session)
+    queue, todo.events = todo.events, []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres or not queue or len(queue) > _MAX_EVENTS_WITH_WRITES:
+        for write in writes:
+            await session.execute(write.statement, write.params)
+        writes = ()
+    records = await _insert(session, queue, writes)
+    todo.written.extend(records)
+    todo.written_channels.update(r.channel for r in records)
+
+
 async def flush_events(session: AsyncSession) -> list[EventRecord]:
-    """Write every queued event of ``session``; return them in seq order per channel.
+    """Write every queued event of ``session``; return all it wrote, in seq order per channel.
 
     On PostgreSQL the rows go in without a seq and the database numbers them
     while the transaction commits (migration 0002), so the channel's counter
@@ -92,7 +121,36 @@ async def flush_events(session: AsyncSession) -> list[EventRecord]:
     until :func:`numbered` reads their numbers after the commit. Elsewhere
     (SQLite, one writer at a time) the seqs are allocated here.
     """
-    queue, pending(session).events = pending(session).events, []
+    todo = pending(session)
+    if todo.written_channels and session.get_bind().dialect.name == "postgresql":
+        await _keep_lock_order(session, {channel for channel, _kind, _data in todo.events})
+    await write_with_events(session)
+    records, todo.written = todo.written, []
+    todo.written_channels.clear()
+    return records
+
+
+async def _keep_lock_order(session: AsyncSession, channels: set[str]) -> None:
+    """Lock now the new channels that sort before one written earlier in the transaction.
+
+    The commit numbers (and locks) channels in the order their rows went in,
+    each insert sorted by channel. Events written in two inserts could lock a
+    later-sorting channel first; locking the early ones now keeps the order.
+    """
+    written = pending(session).written_channels
+    early = {channel for channel in channels - written if channel < max(written)}
+    if early:
+        await _allocate(session, dict.fromkeys(early, 0))
+
+
+# A send writes a handful of events; a bulk change (a reassignment) thousands,
+# which go through the batched insert below, its writes apart.
+_MAX_EVENTS_WITH_WRITES = 100
+
+
+async def _insert(
+    session: AsyncSession, queue: list[tuple[str, str, dict[str, Any]]], writes: tuple[Write, ...]
+) -> list[EventRecord]:
     if not queue:
         return []
     by_channel: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
@@ -113,14 +171,67 @@ async def flush_events(session: AsyncSession) -> list[EventRecord]:
             for offset in range(len(events))
         ]
     rows = [
-        {"channel": c, "seq": seq, "kind": k, "data": d, "created_at": now}
+        {"channel": c, "seq": seq, "kind": k, "data": d, "created_at": now, "published": False}
         for (c, k, d), seq in zip(ordered, seqs, strict=True)
     ]
-    result = await session.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows)
+    if writes:
+        # One statement: the rows' ids come from the sequence in the order of
+        # the VALUES list, so sorted they pair with the rows.
+        params: dict[str, Any] = {}
+        for write in writes:
+            params.update(write.params)
+        for i, row in enumerate(rows):
+            params.update({f"event{i}_{column}": value for column, value in row.items()})
+        stmt, constants = _events_with(len(rows), tuple(write.statement for write in writes))
+        ids = sorted((await session.execute(stmt, {**constants, **params})).scalars())
+    else:
+        result = await session.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows)
+        ids = list(result.scalars())
     return [
         EventRecord(id_, c, seq or 0, k, d, now)
-        for id_, (c, k, d), seq in zip(result.scalars(), ordered, seqs, strict=True)
+        for id_, (c, k, d), seq in zip(ids, ordered, seqs, strict=True)
     ]
+
+
+_EVENT_COLUMNS = ("channel", "seq", "kind", "data", "created_at", "published")
+
+
+@functools.lru_cache(maxsize=256)
+def _events_with(count: int, writes: tuple[UpdateBase, ...]) -> tuple[TextClause, dict[str, Any]]:
+    """``count`` events' INSERT with ``writes`` as its CTEs, compiled once per shape; and its constants.
+
+    Kept as SQL text: SQLAlchemy does not cache the compiled form of a
+    many-row VALUES, and compiling it again for every send cost more than
+    the round trips it saves.
+    """
+    table = cast(Table, Event.__table__)
+    rows: list[dict[str, Any]] = [
+        # Typed here: in a many-row VALUES a parameter does not take its column's type.
+        {column: bindparam(f"event{i}_{column}", type_=table.c[column].type) for column in _EVENT_COLUMNS}
+        for i in range(count)
+    ]
+    stmt = insert(table).values(rows).returning(table.c.id)
+    stmt = stmt.add_cte(*(write.cte(f"write_{i}") for i, write in enumerate(writes)))
+    compiled = stmt.compile(dialect=_NAMED_POSTGRESQL)
+    sql = text(compiled.string).bindparams(
+        *(bindparam(name, type_=bind.type) for bind, name in compiled.bind_names.items())
+    )
+    constants = {
+        name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required
+    }
+    return sql, constants
+
+
+def _named_postgresql() -> Dialect:
+    # Named parameters, as text() takes them, and no casts after them (text()
+    # would not see ":name::TYPE" as a parameter): PostgreSQL infers each
+    # parameter's type from its column, and the driver's dialect adds its own.
+    dialect: Dialect = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+    dialect.bind_typing = BindTyping.NONE
+    return dialect
+
+
+_NAMED_POSTGRESQL = _named_postgresql()
 
 
 # Built once, with the ids as one array parameter: building an IN of many

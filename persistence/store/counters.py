@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from persistence.rules.channels import UNASSIGNED
 from persistence.rules.status import Counts
 from persistence.store.models import Conversation, ConversationCount
 from persistence.store.status_sql import needs_reply
+from persistence.store.write import Write
 
 __all__ = [
     "apply_deltas",
     "counts_by_slot",
+    "deltas_write",
     "recount",
     "slot_counts_query",
     "stored_counts",
@@ -64,12 +67,44 @@ async def counts_by_slot(session: AsyncSession, *where: ColumnElement[bool]) -> 
 
 
 async def apply_deltas(session: AsyncSession, campaign_id: int, deltas: Mapping[int, Counts]) -> None:
-    """Add ``deltas`` (slot -> change) to the stored counters, in one round trip.
+    """Add ``deltas`` (slot -> change) to the stored counters, in one round trip."""
+    values = _rows(campaign_id, deltas)
+    if values:
+        await session.execute(_upsert(session.get_bind().dialect.name), values)
 
-    Rows are listed in slot order, so concurrent transactions lock them in the
-    same order and cannot deadlock.
+
+def deltas_write(dialect: str, campaign_id: int, deltas: Mapping[int, Counts]) -> Write | None:
+    """The same as one statement of its own (None: nothing to add), for a few slots.
+
+    For ``record.write_with_events``: a send changes one or two slots.
     """
-    values = [
+    values = _rows(campaign_id, deltas)
+    if not values:
+        return None
+    params = {f"counts{i}_{column}": value for i, row in enumerate(values) for column, value in row.items()}
+    return Write(_upsert_of(dialect, len(values)), params)
+
+
+@functools.cache
+def _upsert_of(dialect: str, count: int) -> Insert:
+    """The add-to upsert of ``count`` rows with named parameters, built once."""
+    table = cast(Table, ConversationCount.__table__)
+    columns = ("campaign_id", "slot", "assigned", "not_started", "sent", "needs_reply", "opted_out")
+    rows: list[dict[str, Any]] = [
+        {
+            column: bindparam(f"counts{i}_{column}", type_=table.c[column].type)
+            for column in (*columns, "changes", "published")
+        }
+        for i in range(count)
+    ]
+    stmt: Insert = _upsert(dialect).values(rows)
+    return stmt
+
+
+def _rows(campaign_id: int, deltas: Mapping[int, Counts]) -> list[dict[str, int]]:
+    # Listed in slot order, so concurrent transactions lock the rows in the
+    # same order and cannot deadlock.
+    return [
         {
             "campaign_id": campaign_id,
             "slot": slot,
@@ -79,30 +114,32 @@ async def apply_deltas(session: AsyncSession, campaign_id: int, deltas: Mapping[
             "needs_reply": d.needs_reply,
             "opted_out": d.opted_out,
             "changes": 1,
+            # Given, not left to the column's default: no default runs inside a CTE.
+            "published": 0,
         }
         for slot, d in sorted(deltas.items())
         if not d.is_zero()
     ]
-    if not values:
-        return
-    await session.execute(_upsert(session.get_bind().dialect.name), values)
 
 
 @functools.cache
 def _upsert(dialect: str) -> Any:
-    """The counters' add-to upsert, built once: building it costs more than running it."""
-    table = ConversationCount
+    """The counters' add-to upsert, built once: building it costs more than running it.
+
+    On the table, not the mapped class: the ORM's bulk machinery would only add cost.
+    """
+    table = cast(Table, ConversationCount.__table__)
     upsert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    excluded = upsert.excluded
+    excluded, column = upsert.excluded, table.c
     return upsert.on_conflict_do_update(
-        index_elements=[table.campaign_id, table.slot],
+        index_elements=[column.campaign_id, column.slot],
         set_={
-            "assigned": table.assigned + excluded.assigned,
-            "not_started": table.not_started + excluded.not_started,
-            "sent": table.sent + excluded.sent,
-            "needs_reply": table.needs_reply + excluded.needs_reply,
-            "opted_out": table.opted_out + excluded.opted_out,
-            "changes": table.changes + 1,
+            "assigned": column.assigned + excluded.assigned,
+            "not_started": column.not_started + excluded.not_started,
+            "sent": column.sent + excluded.sent,
+            "needs_reply": column.needs_reply + excluded.needs_reply,
+            "opted_out": column.opted_out + excluded.opted_out,
+            "changes": column.changes + 1,
         },
     )
 

@@ -366,7 +366,10 @@ def test_the_send_queue_tells_its_depth_rate_and_wait(
                 assert set(frame["data"]) == {"depth", "rate_per_second", "eta_seconds"}
                 depths.append(frame["data"]["depth"])
                 published.append(time.monotonic())
-    assert depths == sorted(depths, reverse=True) and depths[-1] == 0
+    # A depth may be published between two of the sends (the publisher runs
+    # each second, wherever the sends are); from the peak on, it only falls.
+    drained = depths[depths.index(max(depths)) :]
+    assert max(depths) >= 1 and drained == sorted(drained, reverse=True) and depths[-1] == 0
     assert all(b - a > 0.8 for a, b in itertools.pairwise(published))
     arrivals = [a.at for a in fake.accepted]
     assert len(arrivals) == 4
