@@ -20,6 +20,12 @@ from persistence.store.write import Write
 from tests.support.worlds.messaging import assert_counters_true, build, events_of
 
 
+def message_of(data: dict[str, object]) -> dict[str, Any]:
+    message = data["message"]
+    assert isinstance(message, dict)
+    return message
+
+
 @contextmanager
 def statements(db: Database) -> Iterator[list[str]]:
     """The SQL statements ``db`` runs while the block runs (BEGIN and COMMIT are not statements)."""
@@ -60,7 +66,7 @@ async def test_a_send_is_two_statements_on_postgresql_and_stores_what_it_answers
     assert stored.created_at == out.message.created_at
     await assert_counters_true(db, world.campaign_id)
     events = await events_of(db, campaign_channel(world.campaign_id))
-    assert [data["message"]["id"] for kind, data in events if kind == "message"] == [out.message.id]
+    assert [message_of(data)["id"] for kind, data in events if kind == "message"] == [out.message.id]
 
     with statements(db) as recorded:
         async with db.transaction() as session:
@@ -72,7 +78,7 @@ async def test_a_send_is_two_statements_on_postgresql_and_stores_what_it_answers
         stored = await session.get_one(Message, out.message.id)
     assert (stored.delivery_status, stored.provider_message_id) == ("sent", "SM" + "0" * 32)
     statuses = [
-        d["message"]["delivery_status"]
+        message_of(d)["delivery_status"]
         for k, d in await events_of(db, campaign_channel(world.campaign_id))
         if k == "message"
     ]
