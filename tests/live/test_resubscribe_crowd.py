@@ -1,13 +1,16 @@
 """A crowd that resubscribes at once (its instance died) is answered in a few batched queries.
 
 Each client still gets exactly what it missed, in order; a sender whose
-access was revoked is asked about again, not answered from memory.
+access was revoked is asked about again, not answered from memory; sweepers
+watching their senders' inboxes are checked together too, and another
+organization's inbox stays not found.
 """
 
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 from typing import Any
 
 import pytest
@@ -16,7 +19,7 @@ from sqlalchemy import delete, event
 from channels import create_broker
 from persistence.outbox.outbox import Outbox, Subscriber
 from persistence.outbox.record import emit
-from persistence.rules.channels import campaign_channel, sender_channel
+from persistence.rules.channels import campaign_channel, inbox_channel, sender_channel
 from persistence.store.database import Database
 from persistence.store.models import CampaignSender
 from persistence.store.scope import Actor
@@ -53,6 +56,24 @@ class Client:
         self.dead = True
 
 
+@contextmanager
+def _statements(db: Database) -> Iterator[list[str]]:
+    """The SQL statements sent meanwhile, each once (PostgreSQL's read engine shares the writer's events)."""
+    statements: list[str] = []
+
+    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engines = {e.sync_engine.pool: e.sync_engine for e in (db.engine, db.read_engine)}.values()
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", _count)
+
+
 async def _running_hub(db: Database, stack: AsyncExitStack) -> Hub:
     broker = await stack.enter_async_context(create_broker(None))
     tracker = await stack.enter_async_context(create_tracker(None, "test"))
@@ -81,22 +102,12 @@ async def test_forty_resubscriptions_at_once_take_a_few_queries_and_miss_nothing
 
     async with AsyncExitStack() as stack:
         hub = await _running_hub(db, stack)
-        statements: list[str] = []
-        engines = {db.engine.sync_engine, db.read_engine.sync_engine}  # one on PostgreSQL, two on SQLite
-
-        def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            statements.append(statement)
-
-        for engine in engines:
-            event.listen(engine, "before_cursor_execute", _count)
-
         clients = [Client(world.owner) for _ in channels]
-        async with asyncio.timeout(30):
-            await asyncio.gather(
-                *(hub.subscribe(c, ch, since=1) for c, ch in zip(clients, channels, strict=True))  # type: ignore[arg-type]
-            )
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", _count)
+        with _statements(db) as statements:
+            async with asyncio.timeout(30):
+                await asyncio.gather(
+                    *(hub.subscribe(c, ch, since=1) for c, ch in zip(clients, channels, strict=True))  # type: ignore[arg-type]
+                )
 
         for client, channel in zip(clients, channels, strict=True):
             assert [(f["type"], f.get("seq")) for f in client.frames] == [
@@ -107,6 +118,41 @@ async def test_forty_resubscriptions_at_once_take_a_few_queries_and_miss_nothing
         # One by one this was five statements a subscription (access, position,
         # history twice, the log): 200. Batched: a few for the whole crowd.
         assert len(statements) <= 12, statements
+
+
+async def test_forty_inbox_resubscriptions_at_once_take_a_few_queries(db: Database) -> None:
+    names = tuple((f"S{i}", "Sender") for i in range(CROWD))
+    world = await build(db, sender_names=names)
+    elsewhere = await build(db, name="Elsewhere", domain="elsewhere.org", number=None, webhook_token=None)
+    stranger = elsewhere.owner
+    # The owner watches every sender's inbox; each inbox has two events, the client saw the first.
+    inboxes = [inbox_channel(actor.user_id) for actor in world.senders.values()]
+    with Outbox.of(db).subscribed(Subscriber(events=_ignore)):
+        async with db.transaction() as session:
+            for channel in inboxes:
+                for n in range(2):
+                    emit(session, channel, "message", {"n": n})
+
+    async with AsyncExitStack() as stack:
+        hub = await _running_hub(db, stack)
+        clients = [Client(world.owner) for _ in inboxes]
+        outsider = Client(world.owner)
+        with _statements(db) as statements:
+            async with asyncio.timeout(30):
+                answers = await asyncio.gather(
+                    *(hub.subscribe(c, ch, since=1) for c, ch in zip(clients, inboxes, strict=True)),  # type: ignore[arg-type]
+                    hub.subscribe(outsider, inbox_channel(stranger.user_id), since=None),  # type: ignore[arg-type]
+                    return_exceptions=True,
+                )
+
+        refused = answers[-1]
+        assert isinstance(refused, ProtocolError) and refused.code == "not_found"
+        assert all(a is None for a in answers[:-1]), answers
+        for client, channel in zip(clients, inboxes, strict=True):
+            frames = [(f["type"], f.get("seq")) for f in client.frames]
+            assert frames == [("subscribed", 2), ("event", 2)], channel
+        # One session a check, this was forty statements for the checks alone.
+        assert len(statements) <= 10, statements
 
 
 async def test_a_revoked_sender_is_asked_about_again(db: Database) -> None:
