@@ -84,8 +84,16 @@ class Hub:
         # A crowd that resubscribes at once (an instance died) asks in batches,
         # a few queries at a time, instead of one pooled connection per question.
         self.access = Access(db)
+        self._listens: Batcher[str, None] = Batcher(self._listen_to)
         self._positions: Batcher[str, int] = Batcher(self._read_positions)
         self._pages: Batcher[tuple[str, int], tuple[int, list[EventRecord]]] = Batcher(self._read_pages)
+
+    async def _listen_to(self, channels: list[str]) -> dict[str, None]:
+        """Have the broker listen to new channels, many in one round trip."""
+        if self._sub is None:
+            raise BrokerUnavailable("the hub is not listening")
+        await self._sub.add(*channels)
+        return dict.fromkeys(channels)
 
     async def _read_positions(self, channels: list[str]) -> dict[str, int]:
         async with self.db.session() as session:
@@ -103,6 +111,7 @@ class Hub:
     async def close(self) -> None:
         """Cancel the batched reads under way (the server is stopping)."""
         await self.access.close()
+        await self._listens.close()
         await self._positions.close()
         await self._pages.close()
 
@@ -197,13 +206,20 @@ class Hub:
             self._deliver(ch, record)
 
     async def sweep_idle(self, *, linger: float = 30.0) -> None:
-        """Stop listening to channels nobody here has watched for ``linger`` seconds."""
+        """Stop listening to channels nobody here has watched for ``linger`` seconds.
+
+        Also to channels whose set-up was given up (its client left) after the
+        broker had begun listening for it.
+        """
         now = time.monotonic()
         for name, ch in list(self.channels.items()):
             if not ch.subs and ch.idle_since is not None and now - ch.idle_since > linger:
                 del self.channels[name]
                 if self._sub is not None:
                     await self._sub.remove(name)
+        if self._sub is not None:
+            for name in self._sub.channels - self.channels.keys() - {CONTROL_CHANNEL}:
+                await self._sub.remove(name)
 
     # -- fan-out -----------------------------------------------------------
 
@@ -255,9 +271,7 @@ class Hub:
             return ch
         ch = self.channels[name] = HubChannel(name)
         try:
-            if self._sub is None:
-                raise BrokerUnavailable("the hub is not listening")
-            await self._sub.add(name)
+            await self._listens.get(name)
             # Read the position only once the broker listens: anything committed
             # later arrives through it, anything before is in the log.
             start = await self._positions.get(name)

@@ -24,6 +24,7 @@ from persistence.store.database import Database
 from persistence.store.models import CampaignSender
 from persistence.store.scope import Actor
 from presence import create_tracker
+from server.live.batching import Batcher
 from server.live.hub import Hub
 from server.live.metrics import Metrics
 from server.live.presence_sync import PresenceSync
@@ -89,7 +90,9 @@ async def _running_hub(db: Database, stack: AsyncExitStack) -> Hub:
     return hub
 
 
-async def test_forty_resubscriptions_at_once_take_a_few_queries_and_miss_nothing(db: Database) -> None:
+async def test_forty_resubscriptions_at_once_take_a_few_queries_and_miss_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = await build(db)
     cid = world.campaign_id
     # Forty channels of the campaign, each with three events; the clients saw the first.
@@ -102,6 +105,14 @@ async def test_forty_resubscriptions_at_once_take_a_few_queries_and_miss_nothing
 
     async with AsyncExitStack() as stack:
         hub = await _running_hub(db, stack)
+        listens: list[list[str]] = []
+        listen = hub.broker._listen
+
+        async def _listen(names: list[str]) -> None:
+            listens.append(names)
+            await listen(names)
+
+        monkeypatch.setattr(hub.broker, "_listen", _listen)
         clients = [Client(world.owner) for _ in channels]
         with _statements(db) as statements:
             async with asyncio.timeout(30):
@@ -118,6 +129,9 @@ async def test_forty_resubscriptions_at_once_take_a_few_queries_and_miss_nothing
         # One by one this was five statements a subscription (access, position,
         # history twice, the log): 200. Batched: a few for the whole crowd.
         assert len(statements) <= 12, statements
+        # And the broker listened to the forty channels in a call or two, not one call (round trip) each.
+        assert sorted(n for names in listens for n in names) == sorted(channels)
+        assert len(listens) <= 2, listens
 
 
 async def test_forty_inbox_resubscriptions_at_once_take_a_few_queries(db: Database) -> None:
@@ -172,6 +186,34 @@ async def test_a_revoked_sender_is_asked_about_again(db: Database) -> None:
         with pytest.raises(ProtocolError) as refused:
             await hub.subscribe(Client(sam), channel, since=None)  # type: ignore[arg-type]
         assert refused.value.code == "forbidden"
+
+
+async def test_a_client_that_leaves_while_its_channel_is_set_up_leaves_no_listening_behind(
+    db: Database,
+) -> None:
+    world = await build(db)
+    channel = campaign_channel(world.campaign_id)
+    async with AsyncExitStack() as stack:
+        hub = await _running_hub(db, stack)
+        positioned = asyncio.Event()
+
+        async def _never(channels: list[str]) -> dict[str, int]:
+            positioned.set()
+            await asyncio.Event().wait()  # the database is slow to say where the channel is
+            raise AssertionError("unreachable")
+
+        hub._positions = Batcher(_never)
+        leaving = asyncio.create_task(hub.subscribe(Client(world.owner), channel, since=None))  # type: ignore[arg-type]
+        await asyncio.wait_for(positioned.wait(), 10)
+        leaving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await leaving
+        assert hub._sub is not None
+        assert channel not in hub.channels
+        assert channel in hub._sub.channels  # the broker had begun listening for it
+
+        await hub.sweep_idle()
+        assert channel not in hub._sub.channels
 
 
 async def _remove_sender(db: Database, campaign_id: int, user_id: int) -> None:
