@@ -67,8 +67,12 @@ class Hub:
         metrics: Metrics,
         *,
         max_subscriptions: int,
+        reads: Database | None = None,
     ) -> None:
         self.db = db
+        # Where resubscriptions' batched reads go: a pool of their own keeps a
+        # reconnecting crowd from queueing behind the requests for ``db``'s.
+        self.reads = reads or db
         self.broker = broker
         self.presence = presence
         self.metrics = metrics
@@ -83,7 +87,7 @@ class Hub:
         self._viewing: dict[Connection, tuple[str, int | None]] = {}
         # A crowd that resubscribes at once (an instance died) asks in batches,
         # a few queries at a time, instead of one pooled connection per question.
-        self.access = Access(db)
+        self.access = Access(self.reads)
         self._listens: Batcher[str, None] = Batcher(self._listen_to)
         self._positions: Batcher[str, int] = Batcher(self._read_positions)
         self._pages: Batcher[tuple[str, int], tuple[int, list[EventRecord]]] = Batcher(self._read_pages)
@@ -96,14 +100,14 @@ class Hub:
         return dict.fromkeys(channels)
 
     async def _read_positions(self, channels: list[str]) -> dict[str, int]:
-        async with self.db.session() as session:
+        async with self.reads.session() as session:
             return await positions(session, channels)
 
     async def _read_pages(
         self, wants: list[tuple[str, int]]
     ) -> dict[tuple[str, int], tuple[int, list[EventRecord]]]:
         """Each (channel, after)'s next page of the log, with the channel's current seq."""
-        async with self.db.session() as session:
+        async with self.reads.session() as session:
             read = await pages(session, wants, limit=_REPLAY_PAGE)
             current = await positions(session, {channel for channel, _ in wants})
         return {want: (current[want[0]], records) for want, records in read.items()}

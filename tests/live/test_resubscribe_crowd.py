@@ -75,10 +75,11 @@ def _statements(db: Database) -> Iterator[list[str]]:
             event.remove(engine, "before_cursor_execute", _count)
 
 
-async def _running_hub(db: Database, stack: AsyncExitStack) -> Hub:
+async def _running_hub(db: Database, stack: AsyncExitStack, *, reads: Database | None = None) -> Hub:
     broker = await stack.enter_async_context(create_broker(None))
     tracker = await stack.enter_async_context(create_tracker(None, "test"))
-    hub = Hub(db, broker, PresenceSync(db, tracker, interval=5), Metrics(), max_subscriptions=10)
+    presence = PresenceSync(db, tracker, interval=5)
+    hub = Hub(db, broker, presence, Metrics(), max_subscriptions=10, reads=reads)
     for coro in (hub.listen(), hub.catch_up_loop()):
         task = asyncio.create_task(coro)
         stack.callback(task.cancel)
@@ -214,6 +215,30 @@ async def test_a_client_that_leaves_while_its_channel_is_set_up_leaves_no_listen
 
         await hub.sweep_idle()
         assert channel not in hub._sub.channels
+
+
+async def test_resubscriptions_are_served_while_every_request_connection_is_taken(
+    db: Database, database_url: str
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer and no pool to share")
+    world = await build(db)
+    channels = [sender_channel(world.campaign_id, 2000 + i) for i in range(CROWD)]
+    requests = Database(database_url, pool_size=1)  # three connections at most
+    reads = Database(database_url, pool_size=1)
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(requests.dispose)
+        stack.push_async_callback(reads.dispose)
+        for _ in range(3):  # the requests of the killed instance's users hold every connection
+            session = await stack.enter_async_context(requests.session())
+            await session.connection()
+        hub = await _running_hub(requests, stack, reads=reads)
+        clients = [Client(world.owner) for _ in channels]
+        async with asyncio.timeout(10):  # the shared pool would have made them wait 30 s, then fail
+            await asyncio.gather(
+                *(hub.subscribe(c, ch, since=None) for c, ch in zip(clients, channels, strict=True))  # type: ignore[arg-type]
+            )
+        assert all(c.frames[0]["type"] == "subscribed" for c in clients)
 
 
 async def _remove_sender(db: Database, campaign_id: int, user_id: int) -> None:
