@@ -106,10 +106,15 @@ class Hub:
     async def _read_pages(
         self, wants: list[tuple[str, int]]
     ) -> dict[tuple[str, int], tuple[int, list[EventRecord]]]:
-        """Each (channel, after)'s next page of the log, with the channel's current seq."""
+        """Each (channel, after)'s next page of the log, with the channel's current seq.
+
+        The position is read first: on PostgreSQL each read sees its own
+        snapshot, and an event committed between the page and a later position
+        read made a resumable client look out of date (told to resync).
+        """
         async with self.reads.session() as session:
-            read = await pages(session, wants, limit=_REPLAY_PAGE)
             current = await positions(session, {channel for channel, _ in wants})
+            read = await pages(session, wants, limit=_REPLAY_PAGE)
         return {want: (current[want[0]], records) for want, records in read.items()}
 
     async def close(self) -> None:

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import delete, event
 
 from channels import create_broker
+from persistence.outbox.log import pages
 from persistence.outbox.outbox import Outbox, Subscriber
 from persistence.outbox.record import emit
 from persistence.rules.channels import campaign_channel, inbox_channel, sender_channel
@@ -239,6 +240,30 @@ async def test_resubscriptions_are_served_while_every_request_connection_is_take
                 *(hub.subscribe(c, ch, since=None) for c, ch in zip(clients, channels, strict=True))  # type: ignore[arg-type]
             )
         assert all(c.frames[0]["type"] == "subscribed" for c in clients)
+
+
+async def test_an_event_committed_while_the_log_is_read_does_not_force_a_resync(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await build(db)
+    channel = campaign_channel(world.campaign_id)
+    with Outbox.of(db).subscribed(Subscriber(events=_ignore)):
+        async with db.transaction() as session:
+            emit(session, channel, "stats", {"n": 1})
+
+        async def _pages_then_a_commit(session: Any, wants: Any, *, limit: int) -> Any:
+            read = await pages(session, wants, limit=limit)
+            async with db.transaction() as other:  # another instance's change lands meanwhile
+                emit(other, channel, "stats", {"n": 2})
+            return read
+
+        async with AsyncExitStack() as stack:
+            hub = await _running_hub(db, stack)
+            monkeypatch.setattr("server.live.hub.pages", _pages_then_a_commit)
+            client = Client(world.owner)
+            await hub.subscribe(client, channel, since=1)  # type: ignore[arg-type]
+            # The client saw everything up to the read: it resumes, it is not told to reload.
+            assert [f["type"] for f in client.frames] == ["subscribed"], client.frames
 
 
 async def _remove_sender(db: Database, campaign_id: int, user_id: int) -> None:
