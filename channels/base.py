@@ -64,16 +64,25 @@ class Subscription:
     def channels(self) -> set[str]:
         return set(self._counts)
 
-    async def add(self, channel: str) -> None:
-        """Listen to ``channel`` (again: adds are counted). Returns once the backend listens."""
+    async def add(self, *channels: str) -> None:
+        """Listen to each of ``channels`` (again: adds are counted). Returns once the backend listens.
+
+        The channels new to the process are listened to together, in one
+        backend round trip however many there are.
+        """
         if self.closed:
             raise BrokerError("This subscription is closed: open a new one with broker.subscribe().")
-        self._counts[channel] += 1
-        if self._counts[channel] == 1:
+        new = []
+        for channel in channels:
+            self._counts[channel] += 1
+            if self._counts[channel] == 1:
+                new.append(channel)
+        if new:
             try:
-                await self._broker._add_route(channel, self)
+                await self._broker._add_routes(new, self)
             except BaseException:
-                del self._counts[channel]
+                for channel in new:
+                    del self._counts[channel]
                 raise
 
     async def remove(self, channel: str) -> None:
@@ -172,8 +181,7 @@ class Broker(ABC):
         sub = Subscription(self, maxsize=maxsize)
         self._subscriptions.add(sub)
         try:
-            for channel in channels:
-                await sub.add(channel)
+            await sub.add(*channels)
             yield sub
         finally:
             self._subscriptions.discard(sub)
@@ -191,18 +199,23 @@ class Broker(ABC):
         for sub in self._subscriptions:
             sub._deliver(GAP)
 
-    async def _add_route(self, channel: str, sub: Subscription) -> None:
+    async def _add_routes(self, channels: list[str], sub: Subscription) -> None:
         async with self._lock:
-            routes = self._routes.setdefault(channel, set())
-            first = not routes
-            routes.add(sub)
+            first = []
+            for channel in channels:
+                routes = self._routes.setdefault(channel, set())
+                if not routes:
+                    first.append(channel)
+                routes.add(sub)
             if first:
                 try:
-                    await self._listen(channel)
+                    await self._listen(first)
                 except BaseException:
-                    routes.discard(sub)
-                    if not routes:
-                        del self._routes[channel]
+                    for channel in channels:
+                        routes = self._routes[channel]
+                        routes.discard(sub)
+                        if not routes:
+                            del self._routes[channel]
                     raise
 
     async def _remove_route(self, channel: str, sub: Subscription) -> None:
@@ -216,8 +229,8 @@ class Broker(ABC):
                 await self._unlisten(channel)
 
     @abstractmethod
-    async def _listen(self, channel: str) -> None:
-        """Start receiving ``channel`` from the backend (first local subscriber)."""
+    async def _listen(self, channels: list[str]) -> None:
+        """Start receiving ``channels`` from the backend (their first local subscriber), together."""
 
     @abstractmethod
     async def _unlisten(self, channel: str) -> None:

@@ -17,7 +17,7 @@ class MemoryBroker(Broker):
     async def publish(self, channel: str, payload: bytes) -> None:
         self._dispatch(channel, payload)
 
-    async def _listen(self, channel: str) -> None:
+    async def _listen(self, channels: list[str]) -> None:
         return None
 
     async def _unlisten(self, channel: str) -> None:

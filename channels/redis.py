@@ -101,22 +101,26 @@ class RedisBroker(Broker):
         except (RedisError, OSError) as exc:
             raise BrokerUnavailable(f"publish to Redis failed: {exc}") from None
 
-    async def _listen(self, channel: str) -> None:
+    async def _listen(self, channels: list[str]) -> None:
         pubsub = self._pubsub
         if pubsub is None or not self._healthy:
             return  # the reconnect subscribes every route, then reports a gap
-        key = (self._prefix + channel).encode()
-        waiter = asyncio.get_running_loop().create_future()
-        self._confirm[key] = waiter
+        keys = [(self._prefix + channel).encode() for channel in channels]
+        loop = asyncio.get_running_loop()
+        waiters = [self._confirm.setdefault(key, loop.create_future()) for key in keys]
         try:
-            await pubsub.subscribe(key)
-            async with asyncio.timeout(2.0):
-                await asyncio.shield(waiter)
-        except (RedisError, OSError, TimeoutError) as exc:
+            # One SUBSCRIBE for them all: a crowd resubscribing after an instance
+            # died waited on one round trip per channel before.
+            await pubsub.subscribe(*keys)
+            _, unconfirmed = await asyncio.wait(waiters, timeout=2.0)
+            if unconfirmed:
+                logger.warning("Redis did not confirm %d of %d subscriptions", len(unconfirmed), len(keys))
+        except (RedisError, OSError) as exc:
             # The subscriber task notices the broken connection and reconnects.
-            logger.warning("subscribing to %s failed: %s", channel, exc)
+            logger.warning("subscribing to %d channels failed: %s", len(keys), exc)
         finally:
-            self._confirm.pop(key, None)
+            for key in keys:
+                self._confirm.pop(key, None)
 
     async def _unlisten(self, channel: str) -> None:
         pubsub = self._pubsub

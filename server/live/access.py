@@ -8,7 +8,8 @@ connection and a round trip of its own. So the instance remembers which
 organization owns each campaign (that never changes) and which senders it has
 seen to be senders of a campaign, and asks the database only about what it
 does not know, for many checks in one query (:class:`Batcher`). The user a
-connecting client's token names is read in batches too, but never kept.
+connecting client's token names, and the organization of a user whose inbox a
+sweeper watches, are read in batches too, but never kept.
 
 A remembered sender is forgotten when their access is revoked (on every
 instance, through the broker: :meth:`Access.forget`), and after
@@ -22,10 +23,9 @@ import time
 from sqlalchemy import select
 
 from persistence.rules.channels import ChannelName, parse_channel
-from persistence.rules.errors import NotFound
 from persistence.store.database import Database
 from persistence.store.models import User
-from persistence.store.scope import Actor, campaign_owners, sender_memberships, user_for
+from persistence.store.scope import Actor, campaign_owners, sender_memberships, user_organizations
 
 from .batching import Batcher
 from .protocol import ProtocolError
@@ -46,6 +46,7 @@ class Access:
         self._generation = 0  # bumped by every forget: answers read before it are not kept
         self._lookups: Batcher[tuple[int, int | None], tuple[int | None, bool]] = Batcher(self._read)
         self._users: Batcher[int, User | None] = Batcher(self._read_users)
+        self._inboxes: Batcher[int, int | None] = Batcher(self._read_organizations)
 
     async def user(self, user_id: int) -> User | None:
         """The user a connecting client's token names, read with other connections' (never kept
@@ -103,16 +104,14 @@ class Access:
             return name
         if not actor.is_sweeper:
             raise ProtocolError("forbidden", "This is another user's inbox.", channel=channel)
-        try:
-            async with self.db.session() as session:
-                await user_for(session, actor, name.user_id or 0)
-        except NotFound:
-            raise ProtocolError("not_found", f"No user {name.user_id}.", channel=channel) from None
+        if await self._inboxes.get(name.user_id or 0) != actor.organization_id:
+            raise ProtocolError("not_found", f"No user {name.user_id}.", channel=channel)
         return name
 
     async def close(self) -> None:
         await self._lookups.close()
         await self._users.close()
+        await self._inboxes.close()
 
     def _remember(self, campaign_id: int, owner: int | None, member: int | None, generation: int) -> None:
         if owner is not None:
@@ -127,6 +126,11 @@ class Access:
     async def _read_users(self, user_ids: list[int]) -> dict[int, User | None]:
         async with self.db.session() as session:
             found = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(user_ids)))}
+        return {user_id: found.get(user_id) for user_id in user_ids}
+
+    async def _read_organizations(self, user_ids: list[int]) -> dict[int, int | None]:
+        async with self.db.session() as session:
+            found = await user_organizations(session, user_ids)
         return {user_id: found.get(user_id) for user_id in user_ids}
 
     async def _read(

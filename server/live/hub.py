@@ -69,11 +69,15 @@ class Hub:
         *,
         max_subscriptions: int,
         actors: ActorCache | None = None,
+        reads: Database | None = None,
     ) -> None:
         self.db = db
         # Token users this process remembers (server/actor_cache.py): forgotten on
         # every revocation this hub hears of, and wholesale after a broker gap.
         self.actors = actors if actors is not None else ActorCache()
+        # Where resubscriptions' batched reads go: a pool of their own keeps a
+        # reconnecting crowd from queueing behind the requests for ``db``'s.
+        self.reads = reads or db
         self.broker = broker
         self.presence = presence
         self.metrics = metrics
@@ -88,21 +92,34 @@ class Hub:
         self._viewing: dict[Connection, tuple[str, int | None]] = {}
         # A crowd that resubscribes at once (an instance died) asks in batches,
         # a few queries at a time, instead of one pooled connection per question.
-        self.access = Access(db)
+        self.access = Access(self.reads)
+        self._listens: Batcher[str, None] = Batcher(self._listen_to)
         self._positions: Batcher[str, int] = Batcher(self._read_positions)
         self._pages: Batcher[tuple[str, int], tuple[int, list[EventRecord]]] = Batcher(self._read_pages)
 
+    async def _listen_to(self, channels: list[str]) -> dict[str, None]:
+        """Have the broker listen to new channels, many in one round trip."""
+        if self._sub is None:
+            raise BrokerUnavailable("the hub is not listening")
+        await self._sub.add(*channels)
+        return dict.fromkeys(channels)
+
     async def _read_positions(self, channels: list[str]) -> dict[str, int]:
-        async with self.db.session() as session:
+        async with self.reads.session() as session:
             return await positions(session, channels)
 
     async def _read_pages(
         self, wants: list[tuple[str, int]]
     ) -> dict[tuple[str, int], tuple[int, list[EventRecord]]]:
-        """Each (channel, after)'s next page of the log, with the channel's current seq."""
-        async with self.db.session() as session:
-            read = await pages(session, wants, limit=_REPLAY_PAGE)
+        """Each (channel, after)'s next page of the log, with the channel's current seq.
+
+        The position is read first: on PostgreSQL each read sees its own
+        snapshot, and an event committed between the page and a later position
+        read made a resumable client look out of date (told to resync).
+        """
+        async with self.reads.session() as session:
             current = await positions(session, {channel for channel, _ in wants})
+            read = await pages(session, wants, limit=_REPLAY_PAGE)
         return {want: (current[want[0]], records) for want, records in read.items()}
 
     @property
@@ -113,6 +130,7 @@ class Hub:
     async def close(self) -> None:
         """Cancel the batched reads under way (the server is stopping)."""
         await self.access.close()
+        await self._listens.close()
         await self._positions.close()
         await self._pages.close()
 
@@ -208,13 +226,20 @@ class Hub:
             self._deliver(ch, record)
 
     async def sweep_idle(self, *, linger: float = 30.0) -> None:
-        """Stop listening to channels nobody here has watched for ``linger`` seconds."""
+        """Stop listening to channels nobody here has watched for ``linger`` seconds.
+
+        Also to channels whose set-up was given up (its client left) after the
+        broker had begun listening for it.
+        """
         now = time.monotonic()
         for name, ch in list(self.channels.items()):
             if not ch.subs and ch.idle_since is not None and now - ch.idle_since > linger:
                 del self.channels[name]
                 if self._sub is not None:
                     await self._sub.remove(name)
+        if self._sub is not None:
+            for name in self._sub.channels - self.channels.keys() - {CONTROL_CHANNEL}:
+                await self._sub.remove(name)
 
     # -- fan-out -----------------------------------------------------------
 
@@ -266,9 +291,7 @@ class Hub:
             return ch
         ch = self.channels[name] = HubChannel(name)
         try:
-            if self._sub is None:
-                raise BrokerUnavailable("the hub is not listening")
-            await self._sub.add(name)
+            await self._listens.get(name)
             # Read the position only once the broker listens: anything committed
             # later arrives through it, anything before is in the log.
             start = await self._positions.get(name)

@@ -70,6 +70,29 @@ async def test_a_subscriber_too_far_behind_gets_a_gap_instead_of_unbounded_memor
         assert [m.payload for m in rest] == [b"21", b"22", b"23", b"24"]
 
 
+async def test_many_channels_added_at_once_are_listened_to_in_one_call(
+    broker: Broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+    listen = broker._listen
+
+    async def counted(channels: list[str]) -> None:
+        calls.append(list(channels))
+        await listen(channels)
+
+    monkeypatch.setattr(broker, "_listen", counted)
+    names = [f"crowd-{n}" for n in range(150)]
+    async with broker.subscribe("crowd-0") as sub:
+        await sub.add(*names)
+        # Only the channels new to the process are asked for, together.
+        assert calls == [["crowd-0"], names[1:]]
+        await broker.publish_many([Message(name, name.encode()) for name in names])
+        got = [await _next(sub) for _ in names]
+        assert [m.payload for m in got] == [name.encode() for name in names]
+        await sub.remove("crowd-0")
+        assert sub.channels == set(names)  # crowd-0 was added twice
+
+
 async def test_a_closed_subscription_cannot_be_reused(broker: Broker) -> None:
     async with broker.subscribe() as sub:
         pass
