@@ -9,12 +9,11 @@ organization's inbox stays not found.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 
 from channels import create_broker
 from persistence.outbox.log import pages
@@ -30,6 +29,7 @@ from server.live.hub import Hub
 from server.live.metrics import Metrics
 from server.live.presence_sync import PresenceSync
 from server.live.protocol import EventFrames, ProtocolError
+from tests.support.statements import statements
 from tests.support.worlds.messaging import build
 
 CROWD = 40
@@ -56,24 +56,6 @@ class Client:
 
     def kill(self, code: int, reason: str = "") -> None:
         self.dead = True
-
-
-@contextmanager
-def _statements(db: Database) -> Iterator[list[str]]:
-    """The SQL statements sent meanwhile, each once (PostgreSQL's read engine shares the writer's events)."""
-    statements: list[str] = []
-
-    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engines = {e.sync_engine.pool: e.sync_engine for e in (db.engine, db.read_engine)}.values()
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", _count)
 
 
 async def _running_hub(db: Database, stack: AsyncExitStack, *, reads: Database | None = None) -> Hub:
@@ -116,7 +98,7 @@ async def test_forty_resubscriptions_at_once_take_a_few_queries_and_miss_nothing
 
         monkeypatch.setattr(hub.broker, "_listen", _listen)
         clients = [Client(world.owner) for _ in channels]
-        with _statements(db) as statements:
+        with statements(db) as seen:
             async with asyncio.timeout(30):
                 await asyncio.gather(
                     *(hub.subscribe(c, ch, since=1) for c, ch in zip(clients, channels, strict=True))  # type: ignore[arg-type]
@@ -130,7 +112,7 @@ async def test_forty_resubscriptions_at_once_take_a_few_queries_and_miss_nothing
             ], channel
         # One by one this was five statements a subscription (access, position,
         # history twice, the log): 200. Batched: a few for the whole crowd.
-        assert len(statements) <= 12, statements
+        assert len(seen) <= 12, seen
         # And the broker listened to the forty channels in a call or two, not one call (round trip) each.
         assert sorted(n for names in listens for n in names) == sorted(channels)
         assert len(listens) <= 2, listens
@@ -153,7 +135,7 @@ async def test_forty_inbox_resubscriptions_at_once_take_a_few_queries(db: Databa
         hub = await _running_hub(db, stack)
         clients = [Client(world.owner) for _ in inboxes]
         outsider = Client(world.owner)
-        with _statements(db) as statements:
+        with statements(db) as seen:
             async with asyncio.timeout(30):
                 answers = await asyncio.gather(
                     *(hub.subscribe(c, ch, since=1) for c, ch in zip(clients, inboxes, strict=True)),  # type: ignore[arg-type]
@@ -168,7 +150,7 @@ async def test_forty_inbox_resubscriptions_at_once_take_a_few_queries(db: Databa
             frames = [(f["type"], f.get("seq")) for f in client.frames]
             assert frames == [("subscribed", 2), ("event", 2)], channel
         # One session a check, this was forty statements for the checks alone.
-        assert len(statements) <= 10, statements
+        assert len(seen) <= 10, seen
 
 
 async def test_a_revoked_sender_is_asked_about_again(db: Database) -> None:

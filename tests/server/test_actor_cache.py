@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from persistence.outbox.outbox import Outbox
@@ -15,6 +10,7 @@ from persistence.store.scope import Actor
 from server.actor_cache import REMEMBER_FOR, ActorCache
 from server.services import Services
 from server.settings import Settings
+from tests.support.statements import statements
 from tests.support.worlds.accounts import add_user, login, make_org
 
 
@@ -73,28 +69,6 @@ def test_a_process_without_the_live_hub_keeps_no_cache(settings: Settings, db: D
     svc = Services(settings=settings, db=db, outbox=Outbox.of(db), secret="s")
     assert svc.live is None
     assert svc.actors is None
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    """The SQL statements run on ``db`` meanwhile.
-
-    SQLite reads on an engine of its own; PostgreSQL's read engine is the same
-    engine with options, which shares its events (listening to both would count twice).
-    """
-    seen: list[str] = []
-    engines = [db.engine.sync_engine] + ([db.read_engine.sync_engine] if db.dialect == "sqlite" else [])
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
 
 
 def _user_reads(seen: list[str]) -> list[str]:

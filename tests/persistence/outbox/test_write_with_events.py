@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import bindparam, select, update
 
 from persistence.commands.messaging import send_message
 from persistence.commands.send_queue import record_sent
@@ -17,6 +15,7 @@ from persistence.rules.events import EventRecord
 from persistence.store.database import Database
 from persistence.store.models import Campaign, Event, Message
 from persistence.store.write import Write
+from tests.support.statements import statements
 from tests.support.worlds.messaging import assert_counters_true, build, events_of
 
 
@@ -24,22 +23,6 @@ def message_of(data: dict[str, object]) -> dict[str, Any]:
     message = data["message"]
     assert isinstance(message, dict)
     return message
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    """The SQL statements ``db`` runs while the block runs (BEGIN and COMMIT are not statements)."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement)
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_a_send_is_two_statements_on_postgresql_and_stores_what_it_answers(db: Database) -> None:
