@@ -403,7 +403,6 @@ async def send_message(
         counters = deltas_write(session.get_bind().dialect.name, conversation.campaign_id, deltas)
         writes += [counters] if counters is not None else []
         emit_counts(session, conversation.campaign_id, deltas)
-    emit_conversation(session, conversation)
     out = await _write(
         session,
         actor,
@@ -416,6 +415,7 @@ async def send_message(
         media=media,
         message_id=message_id,
         writes=writes,
+        conversation_changed=True,
     )
     return Outbound(out.message, conversation, out.to, out.from_, kind, consent) if consent else out
 
@@ -442,11 +442,13 @@ async def _write(
     media: list[dict[str, Any]] | None = None,
     message_id: int | None = None,
     writes: Sequence[Write] = (),
+    conversation_changed: bool = False,
 ) -> Outbound:
     """Write the message, ``writes`` and the events in as few round trips as the database allows.
 
     ``message_id``: reserved with the context (PostgreSQL); without one the
-    message goes in first, for its id.
+    message goes in first, for its id. ``conversation_changed``: the
+    ``conversation`` event follows the ``message`` event, as pages expect.
     """
     values: dict[str, Any] = {
         "organization_id": actor.organization_id,
@@ -471,5 +473,7 @@ async def _write(
     # events are built from it.
     message = Message(id=message_id, **values)
     emit_message(session, conversation, message)
+    if conversation_changed:
+        emit_conversation(session, conversation)
     await write_with_events(session, *writes, *inserts)
     return Outbound(message, conversation, to, from_, kind)

@@ -49,6 +49,8 @@ async def test_a_send_is_two_statements_on_postgresql_and_stores_what_it_answers
     assert stored.created_at == out.message.created_at
     await assert_counters_true(db, world.campaign_id)
     events = await events_of(db, campaign_channel(world.campaign_id))
+    # The pages apply the message before the conversation's new state, as they always came.
+    assert [kind for kind, _ in events if kind in ("message", "conversation")] == ["message", "conversation"]
     assert [message_of(data)["id"] for kind, data in events if kind == "message"] == [out.message.id]
 
     with statements(db) as recorded:
