@@ -143,6 +143,9 @@ async def _keep_lock_order(session: AsyncSession, channels: set[str]) -> None:
         await _allocate(session, dict.fromkeys(early, 0))
 
 
+# An event row as both forms of the insert write it ("published" given: no default runs inside a CTE).
+_EVENT_COLUMNS = ("channel", "seq", "kind", "data", "created_at", "published")
+
 # A send writes a handful of events; a bulk change (a reassignment) thousands,
 # which go through the batched insert below, its writes apart.
 _MAX_EVENTS_WITH_WRITES = 100
@@ -171,7 +174,7 @@ async def _insert(
             for offset in range(len(events))
         ]
     rows = [
-        {"channel": c, "seq": seq, "kind": k, "data": d, "created_at": now, "published": False}
+        dict(zip(_EVENT_COLUMNS, (c, seq, k, d, now, False), strict=True))
         for (c, k, d), seq in zip(ordered, seqs, strict=True)
     ]
     if writes:
@@ -191,9 +194,6 @@ async def _insert(
         EventRecord(id_, c, seq or 0, k, d, now)
         for id_, (c, k, d), seq in zip(ids, ordered, seqs, strict=True)
     ]
-
-
-_EVENT_COLUMNS = ("channel", "seq", "kind", "data", "created_at", "published")
 
 
 @functools.lru_cache(maxsize=256)

@@ -89,34 +89,40 @@ def deltas_write(dialect: str, campaign_id: int, deltas: Mapping[int, Counts]) -
 def _upsert_of(dialect: str, count: int) -> Insert:
     """The add-to upsert of ``count`` rows with named parameters, built once."""
     table = cast(Table, ConversationCount.__table__)
-    columns = ("campaign_id", "slot", "assigned", "not_started", "sent", "needs_reply", "opted_out")
     rows: list[dict[str, Any]] = [
-        {
-            column: bindparam(f"counts{i}_{column}", type_=table.c[column].type)
-            for column in (*columns, "changes", "published")
-        }
+        {column: bindparam(f"counts{i}_{column}", type_=table.c[column].type) for column in _ROW_COLUMNS}
         for i in range(count)
     ]
     stmt: Insert = _upsert(dialect).values(rows)
     return stmt
 
 
+# A counters row as both forms of the upsert write it. "published" is given,
+# not left to the column's default: no default runs inside a CTE.
+_ROW_COLUMNS = (
+    "campaign_id",
+    "slot",
+    "assigned",
+    "not_started",
+    "sent",
+    "needs_reply",
+    "opted_out",
+    "changes",
+    "published",
+)
+
+
 def _rows(campaign_id: int, deltas: Mapping[int, Counts]) -> list[dict[str, int]]:
     # Listed in slot order, so concurrent transactions lock the rows in the
     # same order and cannot deadlock.
     return [
-        {
-            "campaign_id": campaign_id,
-            "slot": slot,
-            "assigned": d.assigned,
-            "not_started": d.not_started,
-            "sent": d.sent,
-            "needs_reply": d.needs_reply,
-            "opted_out": d.opted_out,
-            "changes": 1,
-            # Given, not left to the column's default: no default runs inside a CTE.
-            "published": 0,
-        }
+        dict(
+            zip(
+                _ROW_COLUMNS,
+                (campaign_id, slot, d.assigned, d.not_started, d.sent, d.needs_reply, d.opted_out, 1, 0),
+                strict=True,
+            )
+        )
         for slot, d in sorted(deltas.items())
         if not d.is_zero()
     ]
