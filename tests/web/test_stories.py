@@ -173,3 +173,34 @@ async def test_a_sender_on_a_phone_texts_and_follows_up(
     await expect(page.locator(".conv")).to_be_hidden()
     await expect(page.get_by_text("No follow-ups to send")).to_be_visible()
     await page.context.close()
+
+
+async def test_a_sender_on_a_phone_who_goes_back_while_a_text_is_sending_stays_on_the_list(
+    live_server: ServerProcess, database_url: str, browser: Any
+) -> None:
+    world = await asyncio.to_thread(
+        build_world, live_server.url, database_url, senders={SAM: "Sam Sender"}, contacts=2, assign={SAM: 2}
+    )
+    page = await open_as(
+        browser, live_server.url, SAM, PASSWORD, f"/send/{world.campaign_id}", viewport=PHONE
+    )
+    # A slow network: the send's answer comes only after Sam has gone back to the list.
+    answered = asyncio.Event()
+
+    async def slow(route: Any) -> None:
+        response = await route.fetch()
+        await answered.wait()
+        await route.fulfill(response=response)
+
+    await page.route("**/api/conversations/*/messages", slow)
+    await page.get_by_role("button", name="Send initial message").click()
+    await expect(page.locator("#my-stats")).to_contain_text("1/2", timeout=SOON)  # sent, seen live
+    await page.get_by_role("button", name="← Conversations").click()
+    async with page.expect_response(lambda r: r.request.method == "GET" and "/api/conversations/" in r.url):
+        answered.set()  # the page reads the sent conversation again, then moves its queue on
+    await page.evaluate("() => new Promise((done) => setTimeout(done, 300))")
+
+    # The queue did not pull Sam back into the next contact's thread.
+    await expect(page.get_by_role("tab", name="Follow-ups")).to_be_visible()
+    await expect(page.locator(".conv-list")).to_have_attribute("data-count", "1")
+    await page.context.close()

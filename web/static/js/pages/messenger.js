@@ -51,7 +51,10 @@ const list = new ConversationList({
 const view = new ConversationView({
   me: user,
   admin: false,
-  onBack: () => document.body.classList.remove("show-thread"),
+  onBack: () => {
+    backToList = true;
+    document.body.classList.remove("show-thread");
+  },
   onSent: () => {
     banners.sent();
     if (QUEUE_TABS.has(list.tab)) nextInQueue(true);
@@ -59,7 +62,12 @@ const view = new ConversationView({
   onLocked: (err) => onLocked(err),
 });
 
+// On a phone, "← Conversations" pressed while a send is still on its way:
+// the person chose the list, so the queue does not pull them back into a thread.
+let backToList = false;
+
 function openRow(row, push = true) {
+  backToList = false;
   writePlace(location.pathname, { tab: list.tab, conversation: row.id }, push);
   view.mode = list.tab;
   document.body.classList.add("show-thread");
@@ -79,6 +87,7 @@ async function nextInQueue(afterSend) {
     list.rows = list.rows.filter((r) => r.id !== view.id);
     list.render();
     list.reloadSoon();
+    if (backToList) return;
   }
   // Rows still from the tab just left: the new tab's load opens its first one.
   if (list.rowsTab !== list.tab || !QUEUE_TABS.has(list.tab)) return;
