@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.websockets import WebSocket, WebSocketState
 
 from ..auth import actor_and_expiry
@@ -108,6 +109,12 @@ async def live_endpoint(ws: WebSocket) -> None:
         actor, expires_at = await actor_and_expiry(svc, token, user_of=hub.access.user)
     except ApiError as exc:
         await _close(ws, CLOSE_UNAUTHORIZED, str(exc)[:120])
+        return
+    except PoolTimeout:
+        # A crowd reconnecting at once took every database connection for the
+        # pool's whole timeout: an overload, so the client retries after its backoff.
+        logger.warning("no database connection free in time to authenticate a live connection")
+        await _close(ws, CLOSE_TRY_AGAIN, "the server is busy; retry shortly")
         return
     except Exception as exc:
         if not database_unreachable(exc):

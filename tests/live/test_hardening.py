@@ -8,10 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
+from server.live import endpoint
+from server.live.protocol import CLOSE_TRY_AGAIN
 from server.settings import Settings
 from tests.support.worlds.accounts import login
 from tests.support.worlds.team import make_team
@@ -90,3 +93,18 @@ def test_a_connection_with_a_long_lived_token_is_not_closed(client: TestClient, 
         time.sleep(TTL + 0.5)
         ws.send_json({"type": "ping"})
         assert ws.receive_json() == {"type": "pong"}
+
+
+def test_a_connection_that_finds_no_database_connection_free_is_told_to_try_again(
+    client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = make_team(client, database_url)
+
+    async def overloaded(*_args: Any, **_kwargs: Any) -> Any:
+        # What the pool raises when every connection stayed taken for its whole timeout.
+        raise PoolTimeout("QueuePool limit of size 10 overflow 20 reached, connection timed out")
+
+    monkeypatch.setattr(endpoint, "actor_and_expiry", overloaded)
+    with _connect(client, team.owner.token) as ws, pytest.raises(WebSocketDisconnect) as closed:
+        ws.receive_json()
+    assert closed.value.code == CLOSE_TRY_AGAIN  # retried after the backoff, not sent to log in
