@@ -11,6 +11,12 @@ statements, not a million:
   (an opted-out number is never texted by any campaign of the organization);
 - everything else is added, in upload order (conversation ids follow it).
 
+A large upload is sorted out and inserted a chunk at a time, and the next
+chunk is parsed (in the parser's thread) while the database inserts this one:
+the two take turns on different cores instead of one after the other. A
+phone seen in an earlier chunk is found in the campaign by then, and is told
+apart from one the campaign had before by its contact id.
+
 The Unassigned pool's counters grow by the number added, and the campaign's
 sweepers get ``stats`` and ``sender_stats`` events. Any error rolls the whole
 upload back.
@@ -18,13 +24,14 @@ upload back.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.outbox.notify import emit_counts
@@ -80,33 +87,54 @@ async def check_upload_allowed(session: AsyncSession, actor: Actor, campaign_id:
         raise Locked("The campaign is closed; contacts can no longer be added.", code="campaign_closed")
 
 
-async def _stage(session: AsyncSession, table: str, batches: AsyncIterable[list[Row]]) -> int:
-    """Write every batch into the staging table; return the number of rows."""
+# Rows sorted out and inserted at a time: big enough that the statements'
+# fixed costs do not count, small enough that a chunk sorts in memory and the
+# next one (parsed meanwhile) stays a few tens of megabytes.
+CHUNK_ROWS = 50_000
+
+
+async def _create_staging(session: AsyncSession, table: str) -> None:
     conn = await session.connection()
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
-        # Sorting a large upload by phone and by row in memory, not on disk;
+    if conn.dialect.name == "postgresql":
+        # Sorting a chunk by phone and by row in memory, not on disk;
         # SET LOCAL ends with the transaction.
         await conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
         await conn.exec_driver_sql(
             f"CREATE TEMP TABLE {table} (row_no BIGINT, first_name TEXT, last_name TEXT, "
             "phone TEXT, extra TEXT) ON COMMIT DROP"
         )
-        driver: Any = (await conn.get_raw_connection()).driver_connection
     else:
         await conn.exec_driver_sql(
             f"CREATE TEMP TABLE {table} (row_no INTEGER, first_name TEXT, last_name TEXT, "
             "phone TEXT, extra TEXT)"
         )
-    staged = 0
-    async for batch in batches:
-        if postgres:
+
+
+async def _stage(session: AsyncSession, table: str, chunk: list[list[Row]]) -> None:
+    """Replace the staging table's rows with ``chunk``'s."""
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        await conn.exec_driver_sql(f"TRUNCATE {table}")
+        driver: Any = (await conn.get_raw_connection()).driver_connection
+        for batch in chunk:
             # COPY through the session's own connection: same transaction.
             await driver.copy_records_to_table(table, records=batch, columns=_COLUMNS)
-        else:
+    else:
+        await conn.exec_driver_sql(f"DELETE FROM {table}")
+        for batch in chunk:
             await conn.exec_driver_sql(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)", list(batch))
-        staged += len(batch)
-    return staged
+
+
+async def _next_chunk(batches: AsyncIterator[list[Row]], rows: int) -> list[list[Row]]:
+    """The next batches, ``rows`` rows or a little more; empty at the end."""
+    chunk: list[list[Row]] = []
+    count = 0
+    async for batch in batches:
+        chunk.append(batch)
+        count += len(batch)
+        if count >= rows:
+            break
+    return chunk
 
 
 async def upload_contacts(
@@ -115,6 +143,8 @@ async def upload_contacts(
     campaign_id: int,
     batches: AsyncIterable[list[Row]],
     report: ParseReport,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> UploadResult:
     """Add the contacts of ``batches`` to the campaign.
 
@@ -141,13 +171,32 @@ async def upload_contacts(
     if campaign.status == "closed":
         raise Locked("The campaign is closed; contacts can no longer be added.", code="campaign_closed")
     table = f"contact_upload_{secrets.token_hex(6)}"
-    staged = await _stage(session, table, batches)
-    result = UploadResult(invalid=report.invalid)
+    await _create_staging(session, table)
+    # The campaign's contacts above this id are this upload's (uploads to one campaign queue).
+    before = int(
+        await session.scalar(
+            select(func.coalesce(func.max(Contact.id), 0)).where(Contact.campaign_id == campaign.id)
+        )
+        or 0
+    )
+    result = UploadResult()
     sorted_out_at = utcnow()
-    if staged:
-        await _classify_and_insert(session, table, campaign.organization_id, campaign.id, result)
+    rows = aiter(batches)
+    chunk = await _next_chunk(rows, chunk_rows)
+    while chunk:
+        await _stage(session, table, chunk)
+        inserting = asyncio.ensure_future(
+            _classify_and_insert(session, table, campaign.organization_id, campaign.id, before, result)
+        )
+        try:
+            # The parser reads on while the database works.
+            chunk = await _next_chunk(rows, chunk_rows)
+        finally:
+            # Never left running on the session: a bad file stops the upload after this chunk's statements.
+            await inserting
     if session.get_bind().dialect.name != "postgresql":
         await session.execute(text(f"DROP TABLE {table}"))
+    result.invalid = report.invalid
     result.problems = sorted(report.problems + result.problems, key=lambda p: p.row)[:MAX_PROBLEMS]
     if result.added:
         await apply_deltas(
@@ -192,27 +241,34 @@ async def _late_opt_outs(
 
 
 async def _classify_and_insert(
-    session: AsyncSession, table: str, organization_id: int, campaign_id: int, result: UploadResult
+    session: AsyncSession,
+    table: str,
+    organization_id: int,
+    campaign_id: int,
+    before: int,
+    result: UploadResult,
 ) -> None:
+    """Sort out the staged chunk, insert what is added, and add its counts and problems to ``result``."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    params = {"org": organization_id, "cid": campaign_id}
+    params = {"org": organization_id, "cid": campaign_id, "before": before}
     verdicts = f"{table}_v"
-    temp = "CREATE TEMP TABLE" + (f" {verdicts} ON COMMIT DROP AS" if postgres else f" {verdicts} AS")
-    # One pass decides each staged row's fate; the first occurrence of a phone wins.
+    # One pass decides each staged row's fate; the first occurrence of a phone
+    # wins, in this chunk or (found in the campaign, above ``before``) an earlier one.
     await session.execute(
         text(
-            f"""{temp}
+            f"""CREATE TEMP TABLE {verdicts} AS
             SELECT s.row_no, s.first_name, s.last_name, s.phone, s.extra,
               CASE
-                WHEN s.k > 1 THEN 'dup_upload'
-                WHEN EXISTS (SELECT 1 FROM contacts c WHERE c.campaign_id = :cid AND c.phone = s.phone)
-                  THEN 'dup_campaign'
+                WHEN s.k > 1 OR s.existing > :before THEN 'dup_upload'
+                WHEN s.existing IS NOT NULL THEN 'dup_campaign'
                 WHEN EXISTS (SELECT 1 FROM opt_outs o WHERE o.organization_id = :org AND o.phone = s.phone)
                   THEN 'opted_out'
                 ELSE 'add'
               END AS verdict
             FROM (
-              SELECT t.*, row_number() OVER (PARTITION BY t.phone ORDER BY t.row_no) AS k FROM {table} t
+              SELECT t.*, row_number() OVER (PARTITION BY t.phone ORDER BY t.row_no) AS k,
+                (SELECT c.id FROM contacts c WHERE c.campaign_id = :cid AND c.phone = t.phone) AS existing
+              FROM {table} t
             ) s"""
         ),
         params,
@@ -220,22 +276,21 @@ async def _classify_and_insert(
     counts: dict[str, int] = dict(
         (await session.execute(text(f"SELECT verdict, count(*) FROM {verdicts} GROUP BY verdict"))).all()
     )
-    result.added = int(counts.get("add", 0))
-    result.duplicate = int(counts.get("dup_upload", 0)) + int(counts.get("dup_campaign", 0))
-    result.opted_out = int(counts.get("opted_out", 0))
-    rejected = await session.execute(
-        text(
-            f"SELECT row_no, verdict FROM {verdicts} WHERE verdict <> 'add' "
-            f"ORDER BY row_no LIMIT {MAX_PROBLEMS}"
+    added = int(counts.get("add", 0))
+    result.added += added
+    result.duplicate += int(counts.get("dup_upload", 0)) + int(counts.get("dup_campaign", 0))
+    result.opted_out += int(counts.get("opted_out", 0))
+    wanted = MAX_PROBLEMS - len(result.problems)  # chunks come in row order: the first ones are kept
+    if wanted > 0 and added < sum(counts.values()):
+        rejected = await session.execute(
+            text(
+                f"SELECT row_no, verdict FROM {verdicts} WHERE verdict <> 'add' "
+                f"ORDER BY row_no LIMIT {wanted}"
+            )
         )
-    )
-    result.problems = [Problem(int(row), _REASONS[verdict]) for row, verdict in rejected]
-    if not result.added:
-        if not postgres:
-            await session.execute(text(f"DROP TABLE {verdicts}"))
-        return
+        result.problems += [Problem(int(row), _REASONS[verdict]) for row, verdict in rejected]
     chosen = f"FROM {verdicts} WHERE verdict = 'add' ORDER BY row_no"
-    if postgres:
+    if added and postgres:
         # Contact ids follow upload order, and conversation ids follow contact ids.
         await session.execute(
             text(
@@ -248,10 +303,10 @@ async def _classify_and_insert(
             ),
             params,
         )
-    else:
+    elif added:
         # SQLite writes one transaction at a time, so every contact of this
         # campaign above the old highest id is one of ours.
-        before = await session.scalar(
+        last = await session.scalar(
             text("SELECT coalesce(max(id), 0) FROM contacts WHERE campaign_id = :cid"), params
         )
         await session.execute(
@@ -264,8 +319,8 @@ async def _classify_and_insert(
         await session.execute(
             text(
                 "INSERT INTO conversations (campaign_id, contact_id) "
-                "SELECT :cid, id FROM contacts WHERE campaign_id = :cid AND id > :before ORDER BY id"
+                "SELECT :cid, id FROM contacts WHERE campaign_id = :cid AND id > :last ORDER BY id"
             ),
-            {**params, "before": before},
+            {**params, "last": last},
         )
-        await session.execute(text(f"DROP TABLE {verdicts}"))
+    await session.execute(text(f"DROP TABLE {verdicts}"))

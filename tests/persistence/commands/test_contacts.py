@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from persistence.commands.accounts import create_organization, create_user
 from persistence.commands.campaigns import create_campaign
@@ -26,7 +27,7 @@ from persistence.rules.phones import normalize_phone
 from persistence.rules.status import Counts
 from persistence.store.counters import recount, stored_counts
 from persistence.store.database import Database
-from persistence.store.models import OptOut
+from persistence.store.models import Contact, Conversation, OptOut
 from persistence.store.scope import Actor
 from persistence.store.types import utcnow
 
@@ -200,3 +201,60 @@ async def test_an_opt_out_that_lands_during_an_upload_still_marks_its_conversati
         truth = await recount(session, campaign_id)
         assert truth == await stored_counts(session, campaign_id)
         assert truth[0] == Counts(assigned=2, not_started=1, opted_out=1)
+
+
+async def _upload_items(
+    db: Database, actor: Actor, campaign_id: int, items: list[dict[str, str]], *, batch: int, chunk: int
+) -> UploadResult:
+    report = ParseReport()
+
+    async def batches() -> AsyncIterator[list[Row]]:
+        for rows in json_batches(items, report, batch_size=batch):
+            yield rows
+
+    async with db.transaction() as session:
+        return await upload_contacts(session, actor, campaign_id, batches(), report, chunk_rows=chunk)
+
+
+async def test_an_upload_sorted_out_a_chunk_at_a_time_gives_the_answer_of_one_pass(db: Database) -> None:
+    actor, whole_campaign = await _org_campaign(db)
+    async with db.transaction() as session:
+        view = await create_campaign(session, actor, title="chunked", initial_message="hi")
+        session.add(OptOut(organization_id=actor.organization_id, phone="+12125550007", source="keyword"))
+    chunked_campaign = view.campaign.id
+    for campaign_id in (whole_campaign, chunked_campaign):
+        await _upload(db, actor, campaign_id, ["2125550003", "2125550011"])  # in the campaign before
+    phones = [f"212555{i:04d}" for i in range(1, 15)]
+    # Rows 15-16 repeat rows 2 and 13 (chunks earlier), rows 18-19 each other (one chunk).
+    phones += ["2125550002", "2125550013", "not a phone", "2125550020", "2125550020"]
+    items = [{"first_name": f"N{row}", "last_name": "", "phone": p} for row, p in enumerate(phones, start=1)]
+
+    whole = await _upload_items(db, actor, whole_campaign, items, batch=50, chunk=100_000)
+    chunked = await _upload_items(db, actor, chunked_campaign, items, batch=2, chunk=3)
+
+    assert chunked == whole
+    assert (whole.added, whole.duplicate, whole.opted_out, whole.invalid) == (12, 5, 1, 1)
+    earlier, before = (
+        "duplicate phone number (earlier in this upload)",
+        "duplicate phone number (already in the campaign)",
+    )
+    assert [(p.row, p.reason) for p in whole.problems if "duplicate" in p.reason] == [
+        (3, before),
+        (11, before),
+        (15, earlier),
+        (16, earlier),
+        (19, earlier),
+    ]
+    async with db.session() as session:
+        for campaign_id in (whole_campaign, chunked_campaign):
+            names = (
+                await session.scalars(
+                    select(Contact.first_name)
+                    .join(Conversation, Conversation.contact_id == Contact.id)
+                    .where(Conversation.campaign_id == campaign_id, Contact.first_name.like("N%"))
+                    .order_by(Conversation.id)
+                )
+            ).all()
+            # Conversation ids follow the file's order, chunk after chunk.
+            assert names == [f"N{row}" for row in (1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 18)]
+            assert await stored_counts(session, campaign_id) == await recount(session, campaign_id)
