@@ -11,11 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
-__all__ = ["BROWSER", "DESKTOP", "PHONE", "eventually", "open_as"]
+__all__ = ["BROWSER", "DESKTOP", "ONE_BACKEND", "PHONE", "eventually", "open_as"]
 
 # The marks of a browser test: slow, needs Chromium, and runs in the session's
 # event loop, which owns the browser (conftest.browser).
 BROWSER = [pytest.mark.browser, pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
+
+# For what a page is, not what it does live: axe checks the same markup on
+# either backend, so such a test runs on the embedded one only.
+ONE_BACKEND = pytest.mark.parametrize("backend", ["sqlite"])
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

@@ -13,7 +13,7 @@ from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world
 
-from .browsing import BROWSER, PHONE, open_as
+from .browsing import BROWSER, ONE_BACKEND, PHONE, open_as
 
 pytestmark = BROWSER
 
@@ -39,6 +39,7 @@ def have_axe() -> None:
         pytest.fail(f"{AXE} is missing: run `npm ci` (axe-core is pinned in package.json)")
 
 
+@ONE_BACKEND
 async def test_every_page_has_no_serious_accessibility_violation(
     have_axe: None, live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:
@@ -87,6 +88,7 @@ async def test_every_page_has_no_serious_accessibility_violation(
     assert not failures, "\n".join(f"{k}: {v}" for k, vs in failures.items() for v in vs)
 
 
+@ONE_BACKEND
 async def test_the_dialogs_and_menus_have_no_serious_accessibility_violation(
     have_axe: None, live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:

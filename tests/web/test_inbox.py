@@ -12,7 +12,7 @@ from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world, signed_inbound
 
-from .browsing import BROWSER, PHONE, open_as
+from .browsing import BROWSER, ONE_BACKEND, PHONE, open_as
 from .test_accessibility import axe_violations, have_axe
 
 pytestmark = BROWSER
@@ -130,6 +130,7 @@ async def test_the_inbox_works_on_a_phone(
     assert width <= PHONE["width"]
 
 
+@ONE_BACKEND
 async def test_the_inbox_has_no_serious_accessibility_violation(
     have_axe: None, live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:

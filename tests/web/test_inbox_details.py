@@ -15,7 +15,7 @@ from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world
 
-from .browsing import BROWSER, PHONE, open_as
+from .browsing import BROWSER, ONE_BACKEND, PHONE, open_as
 from .test_accessibility import axe_violations, have_axe
 
 pytestmark = BROWSER
@@ -189,6 +189,7 @@ async def test_an_owner_looks_at_a_senders_inbox_page_by_page_and_live(
     await expect(rows).to_have_count(52)
 
 
+@ONE_BACKEND
 async def test_the_export_and_details_dialogs_have_no_serious_accessibility_violation(
     have_axe: None, live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:

@@ -13,7 +13,7 @@ from tests.support.processes import ServerProcess
 from tests.support.worlds.accounts import PASSWORD
 from tests.support.worlds.web import build_world, signed_inbound
 
-from .browsing import BROWSER, PHONE, open_as
+from .browsing import BROWSER, ONE_BACKEND, PHONE, open_as
 from .test_accessibility import axe_violations, have_axe
 
 pytestmark = BROWSER
@@ -115,6 +115,7 @@ async def test_an_admin_makes_a_drip_with_steps_and_intervals(
     await expect(page.get_by_label("Name", exact=True)).to_have_value("Backwards")
 
 
+@ONE_BACKEND
 async def test_the_drips_page_and_the_composer_dialogs_pass_axe_on_a_desktop_and_a_phone(
     have_axe: None, live_server: ServerProcess, database_url: str, browser: Any
 ) -> None:
