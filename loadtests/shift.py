@@ -205,6 +205,14 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
                 await c.snapshot(template)
                 save_world(world_path(cfg, cfg.world), world, c.secret, cfg)
                 figures.notes["world"] = f"set up and saved as world {cfg.world!r}"
+        if cfg.send_rate is not None:
+            await api.call(
+                "PATCH",
+                f"{world.urls[0]}/api/organization",
+                "/api/organization",
+                token=world.owner.token,
+                json={"send_rate_per_second": cfg.send_rate},
+            )
         figures.notes["setup_seconds"] = round(time.monotonic() - t_setup, 1)
         actions = ActionLog(figures)
         contacts = Contacts(api, world, cfg, figures, actions, rng)
@@ -365,8 +373,8 @@ def _goals(cfg: Config, data: dict[str, Any], *, anomalies: int, kill: bool) -> 
         goals.append(
             Goal(
                 "p99 of the last five minutes / the first five",
-                f"≤ {SOAK_DRIFT}×",
-                f"{drift:.2f}×",
+                f"≤ {SOAK_DRIFT}x",
+                f"{drift:.2f}x",
                 drift <= SOAK_DRIFT,
             )
         )

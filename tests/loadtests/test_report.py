@@ -98,7 +98,7 @@ def test_a_soak_compares_its_last_five_minutes_with_its_first() -> None:
     drift = soak_drift(creeping["latency_windows_ms"])
     assert drift is not None and drift > SOAK_DRIFT
     text = render_markdown(Outcome("shift", "soak", "python -m loadtests shift --duration 600", {}, creeping))
-    assert "| minutes 0–5 | 300 |" in text and "| minutes 5–10 | 300 |" in text
+    assert "| minutes 0-5 | 300 |" in text and "| minutes 5-10 | 300 |" in text
 
 
 def test_a_short_run_has_no_soak_figure() -> None:
