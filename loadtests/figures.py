@@ -17,6 +17,9 @@ from hdrh.histogram import HdrHistogram
 __all__ = ["Figures", "Latency", "ProcessFigures"]
 
 _HIGHEST_US = 600_000_000
+# A long run's latency is also kept whole per five minutes, so a soak compares
+# the exact p99 of its first and last windows (per-second buckets cannot be merged).
+WINDOW_SECONDS = 300
 
 
 class Latency:
@@ -87,6 +90,7 @@ class Figures:
         self.latency: dict[str, Latency] = {}
         # Per-second latency (primary figure only), for the latency-over-time chart.
         self.timeline: dict[int, Latency] = {}
+        self.windows: dict[int, Latency] = {}  # whole five-minute windows, same figure
         # HTTP latency per endpoint, apart for set-up, the measured phase and the end-of-run checks.
         self.phase = "setup"
         self.http_phases: dict[str, dict[str, Latency]] = {"setup": {}, "run": {}, "check": {}}
@@ -128,6 +132,10 @@ class Figures:
             if bucket is None:
                 bucket = self.timeline[second] = Latency(significant_digits=2)
             bucket.record(seconds)
+            window = self.windows.get(second // WINDOW_SECONDS)
+            if window is None:
+                window = self.windows[second // WINDOW_SECONDS] = Latency()
+            window.record(seconds)
 
     def record_http(self, endpoint: str, seconds: float) -> None:
         phase = self.http_phases[self.phase]
@@ -166,6 +174,12 @@ class Figures:
             "latency_ms": {name: h.summary() for name, h in sorted(self.latency.items())},
             "latency_distribution_ms": {name: h.distribution() for name, h in sorted(self.latency.items())},
             "latency_timeline_ms": [{"second": s, **h.summary()} for s, h in sorted(self.timeline.items())],
+            # Only windows the measured phase covered whole: a last partial one would not compare.
+            "latency_windows_ms": [
+                {"from_second": i * WINDOW_SECONDS, **h.summary()}
+                for i, h in sorted(self.windows.items())
+                if (i + 1) * WINDOW_SECONDS <= elapsed
+            ],
             "actions_timeline": [
                 {"second": s, "actions": n} for s, n in sorted(self.actions_per_second.items())
             ],

@@ -59,6 +59,9 @@ def _epoch(value: Any) -> float | None:
     return None
 
 
+_UPDATED_STATUSES = frozenset({"sent", "delivered", "undelivered", "failed"})
+
+
 def event_time(frame: dict[str, Any]) -> float | None:
     """When the event was committed, as a Unix time, if the frame says so.
 
@@ -193,7 +196,13 @@ class LiveClient:
         if kind != "message" or not isinstance(data, dict):
             return True
         message = data.get("message")
-        mid = message.get("id") if isinstance(message, dict) else None
+        if not isinstance(message, dict):
+            return True
+        # A later delivery status is an update of a message seen (or missed) before,
+        # not its commit: timing it would measure the send queue and the provider.
+        if message.get("delivery_status") in _UPDATED_STATUSES:
+            return False
+        mid = message.get("id")
         if mid is None:
             return True
         if mid in self._seen_messages:

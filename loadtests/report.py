@@ -103,6 +103,12 @@ def render_markdown(outcome: Outcome) -> str:
         "",
     ]
     out += _latency_table(f.get("latency_ms", {}), "delivery latency")
+    windows = f.get("latency_windows_ms", [])
+    if len(windows) > 1:
+        out += _latency_table(
+            {f"minutes {w['from_second'] // 60}-{w['from_second'] // 60 + 5}": w for w in windows},
+            "delivery latency by five minutes",
+        )
     out += _latency_table(f.get("http_ms", {}), "HTTP endpoint, during the run")
     out += _latency_table(f.get("http_setup_ms", {}), "HTTP endpoint, set-up")
     procs = f.get("processes", [])

@@ -37,9 +37,19 @@ from .verify import quiesce, verify_views
 from .watch import watch_cluster
 from .worlds import load_world, save_world, template_name, world_path
 
-__all__ = ["CATCH_UP_GOAL", "config_json", "connect_all", "run_shift", "say", "server_failures"]
+__all__ = [
+    "CATCH_UP_GOAL",
+    "SOAK_DRIFT",
+    "config_json",
+    "connect_all",
+    "run_shift",
+    "say",
+    "server_failures",
+    "soak_drift",
+]
 
 CATCH_UP_GOAL = 10.0
+SOAK_DRIFT = 1.2  # a long shift's latency is flat when its last p99 stays within this of its first
 
 
 def say(text: str) -> None:
@@ -195,6 +205,14 @@ async def run_shift(cfg: Config, directory: Path, run: str, command: str, *, kil
                 await c.snapshot(template)
                 save_world(world_path(cfg, cfg.world), world, c.secret, cfg)
                 figures.notes["world"] = f"set up and saved as world {cfg.world!r}"
+        if cfg.send_rate is not None:
+            await api.call(
+                "PATCH",
+                f"{world.urls[0]}/api/organization",
+                "/api/organization",
+                token=world.owner.token,
+                json={"send_rate_per_second": cfg.send_rate},
+            )
         figures.notes["setup_seconds"] = round(time.monotonic() - t_setup, 1)
         actions = ActionLog(figures)
         contacts = Contacts(api, world, cfg, figures, actions, rng)
@@ -320,6 +338,13 @@ def config_json(cfg: Config) -> dict[str, Any]:
     return {k: v for k, v in vars(cfg).items() if k not in hidden}
 
 
+def soak_drift(windows: list[dict[str, Any]]) -> float | None:
+    """The last whole five-minute window's p99 over the first's; None for a run shorter than two."""
+    if len(windows) < 2 or not windows[0].get("p99"):
+        return None
+    return float(windows[-1]["p99"]) / float(windows[0]["p99"])
+
+
 def _goals(cfg: Config, data: dict[str, Any], *, anomalies: int, kill: bool) -> list[Goal]:
     acts = data.get("actions", {})
     moved = sum(acts.get(k, 0) for k in ("initial", "reply", "inbound", "stop"))
@@ -343,6 +368,16 @@ def _goals(cfg: Config, data: dict[str, Any], *, anomalies: int, kill: bool) -> 
             cfg.senders >= 2000 and cfg.admins >= 20,
         ),
     ]
+    drift = soak_drift(data.get("latency_windows_ms", []))
+    if drift is not None:
+        goals.append(
+            Goal(
+                "p99 of the last five minutes / the first five",
+                f"≤ {SOAK_DRIFT}x",
+                f"{drift:.2f}x",
+                drift <= SOAK_DRIFT,
+            )
+        )
     if kill:
         catch = data["notes"].get("catch_up_seconds", {}).get("max")
         goals.append(

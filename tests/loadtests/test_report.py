@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from loadtests.figures import Figures, Latency
 from loadtests.report import Goal, Outcome, render_markdown, write_report
+from loadtests.shift import SOAK_DRIFT, soak_drift
 
 
 def test_hdr_percentiles_of_known_latencies() -> None:
@@ -73,3 +77,31 @@ def test_the_report_files_are_written(tmp_path: Path) -> None:
     assert data["figures"]["latency_ms"]["commit→receipt"]["count"] == 100
     for png in ("latency_over_time.png", "latency_distribution.png"):
         assert (tmp_path / "run" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def a_run_of(minutes: int, latency_at: Callable[[int], float]) -> dict[str, Any]:
+    """A run's figures with one delivery a second whose latency depends on the second."""
+    f = Figures()
+    for second in range(minutes * 60):
+        f.started = time.monotonic() - second  # as if ``second`` seconds of the run had passed
+        f.record_latency("commit→receipt", latency_at(second), timeline=True)
+    return f.to_json(minutes * 60 + 30)
+
+
+def test_a_soak_compares_its_last_five_minutes_with_its_first() -> None:
+    flat = a_run_of(12, lambda s: 0.020 + (s % 100) / 10_000)
+    assert [w["from_second"] for w in flat["latency_windows_ms"]] == [0, 300]  # minutes 10-12 are not whole
+    drift = soak_drift(flat["latency_windows_ms"])
+    assert drift is not None and abs(drift - 1.0) < 0.01
+
+    creeping = a_run_of(10, lambda s: 0.020 + s / 1000)  # a millisecond more every second
+    drift = soak_drift(creeping["latency_windows_ms"])
+    assert drift is not None and drift > SOAK_DRIFT
+    text = render_markdown(Outcome("shift", "soak", "python -m loadtests shift --duration 600", {}, creeping))
+    assert "| minutes 0-5 | 300 |" in text and "| minutes 5-10 | 300 |" in text
+
+
+def test_a_short_run_has_no_soak_figure() -> None:
+    short = a_run_of(4, lambda s: 0.020)
+    assert short["latency_windows_ms"] == []
+    assert soak_drift(short["latency_windows_ms"]) is None
