@@ -8,7 +8,8 @@ conversation still appears, with zeros). Conversations are never counted here.
 The shift columns take two grouped queries more, never one per row: the
 oldest waiting reply of each slot (the partial ``ix_conversations_waiting``
 holds only the waiting rows of a slot, their wait in order), and each sender's
-last send and sends of the last ten minutes (``ix_messages_sender_recent``).
+last send and sends of the last ten minutes (read per sender, newest first,
+from ``ix_messages_sender_recent``: see :func:`pace_query`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "Sort",
     "oldest_waiting_query",
     "overview",
+    "pace_query",
 ]
 
 Sort = Literal["sender", "progress", "needs_reply"]
@@ -184,26 +186,41 @@ async def _oldest_waiting(session: AsyncSession, campaign_id: int) -> dict[int |
     return {slot: at for slot, at in rows if at is not None}
 
 
+def pace_query(campaign_id: int, since: datetime) -> Select[Any]:
+    """Each sender's last send in the campaign and their sends since ``since``.
+
+    Read per sender from ``ix_messages_sender_recent`` (sender, time), in the
+    range since ``since``; only a sender with no send in it has their older
+    messages read, for the last one. So the overview's cost follows the last
+    minutes' pace, not the shift's length (grouping every message of the
+    campaign's senders took seconds an hour into a busy shift).
+    """
+    m, c, cs = Message, Conversation, CampaignSender
+
+    def sends(what: Any, *since_when: ColumnElement[bool]) -> Any:
+        return (
+            select(what)
+            .select_from(m)
+            .join(c, c.id == m.conversation_id)
+            .where(
+                m.sender_id == cs.user_id,
+                *since_when,
+                m.direction == "outbound",
+                c.campaign_id == campaign_id,
+            )
+            .scalar_subquery()
+        )
+
+    recent = m.created_at >= since
+    # COALESCE reads its second subquery only for a sender the first found nothing for.
+    last = func.coalesce(sends(func.max(m.created_at), recent), sends(func.max(m.created_at)))
+    return select(cs.user_id, last, sends(func.count(), recent)).where(cs.campaign_id == campaign_id)
+
+
 async def _pace(session: AsyncSession, campaign_id: int) -> dict[int | None, tuple[datetime | None, int]]:
     """Each sender's last send in the campaign and their sends of the last ten minutes."""
-    m, c, cs = Message, Conversation, CampaignSender
-    since = utcnow() - RECENT
-    stmt = (
-        select(
-            m.sender_id,
-            func.max(m.created_at),
-            func.coalesce(func.sum(case((m.created_at >= since, 1), else_=0)), 0),
-        )
-        .join(c, c.id == m.conversation_id)
-        .where(
-            m.sender_id.in_(select(cs.user_id).where(cs.campaign_id == campaign_id)),
-            c.campaign_id == campaign_id,
-            m.direction == "outbound",
-        )
-        .group_by(m.sender_id)
-    )
-    result = await session.execute(stmt)
-    return {int(uid): (last, int(recent)) for uid, last, recent in result.all()}
+    result = await session.execute(pace_query(campaign_id, utcnow() - RECENT))
+    return {int(uid): (last, int(recent)) for uid, last, recent in result.all() if last is not None}
 
 
 async def _sender_rows(session: AsyncSession, campaign_id: int, query: OverviewQuery) -> list[SenderRow]:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import datetime, timedelta
+from typing import Any
 
-from persistence.queries.overview import Overview, OverviewQuery, Sort, overview
+import pytest
+from sqlalchemy import insert
+from sqlalchemy import text as text_sql
+
+from persistence.queries.overview import RECENT, Overview, OverviewQuery, Sort, overview, pace_query
 from persistence.rules.errors import NotFound, PermissionDenied
 from persistence.store.database import Database
+from persistence.store.models import Message
 from persistence.store.scope import Actor
+from persistence.store.types import utcnow
 from tests.support.worlds.sweep import BASE_TIME, SweepWorld, add_conversations, add_sender, build_world
 
 
@@ -145,3 +152,52 @@ async def test_only_sweepers_of_the_organization_see_it(db: Database) -> None:
             )
         with pytest.raises(NotFound):
             await overview(session, admin(stranger), world.campaign_id, query)
+
+
+async def test_the_pace_columns_read_the_last_minutes_not_the_whole_shift(db: Database) -> None:
+    """An hour into a shift the overview reads each sender's recent sends, not every text of the night."""
+    world = await build_world(db, senders=["Ana", "Ben"])
+    ana, ben = world.senders["Ana"], world.senders["Ben"]
+    [ana_conv] = await add_conversations(db, world, 1, assigned_to=ana)
+    [ben_conv] = await add_conversations(db, world, 1, assigned_to=ben)
+    now = utcnow()
+
+    def text(conversation: int, sender: int, at: datetime) -> dict[str, Any]:
+        return {
+            "organization_id": world.organization_id,
+            "conversation_id": conversation,
+            "direction": "outbound",
+            "body": "Hi",
+            "media_urls": [],
+            "sender_id": sender,
+            "delivery_status": "delivered",
+            "created_at": at,
+        }
+
+    earlier = [text(ana_conv, ana, now - timedelta(minutes=60, seconds=i)) for i in range(2_000)]
+    earlier += [text(ben_conv, ben, now - timedelta(minutes=30, seconds=i)) for i in range(20)]
+    recent = [text(ana_conv, ana, now - timedelta(minutes=m)) for m in (1, 2)]
+    async with db.transaction() as session:
+        await session.execute(insert(Message), earlier + recent)
+    since = now - RECENT
+    async with db.session() as session:
+        rows = {
+            uid: (last, n) for uid, last, n in (await session.execute(pace_query(world.campaign_id, since)))
+        }
+        assert rows[ana] == (now - timedelta(minutes=1), 2)
+        assert rows[ben] == (now - timedelta(minutes=30), 0)  # idle for half an hour: the older texts tell
+        if db.dialect != "postgresql":
+            return
+        await session.execute(text_sql("ANALYZE messages"))
+        stmt = pace_query(world.campaign_id, since).compile(
+            dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+        )
+        plan = (await session.execute(text_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {stmt}"))).scalar_one()
+    read = rows_read(plan[0]["Plan"], "messages")
+    # Ana's two recent texts and Ben's twenty (he sent none recently), not Ana's 2,000 of an hour ago.
+    assert read <= 40, f"{read} message rows read"
+
+
+def rows_read(node: dict[str, Any], relation: str) -> int:
+    own = node["Actual Rows"] * node["Actual Loops"] if node.get("Relation Name") == relation else 0
+    return int(own + sum(rows_read(child, relation) for child in node.get("Plans", [])))
