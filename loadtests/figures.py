@@ -14,7 +14,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-__all__ = ["Figures", "Latency", "ProcessFigures"]
+__all__ = ["WINDOW_SECONDS", "Figures", "Latency", "ProcessFigures"]
 
 _HIGHEST_US = 600_000_000
 # A long run's latency is also kept whole per five minutes, so a soak compares

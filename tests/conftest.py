@@ -148,16 +148,6 @@ def pytest_configure(config: pytest.Config) -> None:
         options.cov_fail_under = 0
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the slow tests (processes, browsers) first, in their usual order.
-
-    The suite runs on two workers: a slow test drawn last keeps one worker busy
-    while the other has nothing left, so the short tests go at the end, where
-    they even the two out.
-    """
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 def _backend_of(nodeid: str) -> str:
     params = nodeid.rpartition("[")[2].rstrip("]").split("-") if nodeid.endswith("]") else []
     if "postgres" in params:

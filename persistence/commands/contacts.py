@@ -44,7 +44,7 @@ from persistence.store.models import Campaign, Contact, Conversation, OptOut
 from persistence.store.scope import Actor, campaign_for, require_sweeper
 from persistence.store.types import utcnow
 
-__all__ = ["UploadResult", "check_upload_allowed", "upload_contacts"]
+__all__ = ["CHUNK_ROWS", "UploadResult", "check_upload_allowed", "upload_contacts"]
 
 _COLUMNS = ("row_no", "first_name", "last_name", "phone", "extra")
 _REASONS = {
