@@ -125,6 +125,12 @@ async def _stage(session: AsyncSession, table: str, chunk: list[list[Row]]) -> N
             await conn.exec_driver_sql(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)", list(batch))
 
 
+async def _highest_contact_id(session: AsyncSession, campaign_id: int) -> int:
+    """The campaign's highest contact id (0: none yet)."""
+    highest = await session.scalar(select(func.max(Contact.id)).where(Contact.campaign_id == campaign_id))
+    return int(highest or 0)
+
+
 async def _next_chunk(batches: AsyncIterator[list[Row]], rows: int) -> list[list[Row]]:
     """The next batches, ``rows`` rows or a little more; empty at the end."""
     chunk: list[list[Row]] = []
@@ -173,12 +179,7 @@ async def upload_contacts(
     table = f"contact_upload_{secrets.token_hex(6)}"
     await _create_staging(session, table)
     # The campaign's contacts above this id are this upload's (uploads to one campaign queue).
-    before = int(
-        await session.scalar(
-            select(func.coalesce(func.max(Contact.id), 0)).where(Contact.campaign_id == campaign.id)
-        )
-        or 0
-    )
+    before = await _highest_contact_id(session, campaign.id)
     result = UploadResult()
     sorted_out_at = utcnow()
     rows = aiter(batches)
@@ -306,9 +307,7 @@ async def _classify_and_insert(
     elif added:
         # SQLite writes one transaction at a time, so every contact of this
         # campaign above the old highest id is one of ours.
-        last = await session.scalar(
-            text("SELECT coalesce(max(id), 0) FROM contacts WHERE campaign_id = :cid"), params
-        )
+        last = await _highest_contact_id(session, campaign_id)
         await session.execute(
             text(
                 "INSERT INTO contacts (organization_id, campaign_id, first_name, last_name, phone, extra) "
