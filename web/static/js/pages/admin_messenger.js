@@ -127,9 +127,16 @@ function openConversation(id, push) {
 const names = new Map();
 const othersEl = h("span", { class: "viewing-others", id: "viewing-others", "aria-live": "polite" });
 const viewedId = () => (sender === UNASSIGNED ? null : Number(sender));
+/** @type {Map<number, number | null>} */
+let othersSeen = new Map();
+// Shown again when the names arrive: a viewer heard of first is "User <id>" until then.
+const showOthers = () => (othersEl.textContent = viewingText(othersSeen, viewedId(), names));
 const viewing = viewers({
   cid, me: user.id, sender: viewedId,
-  onChange: (others) => (othersEl.textContent = viewingText(others, viewedId(), names)),
+  onChange: (others) => {
+    othersSeen = others;
+    showOthers();
+  },
 });
 
 function viewSender(next, push) {
@@ -247,6 +254,7 @@ async function main() {
   );
   get("/api/users").then((data) => {
     for (const u of data.users || []) names.set(u.id, u);
+    showOthers();
   }).catch(() => { /* moderators may not list users: "User <id>" then */ });
   followChannel({
     channel: `campaign:${cid}`, token, reload, rereadCampaign, onEvent, onCampaign,
