@@ -6,7 +6,8 @@ Creates a scratch database next to the one named (dropped at the end unless
 ``--keep``), migrates it, fills one campaign with ``--conversations``
 conversations (``INSERT ... SELECT generate_series``, the mix below), then
 reads four pages of 50 of each list of ``CASES`` (following ``next_cursor``),
-``--rounds`` times, through ``persistence.queries.conversations.list_conversations``
+and of ``DEEP`` from a row halfway through, ``--rounds`` times, through
+``persistence.queries.conversations.list_conversations``
 (the code behind ``GET /api/campaigns/{cid}/conversations``). Baseline, in the
 same run: four pages of 50 conversations read by primary key (``WHERE id > ...
 ORDER BY id LIMIT 51``), the cheapest page a list could be.
@@ -21,21 +22,23 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from persistence.outbox.outbox import open_database
-from persistence.queries.conversations import list_conversations
+from persistence.queries.conversations import list_conversations, page_query
+from persistence.queries.keyset import columns, encode
 from persistence.store.database import Database
 from persistence.store.migrate import upgrade
+from persistence.store.models import Campaign, Conversation
 from persistence.store.scope import Actor
 
 from .scratch import bench_arguments, dsn, parse_bench_arguments, scratch_database
 
-__all__ = ["CASES", "FILL", "fill", "main", "pages", "run"]
+__all__ = ["CASES", "DEEP", "FILL", "fill", "halfway", "main", "pages", "run"]
 
 # 1,000 senders with ~N/1,100 conversations each, a tenth unassigned; two thirds
 # texted, a fifth replied, a tenth waiting for a reply, one in fifty opted out.
@@ -87,6 +90,14 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("whole campaign, no tab, recent", {"sort": "recent"}),
 ]
 
+# Pages from halfway through a list, in the needs-reply order whose keys mix
+# directions: (label, query, the row the first page starts after, as a test of
+# FILL's row number g). A fresh row (never texted) and an answered one, not waiting.
+DEEP: list[tuple[str, dict[str, Any], Callable[[int], bool]]] = [
+    ("whole campaign, no tab, from halfway", {}, lambda g: g % 3 == 0 and g % 5 != 1 and g % 50 != 7),
+    ("whole campaign, Responses, from halfway", {"tab": "responses"}, lambda g: g % 10 == 6 and g % 50 != 7),
+]
+
 
 async def fill(db: Database, conversations: int) -> None:
     """Fill campaign 1 with ``conversations`` conversations (the mix of ``FILL``) and analyze."""
@@ -98,12 +109,24 @@ async def fill(db: Database, conversations: int) -> None:
         await conn.execute(text("VACUUM ANALYZE"))
 
 
-async def pages(db: Database, query: dict[str, Any], rounds: int) -> list[float]:
-    """Milliseconds per page: four pages of 50 of one list, ``rounds`` times."""
+async def halfway(db: Database, query: dict[str, Any], row: Callable[[int], bool]) -> tuple[int, str]:
+    """The first conversation past the middle that ``row`` picks, and a cursor of ``query``'s list at it."""
+    async with db.session() as session:
+        campaign = await session.get_one(Campaign, 1)
+        count = await session.scalar(select(func.max(Conversation.id)).where(Conversation.campaign_id == 1))
+        middle = next(g for g in range((count or 0) // 2, count or 0) if row(g))
+        args = {"sender": None, "tab": None, "search": None, "sort": "needs_reply", **query}
+        _page, keys, signature = page_query(campaign, limit=50, cursor=None, **args)
+        values = (await session.execute(select(*columns(keys)).where(Conversation.id == middle))).one()
+    return middle, encode(signature, list(values))
+
+
+async def pages(db: Database, query: dict[str, Any], rounds: int, start: str | None = None) -> list[float]:
+    """Milliseconds per page: four pages of 50 of one list (after ``start``), ``rounds`` times."""
     owner = Actor(1, 1, "owner")
     times: list[float] = []
     for _round in range(rounds):
-        cursor = None
+        cursor = start
         for _page in range(4):
             started = time.perf_counter()
             async with db.session() as session:
@@ -157,6 +180,14 @@ async def _measure(url: str, conversations: int, rounds: int, only: list[str]) -
             if only and not any(o in label for o in only):
                 continue
             times = await pages(db, query, rounds)
+            p50 = statistics.median(times)
+            print(f"| {label} | {p50:.1f} | {max(times):.0f} | {p50 / base:.1f} |")
+        for label, query, row in DEEP:
+            if only and not any(o in label for o in only):
+                continue
+            _middle, start = await halfway(db, query, row)
+            await pages(db, query, 1, start)  # warm up
+            times = await pages(db, query, rounds, start)
             p50 = statistics.median(times)
             print(f"| {label} | {p50:.1f} | {max(times):.0f} | {p50 / base:.1f} |")
     finally:

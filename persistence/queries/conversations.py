@@ -29,7 +29,7 @@ from persistence.store.models import Campaign, Contact, Conversation, Message, O
 from persistence.store.scope import Actor, campaign_for, conversation_for
 from persistence.store.types import utcnow
 
-from .keyset import Key, after, columns, decode, encode, order_by, typed
+from .keyset import Key, columns, decode, encode, merge, order_by, ranges, typed
 from .tabs import tab_filter
 from .untabbed import untabbed_page
 
@@ -127,15 +127,13 @@ def page_query(
     if needs_contact:
         # Implied by the join, but said so the name index (campaign, names) applies.
         where.append(Contact.campaign_id == campaign.id)
-    if values is not None:
-        where.append(after(keys, values))
     # Pick the page's ids first, joining contacts only when a filter or key
     # needs them: on a big campaign the join then touches one page of rows.
     picked = select(c.id.label("picked_id"), *columns(keys))
     if needs_contact:
         picked = picked.join(Contact, Contact.id == c.contact_id)
-    page = picked.where(*where).order_by(*order_by([expr for expr, _d, _k in keys], keys)).limit(limit + 1)
-    return page, keys, signature
+    parts = [picked.where(*where, *r.where).order_by(*r.order).limit(limit + 1) for r in ranges(keys, values)]
+    return merge(parts, keys, limit), keys, signature
 
 
 async def list_conversations(

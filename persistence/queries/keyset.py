@@ -12,9 +12,9 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import and_, case, literal, or_, tuple_
+from sqlalchemy import Select, and_, case, literal, or_, select, tuple_, union_all
 from sqlalchemy.sql.elements import ColumnElement, Label
 
 from persistence.outbox.notify import iso
@@ -23,7 +23,21 @@ from persistence.rules.text import storable
 from persistence.store.list_keys import Keys
 from persistence.store.types import IdType
 
-__all__ = ["Key", "Kind", "after", "columns", "decode", "encode", "last_key_after", "order_by", "typed"]
+__all__ = [
+    "Key",
+    "Kind",
+    "Range",
+    "after",
+    "columns",
+    "decode",
+    "encode",
+    "last_key_after",
+    "merge",
+    "order_by",
+    "ranges",
+    "seeks",
+    "typed",
+]
 
 Kind = Literal["int", "dt", "str"]
 Key = tuple[ColumnElement[Any], bool, Kind]  # expression, descending, kind
@@ -83,26 +97,69 @@ def decode(cursor: str, signature: str, keys: list[Key]) -> list[Any]:
         raise bad from None
 
 
-def after(keys: list[Key], values: list[Any]) -> ColumnElement[bool]:
-    """Rows strictly after ``values`` in the keys' order (mixed directions allowed).
+class Range(NamedTuple):
+    """A part of a page to read by itself: its condition, and its ORDER BY.
 
-    The leading keys that share a direction are also bounded as one row value,
-    which an index on them seeks to instead of reading every earlier row.
+    The ORDER BY names only the keys the range does not hold equal to the
+    cursor's: SQLite sorts an expression index's rows when it names one more.
     """
-    clauses: list[ColumnElement[bool]] = []
-    for i, (expr, desc, _kind) in enumerate(keys):
-        equal = [keys[j][0] == values[j] for j in range(i)]
-        step = expr < values[i] if desc else expr > values[i]
-        clauses.append(and_(*equal, step))
-    first = keys[0][1]
-    same = 1
-    while same < len(keys) and keys[same][1] == first:
-        same += 1
-    if same == len(keys):
-        left, right = tuple_(*(k[0] for k in keys)), tuple_(*values)
-        return left < right if first else left > right
-    prefix, bound = tuple_(*(k[0] for k in keys[:same])), tuple_(*values[:same])
-    return and_(prefix <= bound if first else prefix >= bound, or_(*clauses))
+
+    where: list[ColumnElement[bool]]
+    order: list[ColumnElement[Any]]
+
+
+def seeks(keys: list[Key], values: list[Any]) -> list[tuple[int, ColumnElement[bool]]]:
+    """The rows strictly after ``values``, as disjoint ranges in the keys' order, each one index seek.
+
+    Each range is (the first key it is not held equal on, its condition). Keys
+    of one direction are one range: a row value bound. Keys of mixed
+    directions (waiting first, then the most recent) are cut into runs of one
+    direction each; a range is then "equal to the cursor on the runs before
+    this one, past it on this one", and the ranges follow each other in the
+    list's order from the last run's to the first's. An index on the keys (in
+    their directions) seeks to each range's start, where one bound on all the
+    keys would only seek on the first run and then pass every row tied with
+    the cursor on it.
+    """
+    runs: list[tuple[int, int]] = []
+    for i, (_expr, desc, _kind) in enumerate(keys):
+        if runs and keys[runs[-1][0]][1] == desc:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    found: list[tuple[int, ColumnElement[bool]]] = []
+    for start, end in reversed(runs):
+        equal = [keys[j][0] == values[j] for j in range(start)]
+        run, bound, desc = [k[0] for k in keys[start:end]], values[start:end], keys[start][1]
+        left, right = (run[0], bound[0]) if len(run) == 1 else (tuple_(*run), tuple_(*bound))
+        found.append((start, and_(*equal, left < right if desc else left > right)))
+    return found
+
+
+def ranges(keys: list[Key], values: list[Any] | None) -> list[Range]:
+    """The ranges a page after ``values`` reads, in order: ``seeks``, or every row in one without a cursor."""
+    exprs = [expr for expr, _d, _k in keys]
+    if values is None:
+        return [Range([], order_by(exprs, keys))]
+    return [Range([bound], order_by(exprs[start:], keys[start:])) for start, bound in seeks(keys, values)]
+
+
+def after(keys: list[Key], values: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the keys' order, as one condition (the ranges of ``seeks``)."""
+    return or_(*(bound for _start, bound in seeks(keys, values)))
+
+
+def merge(parts: list[Select[Any]], keys: list[Key], limit: int) -> Select[Any]:
+    """The first ``limit + 1`` rows of ``parts`` (each a page's ids and key columns) in the keys' order.
+
+    Each part is read in order and cut at its own LIMIT, so only their rows are sorted.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    # Each part in a subquery of its own: SQLite takes no ORDER BY or LIMIT in a UNION's arms.
+    merged = union_all(*(select(*p.subquery(f"part{i}").c) for i, p in enumerate(parts))).subquery("merged")
+    ordered = [merged.c[f"k{i}"] for i in range(len(keys))]
+    return select(merged.c.picked_id, *ordered).order_by(*order_by(ordered, keys)).limit(limit + 1)
 
 
 def last_key_after(keys: list[Key], values: list[Any]) -> ColumnElement[bool]:

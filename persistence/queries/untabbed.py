@@ -5,7 +5,8 @@ That list holds every conversation but the ones texted and never answered
 the needs-reply or recent order would be written for every uploaded row.
 Its rows fall instead into four disjoint parts, each read in the list's order:
 
-- the Responses tab and the Opt Outs tab, from their indexes;
+- the Responses tab and the Opt Outs tab, from their indexes (after a cursor,
+  each in the ranges of ``keyset.seeks``);
 - the fresh rows (never texted, as uploaded), by primary key: their keys are
   the same but for the id (``list_keys.FreshRow``), so id order is their order;
 - the untexted rows that are not fresh (none, as the app writes), from their
@@ -21,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, select, union_all
+from sqlalchemy import Select, select
 
 from persistence.store.list_keys import FreshRow, Keys, fresh, opted_out, responses, touched
 from persistence.store.models import Conversation
 
-from .keyset import after, columns, last_key_after, order_by, typed
+from .keyset import columns, last_key_after, merge, ranges, typed
 
 __all__ = ["untabbed_page"]
 
@@ -42,13 +43,10 @@ def untabbed_page(
     keys = typed(keys_of(c), kinds)
     picked = [c.id.label("picked_id"), *columns(keys)]
     where = [c.campaign_id == campaign_id, c.archived.is_(False)]
-    cursor = [after(keys, values)] if values is not None else []
     parts = [
-        select(*picked)
-        .where(*where, part, *cursor)
-        .order_by(*order_by([expr for expr, _d, _k in keys], keys))
-        .limit(limit + 1)
+        select(*picked).where(*where, part, *r.where).order_by(*r.order).limit(limit + 1)
         for part in (responses(c), opted_out(c), touched(c))
+        for r in ranges(keys, values)
     ]
     last, desc, _kind = keys[-1]
     seek = [last_key_after(typed(keys_of(FreshRow(c)), kinds), values)] if values is not None else []
@@ -58,7 +56,4 @@ def untabbed_page(
         .order_by(last.desc() if desc else last.asc())
         .limit(limit + 1)
     )
-    # Each part in a subquery of its own: SQLite takes no ORDER BY or LIMIT in a UNION's arms.
-    merged = union_all(*(select(*p.subquery(f"part{i}").c) for i, p in enumerate(parts))).subquery("merged")
-    ordered = [merged.c[f"k{i}"] for i in range(len(keys))]
-    return select(merged.c.picked_id, *ordered).order_by(*order_by(ordered, keys)).limit(limit + 1)
+    return merge(parts, keys, limit)

@@ -19,7 +19,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from loadtests.bench_lists import CASES, FILL
+from loadtests.bench_lists import CASES, DEEP, FILL, halfway, pages
 from persistence.queries.conversations import list_conversations
 from persistence.queries.export import export_csv
 from persistence.store.database import Database
@@ -52,6 +52,23 @@ async def test_lists_and_export_on_a_big_campaign(db: Database, backend: str) ->
                 if cursor is None:
                     break
         print(f"| {label} | {statistics.median(times):.0f} | {max(times):.0f} |")
+    for label, query, row in DEEP:
+        # A page from halfway is the very rows that follow that row when the list is read through.
+        middle, start = await halfway(db, query, row)
+        times = await pages(db, query, 3, start)
+        print(f"| {label} | {statistics.median(times):.0f} | {max(times):.0f} |")
+        listed: list[int] = []
+        cursor = None
+        while True:
+            async with db.session() as session:
+                page = await list_conversations(session, owner, 1, limit=500, cursor=cursor, **query)
+            listed += [r["id"] for r in page.rows]
+            if (cursor := page.next_cursor) is None:
+                break
+        async with db.session() as session:
+            deep = await list_conversations(session, owner, 1, limit=50, cursor=start, **query)
+        at = listed.index(middle)
+        assert [r["id"] for r in deep.rows] == listed[at + 1 : at + 51], label
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
