@@ -131,6 +131,14 @@ async def test_two_admins_see_each_others_viewing(
     await expect(olive.locator("#viewing-others")).to_have_text("Maya Admin is viewing")
     await expect(maya.locator("#viewing-others")).to_have_text("Olive Owner is viewing")
 
+    # Olive moves on to the next sender, where nobody else is, and comes back to Sam with Back.
+    await olive.get_by_role("button", name="Next Sender").click()
+    await expect(olive.locator("#viewing-others")).to_have_text("")
+    await expect(maya.locator("#viewing-others")).to_have_text("")
+    await olive.go_back()
+    await expect(olive.locator("#viewing-others")).to_have_text("Maya Admin is viewing")
+    await expect(maya.locator("#viewing-others")).to_have_text("Olive Owner is viewing")
+
     # Maya goes back to the overview: there, Sam's row tells that Olive still views him.
     await maya.goto(f"/campaigns/{cid}")
     row = maya.locator(f"#senders-body tr[data-sender='{sam}']")

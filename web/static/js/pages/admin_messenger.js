@@ -90,6 +90,8 @@ function renderBar() {
   const row = currentRow();
   switcher.render();
   stats.textContent = row ? `${row.sent}/${row.assigned} sent · ${plural(row.needs_reply, "conversation")} need${row.needs_reply === 1 ? "s" : ""} a reply` : "";
+  // Who else views this sender: after a switch, the viewers already heard of, with no new event.
+  showOthers();
   // The Viewing-as bar's Reassign menu acts on the sender viewed (contract); the pool has nothing to unassign.
   const items = [
     sender === UNASSIGNED ? null : ["unassign_all", "Unassign All"],
@@ -130,7 +132,11 @@ const viewedId = () => (sender === UNASSIGNED ? null : Number(sender));
 /** @type {Map<number, number | null>} */
 let othersSeen = new Map();
 // Shown again when the names arrive: a viewer heard of first is "User <id>" until then.
-const showOthers = () => (othersEl.textContent = viewingText(othersSeen, viewedId(), names));
+// Written only when it changes: the line is a live region, read out at each write.
+const showOthers = () => {
+  const text = viewingText(othersSeen, viewedId(), names);
+  if (othersEl.textContent !== text) othersEl.textContent = text;
+};
 const viewing = viewers({
   cid, me: user.id, sender: viewedId,
   onChange: (others) => {
