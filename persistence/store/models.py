@@ -218,7 +218,6 @@ class Conversation(Base):
         Index(
             "ix_conversations_slot_reply", "campaign_id", "assigned_to", "needs_reply", "needs_reply_since"
         ),
-        Index("ix_conversations_slot_recent", "campaign_id", "assigned_to", "last_message_at"),
         Index("ix_conversations_slot_initial", "campaign_id", "assigned_to", "initial_sent_at", "id"),
         Index("ix_conversations_contact", "contact_id"),
         Index(
