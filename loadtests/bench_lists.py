@@ -113,8 +113,8 @@ async def halfway(db: Database, query: dict[str, Any], row: Callable[[int], bool
     """The first conversation past the middle that ``row`` picks, and a cursor of ``query``'s list at it."""
     async with db.session() as session:
         campaign = await session.get_one(Campaign, 1)
-        count = await session.scalar(select(func.max(Conversation.id)).where(Conversation.campaign_id == 1))
-        middle = next(g for g in range((count or 0) // 2, count or 0) if row(g))
+        highest = await session.scalar(select(func.max(Conversation.id)).where(Conversation.campaign_id == 1))
+        middle = next(g for g in range((highest or 0) // 2, highest or 0) if row(g))
         args = {"sender": None, "tab": None, "search": None, "sort": "needs_reply", **query}
         _page, keys, signature = page_query(campaign, limit=50, cursor=None, **args)
         values = (await session.execute(select(*columns(keys)).where(Conversation.id == middle))).one()
@@ -159,6 +159,11 @@ async def _baseline(db: Database, rounds: int) -> list[float]:
     return times
 
 
+def _print_row(label: str, times: list[float], base: float) -> None:
+    p50 = statistics.median(times)
+    print(f"| {label} | {p50:.1f} | {max(times):.0f} | {p50 / base:.1f} |")
+
+
 async def _measure(url: str, conversations: int, rounds: int, only: list[str]) -> None:
     db = open_database(url)
     try:
@@ -179,17 +184,13 @@ async def _measure(url: str, conversations: int, rounds: int, only: list[str]) -
         for label, query in CASES:
             if only and not any(o in label for o in only):
                 continue
-            times = await pages(db, query, rounds)
-            p50 = statistics.median(times)
-            print(f"| {label} | {p50:.1f} | {max(times):.0f} | {p50 / base:.1f} |")
+            _print_row(label, await pages(db, query, rounds), base)
         for label, query, row in DEEP:
             if only and not any(o in label for o in only):
                 continue
             _middle, start = await halfway(db, query, row)
             await pages(db, query, 1, start)  # warm up
-            times = await pages(db, query, rounds, start)
-            p50 = statistics.median(times)
-            print(f"| {label} | {p50:.1f} | {max(times):.0f} | {p50 / base:.1f} |")
+            _print_row(label, await pages(db, query, rounds, start), base)
     finally:
         await db.dispose()
 

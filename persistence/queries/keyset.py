@@ -35,6 +35,7 @@ __all__ = [
     "merge",
     "order_by",
     "ranges",
+    "runs",
     "seeks",
     "typed",
 ]
@@ -108,6 +109,17 @@ class Range(NamedTuple):
     order: list[ColumnElement[Any]]
 
 
+def runs(keys: list[Key]) -> list[tuple[int, int]]:
+    """The keys' runs of one direction, as (start, end) slices, in order."""
+    found: list[tuple[int, int]] = []
+    for i, (_expr, desc, _kind) in enumerate(keys):
+        if found and keys[found[-1][0]][1] == desc:
+            found[-1] = (found[-1][0], i + 1)
+        else:
+            found.append((i, i + 1))
+    return found
+
+
 def seeks(keys: list[Key], values: list[Any]) -> list[tuple[int, ColumnElement[bool]]]:
     """The rows strictly after ``values``, as disjoint ranges in the keys' order, each one index seek.
 
@@ -121,14 +133,8 @@ def seeks(keys: list[Key], values: list[Any]) -> list[tuple[int, ColumnElement[b
     keys would only seek on the first run and then pass every row tied with
     the cursor on it.
     """
-    runs: list[tuple[int, int]] = []
-    for i, (_expr, desc, _kind) in enumerate(keys):
-        if runs and keys[runs[-1][0]][1] == desc:
-            runs[-1] = (runs[-1][0], i + 1)
-        else:
-            runs.append((i, i + 1))
     found: list[tuple[int, ColumnElement[bool]]] = []
-    for start, end in reversed(runs):
+    for start, end in reversed(runs(keys)):
         equal = [keys[j][0] == values[j] for j in range(start)]
         run, bound, desc = [k[0] for k in keys[start:end]], values[start:end], keys[start][1]
         left, right = (run[0], bound[0]) if len(run) == 1 else (tuple_(*run), tuple_(*bound))

@@ -19,7 +19,7 @@ from sqlalchemy import Select, literal, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from persistence.queries.conversations import page_query
-from persistence.queries.keyset import encode
+from persistence.queries.keyset import encode, runs
 from persistence.store.database import Database
 from persistence.store.models import Campaign
 from tests.support.worlds.messaging import add_campaign, build
@@ -131,8 +131,8 @@ async def test_a_list_page_is_read_in_index_order(
         # The next page starts after the first's last row: still the index's order.
         cursor = encode(signature, list(rows[4][1:]))
         second, keys, _sig = page_query(campaign, search=None, limit=5, cursor=cursor, **_args(query))
-        runs = 1 + sum(keys[i][1] != keys[i - 1][1] for i in range(1, len(keys)))
-        if runs > 1:
+        each = len(runs(keys))
+        if each > 1:
             # Mixed directions: a range per run of one direction, each read from the index in
             # order, and only their LIMITed rows merged (keyset.seeks).
             if conn.dialect.name == "postgresql":
@@ -140,7 +140,7 @@ async def test_a_list_page_is_read_in_index_order(
                 found = await _postgres_parts(conn, second)
                 assert index in found and not any(found.values()), (label, found)
             else:
-                assert await _sqlite_parts(conn, second, [index] * runs) == {index: False}, label
+                assert await _sqlite_parts(conn, second, [index] * each) == {index: False}, label
         else:
             plan, order = await _plan(conn, second, index)
             assert index in plan, plan
@@ -279,7 +279,6 @@ async def test_the_untabbed_list_merges_its_parts_each_read_in_index_order(
     campaign = await _campaign(db)
     args: dict[str, Any] = {"sender": None, "tab": None, "search": None, "sort": sort, "limit": 5}
     first, keys, signature = page_query(campaign, cursor=None, **args)
-    runs = 1 + sum(keys[i][1] != keys[i - 1][1] for i in range(1, len(keys)))
     async with db.engine.connect() as conn:
         rows = (await conn.execute(first)).all()
         assert len(rows) == 6, label
@@ -287,7 +286,7 @@ async def test_the_untabbed_list_merges_its_parts_each_read_in_index_order(
         # Only the touched rows (none, as the app writes) are sorted before their part's LIMIT.
         expected = {index or "": index == TOUCHED for index in indexes}
         # After a cursor each part but the fresh rows is read as a range per run of one direction.
-        for page, each in ((first, 1), (later, runs)):
+        for page, each in ((first, 1), (later, len(runs(keys)))):
             if conn.dialect.name == "postgresql":
                 found = await _postgres_parts(conn, page)
                 # A range that holds the time equal may seek another index of its tab: in order too.
